@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { Type } from 'typebox';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { openTestDatabase, type TestDatabase } from './test/database.js';
+import { testApp, type TestApp } from './test/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await testApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('operations endpoints', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await t.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+  });
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = await t.inject({ url: '/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    expect(doc.json()).toMatchObject({ openapi: '3.1.0', info: { title: 'Gatehouse' } });
+    expect(Object.keys(doc.json<{ paths: object }>().paths)).toContain('/readyz');
+    const docs = await t.inject({ url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('<html');
+  });
+
+  it('exposes request counts by route template in /metrics', async () => {
+    await t.inject({ url: '/healthz' });
+    const metrics = await t.inject({ url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/gatehouse_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(metrics.body).toContain('gatehouse_http_request_duration_seconds_bucket');
+  });
+
+  it('answers unknown routes 404 in the error shape', async () => {
+    const res = await t.inject({ url: '/api/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
+  });
+});
+
+describe('readiness on an unmigrated database', () => {
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database.close();
+  });
+  it('is 503 until migrations are applied', async () => {
+    database = await openTestDatabase({ migrate: false });
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { db: database.db, backend: database.backend });
+    const res = await app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    await app.close();
+  });
+});
+
+describe('error handling and logging', () => {
+  let database: TestDatabase;
+  const lines: string[] = [];
+  let app: Awaited<ReturnType<typeof buildApp>>;
+
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    app = await buildApp(loadConfig({ LOG_LEVEL: 'info' }), {
+      db: database.db,
+      backend: database.backend,
+      logStream: stream,
+    });
+    app.post(
+      '/echo',
+      {
+        schema: {
+          body: Type.Object(
+            { email: Type.String({ format: 'email' }), nested: Type.Optional(Type.Object({ n: Type.Integer() })) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => request.body,
+    );
+    app.get('/invite/:token', async () => ({ ok: true }));
+    app.get('/boom', async () => {
+      throw new Error('internal detail that must not leak');
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await database.close();
+  });
+
+  it('answers a malformed JSON body 400 INVALID_JSON, never 500', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('INVALID_JSON');
+  });
+
+  it('answers schema failures 400 with field paths', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: { email: 'nope', nested: { n: 'x' } } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json<{ error: { code: string; details: { path: string }[] } }>();
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    expect(body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(['email']));
+    const missing = await app.inject({ method: 'POST', url: '/echo', payload: {} });
+    expect(missing.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe('email');
+  });
+
+  it('rejects unknown fields instead of dropping them', async () => {
+    const res = await app.inject({ method: 'POST', url: '/echo', payload: { email: 'a@b.co', isAdmin: true } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe('isAdmin');
+  });
+
+  it('hides internals of unexpected errors', async () => {
+    const res = await app.inject({ url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('INTERNAL');
+    expect(res.body).not.toContain('internal detail');
+  });
+
+  it('never logs the invitation token or credentials', async () => {
+    const token = 'tok_ThisIsASecretInvitationToken0123456789abcdef';
+    await app.inject({
+      url: `/invite/${token}`,
+      headers: { authorization: 'Bearer gh_secretkey', cookie: 'gatehouse_session=secretcookie' },
+    });
+    const log = lines.join('');
+    expect(log).toContain('/invite/[REDACTED]');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain('gh_secretkey');
+    expect(log).not.toContain('secretcookie');
+  });
+});

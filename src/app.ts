@@ -1,0 +1,87 @@
+/**
+ * buildApp(config, deps): the one place that wires Gatehouse together. It returns a Fastify
+ * instance that is ready to `listen` or to be driven with `inject` in tests.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Backend } from './db/database.js';
+import type { DB } from './db/schema.js';
+import { registerErrorHandling } from './http/errors.plugin.js';
+import { registerMetrics } from './http/metrics.js';
+import { opsRoutes } from './http/ops.routes.js';
+import { REDACT_PATHS, redactUrl } from './http/redact.js';
+
+export interface AppDeps {
+  db: Kysely<DB>;
+  backend: Backend;
+  clock?: Clock;
+  /** scrypt N; defaults to the OWASP figure 2^17. */
+  scryptCost?: number;
+  /** Collect process metrics (off in tests, where many apps share one process). */
+  defaultMetrics?: boolean;
+  /** Where log lines go (stdout by default); tests capture them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export const OWASP_SCRYPT_COST = 2 ** 17;
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      serializers: {
+        req: (request: { method: string; url: string; ip?: string }) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          ip: request.ip,
+        }),
+      },
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  const ctx: AppContext = {
+    config,
+    db: deps.db,
+    backend: deps.backend,
+    clock: deps.clock ?? systemClock,
+    log: app.log,
+    scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
+  };
+  app.decorate('ctx', ctx);
+
+  registerErrorHandling(app);
+  const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse', version: '1', description: 'Invitations and access, over HTTP.' },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'gatehouse_session' },
+          apiKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(opsRoutes(ctx, metrics));
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      databaseUrl: null,
+      smtpUrl: null,
+      mailFrom: 'Gatehouse <no-reply@localhost>',
+      allowSignup: false,
+      authRateLimit: 30,
+      webhookAllowPrivate: false,
+      logLevel: 'info',
+    });
+    expect(config.dataDir.endsWith('.gatehouse')).toBe(true);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives PUBLIC_URL from PORT and strips a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_URL: 'https://gate.example.com/' }).publicUrl).toBe('https://gate.example.com');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['PUBLIC_URL', 'not a url'],
+    ['PUBLIC_URL', 'ftp://example.com'],
+    ['SMTP_URL', 'http://mail'],
+    ['ALLOW_SIGNUP', 'maybe'],
+    ['AUTH_RATE_LIMIT', '-1'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'yes please'],
+    ['LOG_LEVEL', 'loud'],
+    ['MAIL_FROM', 'not an address'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(name);
+    expect((caught as ConfigError).message).toMatch(new RegExp(`^${name}: expected `));
+  });
+
+  it('accepts the documented forms', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@h:5432/d',
+      SMTP_URL: 'smtps://u:p@mail:465',
+      ALLOW_SIGNUP: 'true',
+      AUTH_RATE_LIMIT: '0',
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      MAIL_FROM: 'Clinic <hello@clinic.example>',
+    });
+    expect(config.databaseUrl).toBe('postgres://u@h:5432/d');
+    expect(config.smtpUrl).toBe('smtps://u:p@mail:465');
+    expect(config.allowSignup).toBe(true);
+    expect(config.authRateLimit).toBe(0);
+    expect(config.webhookAllowPrivate).toBe(true);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The one configuration object, read from the environment once at start-up and frozen.
+ * Every variable of the Configuration table in API.md is here; a bad value raises a
+ * ConfigError whose message names the variable and the form it expects.
+ */
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The only base for links in emails and pages, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly smtpUrl: string | null;
+  readonly mailFrom: string;
+  readonly allowSignup: boolean;
+  /** Requests per minute per IP on the auth and invitee endpoints; 0 turns the limit off. */
+  readonly authRateLimit: number;
+  readonly webhookAllowPrivate: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    expected: string,
+  ) {
+    super(`${variable}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `an integer from ${String(min)} to ${String(max)}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[], fallback: string | null): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')}), got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `a URL starting with ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = (url(env, 'PUBLIC_URL', ['http:', 'https:'], null) ?? `http://localhost:${String(port)}`).replace(
+    /\/+$/,
+    '',
+  );
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!isLogLevel(logLevel)) throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const mailFrom = read(env, 'MAIL_FROM') ?? 'Gatehouse <no-reply@localhost>';
+  if (!/^[^<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `an address such as "Name <user@host>", got "${mailFrom}"`);
+  }
+  return Object.freeze({
+    port,
+    host,
+    publicUrl,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], null),
+    dataDir: path.resolve(read(env, 'DATA_DIR') ?? './.gatehouse'),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:'], null),
+    mailFrom,
+    allowSignup: boolean(env, 'ALLOW_SIGNUP', false),
+    authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 30, 0, 1_000_000),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    logLevel,
+  });
+}
+
+function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}

@@ -1,0 +1,19 @@
+/**
+ * What every service needs, built once by buildApp and handed down explicitly (no singletons).
+ */
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Backend } from './db/database.js';
+import type { DB } from './db/schema.js';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Kysely<DB>;
+  readonly backend: Backend;
+  readonly clock: Clock;
+  readonly log: FastifyBaseLogger;
+  /** scrypt cost (N); production uses the OWASP figure, tests may lower it to save time. */
+  readonly scryptCost: number;
+}

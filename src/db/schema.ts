@@ -1,0 +1,265 @@
+/**
+ * Table row types (snake_case, as stored). API objects are camelCase and built by presenters,
+ * so a column such as `token_hash` can never leave the server by accident.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** jsonb: written as JSON text (JSON.stringify) so both drivers store the same thing. */
+type Json<T> = ColumnType<T, string, string>;
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = Record<string, JsonValue>;
+
+export type UserStatus = 'invited' | 'active' | 'disabled';
+
+export interface UsersTable {
+  id: Generated<string>;
+  /** Canonical: trimmed and lower-cased; unique. */
+  email: string;
+  first_name: string;
+  last_name: string;
+  password_hash: string | null;
+  status: UserStatus;
+  is_instance_admin: Generated<boolean>;
+  email_verified_at: Timestamp | null;
+  terms_accepted_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  /** SHA-256 of the cookie value, hex. */
+  token_hash: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  idle_expires_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export type AuthTokenPurpose = 'verify_email' | 'password_reset' | 'setup';
+
+export interface AuthTokensTable {
+  id: Generated<string>;
+  user_id: string | null;
+  purpose: AuthTokenPurpose;
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface OrgsTable {
+  id: Generated<string>;
+  name: string;
+  invitation_ttl_days: Generated<number>;
+  open_tracking: Generated<boolean>;
+  reminder_days_before_expiry: Generated<number>;
+  sender_name: string | null;
+  reply_to: string | null;
+  invitations_per_hour: Generated<number>;
+  /** When an expired link asks for renewal: false tells the inviter, true sends a fresh invitation. */
+  auto_renew: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ResourcesTable {
+  id: Generated<string>;
+  org_id: string;
+  kind: string;
+  name: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface RolesTable {
+  org_id: string;
+  key: string;
+  name: string;
+  permissions: Json<string[]>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface GrantsTable {
+  id: Generated<string>;
+  org_id: string;
+  user_id: string;
+  resource_id: string | null;
+  role: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  permissions: Json<string[]>;
+  /** The first characters of the secret, for recognising a key in the console. */
+  prefix: string;
+  secret_hash: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface PeopleTable {
+  id: Generated<string>;
+  org_id: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  title: string | null;
+  resource_id: string | null;
+  user_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type InvitationStatus =
+  | 'pending'
+  | 'sent'
+  | 'opened'
+  | 'clicked'
+  | 'accepted'
+  | 'declined'
+  | 'revoked'
+  | 'expired'
+  | 'failed';
+
+export type ActorType = 'user' | 'api_key' | 'invitee' | 'system';
+
+export interface InvitationsTable {
+  id: Generated<string>;
+  org_id: string;
+  resource_id: string | null;
+  role: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  person_id: string | null;
+  user_id: string | null;
+  inviter_type: 'user' | 'api_key';
+  inviter_id: string | null;
+  inviter_name: string;
+  message: string | null;
+  metadata: Json<JsonObject>;
+  status: InvitationStatus;
+  token_hash: string | null;
+  /** Opaque id of the open-tracking pixel; never the token. */
+  tracking_id: string;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  sent_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  last_opened_at: Timestamp | null;
+  clicked_at: Timestamp | null;
+  accepted_at: Timestamp | null;
+  declined_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  expired_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  reminded_at: Timestamp | null;
+  last_sent_at: Timestamp | null;
+  resend_count: Generated<number>;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  /** Insertion order; ties on occurred_at are broken by it. */
+  seq: Generated<number>;
+  type: string;
+  org_id: string | null;
+  invitation_id: string | null;
+  user_id: string | null;
+  person_id: string | null;
+  actor_type: ActorType;
+  actor_id: string | null;
+  /** Display name at the time; cleared to an anonymous label when the actor's account is deleted. */
+  actor_label: string | null;
+  data: Json<JsonObject>;
+  occurred_at: Timestamp;
+}
+
+export type OutboxKind = 'email' | 'webhook';
+export type OutboxStatus = 'pending' | 'sent' | 'failed';
+
+export interface OutboxTable {
+  id: Generated<string>;
+  kind: OutboxKind;
+  org_id: string | null;
+  invitation_id: string | null;
+  webhook_endpoint_id: string | null;
+  /** Stable across retries, so a duplicate after a crash is recognisable. */
+  message_id: string;
+  payload: Json<JsonObject>;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
+export interface MailboxTable {
+  id: Generated<string>;
+  outbox_id: string | null;
+  message_id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  sent_at: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: Generated<string>;
+  org_id: string;
+  url: string;
+  events: Json<string[]>;
+  /** `whsec_…`; kept because every delivery is signed with it. */
+  secret: string;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  auth_tokens: AuthTokensTable;
+  orgs: OrgsTable;
+  resources: ResourcesTable;
+  roles: RolesTable;
+  grants: GrantsTable;
+  api_keys: ApiKeysTable;
+  people: PeopleTable;
+  invitations: InvitationsTable;
+  events: EventsTable;
+  outbox: OutboxTable;
+  mailbox: MailboxTable;
+  webhook_endpoints: WebhookEndpointsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type OrgRow = Selectable<OrgsTable>;
+export type ResourceRow = Selectable<ResourcesTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type GrantRow = Selectable<GrantsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PersonRow = Selectable<PeopleTable>;
+export type InvitationRow = Selectable<InvitationsTable>;
+export type NewInvitation = Insertable<InvitationsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type MailboxRow = Selectable<MailboxTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

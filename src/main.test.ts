@@ -1,0 +1,99 @@
+/**
+ * The command line as an operator meets it: the built `bin/gatehouse.js` in a child process
+ * (npm test builds dist/ before the suite runs).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = path.resolve('bin/gatehouse.js');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gatehouse CLI', () => {
+  it('--help lists every command with one line each', () => {
+    const { code, stdout } = run(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['serve', 'migrate']) expect(stdout).toMatch(new RegExp(`^  gatehouse ${command}.*\\S`, 'm'));
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['migrate', '--bogus'], /bogus/],
+  ])('rejects %j with one line and exit 2', (args, message) => {
+    const { code, stderr } = run(args);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['PUBLIC_URL', 'not a url'],
+  ])('stops on %s=%s with one line naming it, exit 2, no stack trace', (name, value) => {
+    const { code, stderr } = run(['migrate'], { [name]: value });
+    expect(code).toBe(2);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^gatehouse: ${name}: expected `));
+    expect(stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('migrate creates the embedded database under DATA_DIR, then reports it up to date', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-'));
+    dirs.push(dataDir);
+    const first = run(['migrate'], { DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Applied: 0001_initial/);
+    const second = run(['migrate'], { DATA_DIR: dataDir });
+    expect(second.stdout).toMatch(/up to date/);
+  });
+
+  it('serve becomes ready, then shuts down cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-serve-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    let ready = false;
+    for (let i = 0; i < 200 && !ready; i++) {
+      ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});

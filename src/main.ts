@@ -1,0 +1,127 @@
+/**
+ * The `gatehouse` command line: serve, migrate, admin create, demo.
+ * A usage error prints one line and exits 2; so does a bad configuration.
+ */
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import { ConfigError, type Config, loadConfig } from './config.js';
+import { migrateToLatest, openDatabase, type Database } from './db/database.js';
+import { workerFactories } from './workers.js';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  run(config: Config, values: Record<string, string | boolean | undefined>): Promise<void>;
+}
+
+/** Opens the configured database, migrated, for a command that needs it; closes it after. */
+export async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(database.db);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function serve(config: Config): Promise<void> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(database.db);
+  const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true });
+  await app.listen({ port: config.port, host: config.host });
+  const workers = workerFactories.map((start) => start(app.ctx));
+  app.log.info(`Gatehouse is listening on ${config.publicUrl}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    // Bounded: in-flight requests get SHUTDOWN_GRACE_MS to finish, then the process goes anyway.
+    const deadline = setTimeout(() => {
+      app.log.warn('shutdown grace period over; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    deadline.unref();
+    await app.close();
+    await Promise.all(workers.map((worker) => worker.stop()));
+    // PGlite flushes its files to disk on close.
+    await database.close();
+    clearTimeout(deadline);
+  };
+  process.once('SIGTERM', (signal) => void shutdown(signal));
+  process.once('SIGINT', (signal) => void shutdown(signal));
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    summary: 'apply migrations, then run the HTTP server and the mail dispatcher',
+    usage: 'gatehouse serve',
+    options: {},
+    run: (config) => serve(config),
+  },
+  migrate: {
+    summary: 'apply pending database migrations and exit',
+    usage: 'gatehouse migrate',
+    options: {},
+    run: async (config) => {
+      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const result = await migrateToLatest(database.db).finally(() => database.close());
+      const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      console.log(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
+    },
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.values(commands).map((c) => c.usage.length));
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return ['Usage: gatehouse <command> [options]', '', 'Commands:', ...lines, '', 'Configuration is read from the environment (see README).'].join('\n');
+}
+
+function findCommand(argv: readonly string[]): { name: string; command: Command; rest: string[] } {
+  // Two-word commands ("admin create") are looked up before one-word ones.
+  const two = argv.slice(0, 2).join(' ');
+  if (argv.length >= 2 && commands[two] !== undefined) return { name: two, command: commands[two], rest: argv.slice(2) };
+  const one = argv[0] ?? '';
+  const command = commands[one];
+  if (command === undefined) throw new UsageError(one === '' ? 'no command given; try gatehouse --help' : `unknown command "${one}"; try gatehouse --help`);
+  return { name: one, command, rest: argv.slice(1) };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(help());
+    return 0;
+  }
+  try {
+    const { command, rest } = findCommand(argv);
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+    }
+    if (values.help === true) {
+      console.log(`Usage: ${command.usage}\n${command.summary}`);
+      return 0;
+    }
+    const config = loadConfig();
+    await command.run(config, values);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      console.error(`gatehouse: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export { UsageError };
