@@ -42,7 +42,10 @@ describe('operations endpoints', () => {
   it('answers unknown routes 404 in the error shape', async () => {
     const res = await t.inject({ url: '/api/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: [] } });
+    const body = res.json<{ error: { code: string; message: string; details: unknown[] } }>();
+    expect(body.error.code).toBe('NOT_FOUND');
+    expect(body.error.message).not.toBe('');
+    expect(body.error.details).toEqual([]);
   });
 });
 

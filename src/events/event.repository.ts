@@ -1,0 +1,67 @@
+/**
+ * The append-only event log. Every state change writes its event through appendEvent, in the
+ * transaction of the change; the same call queues the org's webhook deliveries in that
+ * transaction, so a rollback leaves neither behind.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { ActorType, DB, EventRow, JsonObject } from '../db/schema.js';
+import { enqueueWebhookDeliveries } from '../webhooks/fanout.js';
+
+export interface EventActor {
+  type: ActorType;
+  id: string | null;
+  label: string | null;
+}
+
+export const SYSTEM_ACTOR: EventActor = { type: 'system', id: null, label: 'Gatehouse' };
+
+export interface NewEvent {
+  type: string;
+  orgId: string | null;
+  actor: EventActor;
+  invitationId?: string | null;
+  userId?: string | null;
+  personId?: string | null;
+  data?: JsonObject;
+  occurredAt: Date;
+}
+
+export async function appendEvent(trx: Transaction<DB> | Kysely<DB>, event: NewEvent): Promise<EventRow> {
+  const row = await trx
+    .insertInto('events')
+    .values({
+      type: event.type,
+      org_id: event.orgId,
+      invitation_id: event.invitationId ?? null,
+      user_id: event.userId ?? null,
+      person_id: event.personId ?? null,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      actor_label: event.actor.label,
+      data: JSON.stringify(event.data ?? {}),
+      occurred_at: event.occurredAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (row.org_id !== null) await enqueueWebhookDeliveries(trx, row);
+  return row;
+}
+
+/** Events of one invitation in the order they happened (for its timeline and for replay). */
+export async function listInvitationEvents(db: Kysely<DB>, invitationId: string): Promise<EventRow[]> {
+  return db.selectFrom('events').selectAll().where('invitation_id', '=', invitationId).orderBy('seq').execute();
+}
+
+/** Presents an event for the API: `{ id, type, actor, data, occurredAt }`. */
+export function presentEvent(row: EventRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_label },
+    data: row.data,
+    occurredAt: row.occurred_at.toISOString(),
+    invitationId: row.invitation_id,
+    userId: row.user_id,
+    personId: row.person_id,
+  };
+}

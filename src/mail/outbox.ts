@@ -1,0 +1,96 @@
+/**
+ * The transactional outbox for email. A service calls enqueueEmail inside the transaction of
+ * the change that causes the message; the dispatcher renders and sends it after commit, so a
+ * rollback sends nothing and a crash loses nothing.
+ *
+ * The payload names a template and its data; rendering happens at send time. The data of an
+ * invitation email holds its link (and so the token) until the message is delivered: the
+ * dispatcher scrubs the payload once the message is sent or has failed for good.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+/** Invitation, resend and reminder emails share one data shape. */
+export interface InvitationEmailData {
+  kind: 'invitation' | 'resend' | 'reminder';
+  /** `${PUBLIC_URL}/invite/${token}` */
+  link: string;
+  orgName: string;
+  resourceName: string | null;
+  roleName: string;
+  inviterName: string;
+  /** The inviter's own words: plain text, escaped by the template, never in the subject. */
+  message: string | null;
+  firstName: string | null;
+  expiresAt: string;
+  /** `${PUBLIC_URL}/t/${trackingId}.gif`, or null when the org turned open tracking off. */
+  trackingPixelUrl: string | null;
+}
+
+export interface RenewalRequestEmailData {
+  orgName: string;
+  inviteeEmail: string;
+  inviterName: string;
+  /** Where the inviter can resend: `${PUBLIC_URL}/orgs/${orgId}/invitations/${invitationId}`. */
+  consoleLink: string;
+}
+
+export interface AccountLinkEmailData {
+  firstName: string;
+  /** `${PUBLIC_URL}/verify-email/${token}` or `${PUBLIC_URL}/reset-password/${token}` */
+  link: string;
+}
+
+export type EmailContent =
+  | { template: 'invitation'; data: InvitationEmailData }
+  | { template: 'renewal_request'; data: RenewalRequestEmailData }
+  | { template: 'verify_email'; data: AccountLinkEmailData }
+  | { template: 'password_reset'; data: AccountLinkEmailData };
+
+export type EmailTemplateName = EmailContent['template'];
+
+export type NewEmail = EmailContent & {
+  to: string;
+  orgId: string | null;
+  invitationId?: string | null;
+  /** Sender display name and reply-to (the org's settings); the address is MAIL_FROM's. */
+  senderName?: string | null;
+  replyTo?: string | null;
+};
+
+export interface EmailPayload {
+  to: string;
+  template: EmailTemplateName;
+  data: EmailContent['data'];
+  senderName: string | null;
+  replyTo: string | null;
+}
+
+/** Queues one email; returns its stable Message-ID. */
+export async function enqueueEmail(
+  trx: Transaction<DB> | Kysely<DB>,
+  email: NewEmail,
+  now: Date,
+): Promise<string> {
+  const messageId = `<${randomUUID()}@gatehouse>`;
+  const payload: EmailPayload = {
+    to: email.to,
+    template: email.template,
+    data: email.data,
+    senderName: email.senderName ?? null,
+    replyTo: email.replyTo ?? null,
+  };
+  await trx
+    .insertInto('outbox')
+    .values({
+      kind: 'email',
+      org_id: email.orgId,
+      invitation_id: email.invitationId ?? null,
+      message_id: messageId,
+      payload: JSON.stringify(payload),
+      next_attempt_at: now,
+    })
+    .execute();
+  return messageId;
+}
