@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../clock.js';
-import { testApp, type TestApp } from '../test/app.js';
+import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createUser, signIn, TEST_PASSWORD } from '../test/fixtures.js';
 
 let t: TestApp;
@@ -11,9 +11,7 @@ afterAll(async () => {
   await t.close();
 });
 
-function code(res: { json: <T>() => T }): string {
-  return res.json<{ error: { code: string } }>().error.code;
-}
+const code = errorCode;
 
 describe('sign-in', () => {
   it('signs in with canonical email and sets an HttpOnly, SameSite=Lax session cookie', async () => {
