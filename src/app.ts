@@ -19,6 +19,7 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { webRoutes } from './http/web.plugin.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -30,6 +31,8 @@ export interface AppDeps {
   defaultMetrics?: boolean;
   /** Where log lines go (stdout by default); tests capture them. */
   logStream?: NodeJS.WritableStream;
+  /** Where the built console lives (default dist/web of this checkout). */
+  webRoot?: string;
 }
 
 export const OWASP_SCRYPT_COST = 2 ** 17;
@@ -86,6 +89,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
+  // Last: the console's catch-all must not shadow any API route.
+  await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
 }
 
