@@ -41,11 +41,11 @@ const routes: RouteRecordRaw[] = [
         component: NotFound,
         beforeEnter: () => {
           const orgs = myOrgs(session.me);
-          return orgs.length === 1 && orgs[0] !== undefined ? `/orgs/${orgs[0].id}/people` : '/orgs';
+          return orgs.length === 1 && orgs[0] !== undefined ? `/orgs/${orgs[0].id}` : '/orgs';
         },
       },
       { path: '/orgs', component: () => import('./pages/console/Orgs.vue'), meta: { auth: true, title: 'Organizations' } },
-      { path: '/orgs/:orgId', redirect: (to) => `/orgs/${String(to.params.orgId)}/people` },
+      { path: '/orgs/:orgId', component: () => import('./pages/console/OrgHome.vue'), meta: { auth: true, title: 'Overview' } },
       org('people', 'People', () => import('./pages/console/People.vue')),
       org('people/:personId', 'Person', () => import('./pages/console/Person.vue')),
       org('invitations', 'Invitations', () => import('./pages/console/Invitations.vue')),

@@ -33,6 +33,8 @@ type User = {
   isInstanceAdmin: boolean;
 };
 type Settings = {
+  invitationsPerHour: number;
+  autoRenew: boolean;
   invitationTtlDays: number;
   openTracking: boolean;
   reminderDaysBeforeExpiry: number;
@@ -115,16 +117,28 @@ type NewInvitation = {
   createUser?: boolean;
   metadata?: Record<string, unknown>;
 };
-type ApiKey = { id: string; name: string; permissions: string[]; createdAt: Ts; prefix: string; lastUsedAt: NTs };
+type ApiKey = {
+  id: string;
+  name: string;
+  permissions: string[];
+  createdAt: Ts;
+  prefix: string;
+  lastUsedAt: NTs;
+  revokedAt: NTs;
+};
 type Webhook = { id: string; url: string; events: string[]; createdAt: Ts };
 type Delivery = {
   id: string;
-  eventType: string;
+  messageId: string;
+  eventType: string | null;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
+  responseStatus: number | null;
   lastError: string | null;
   createdAt: Ts;
-  sentAt: NTs;
+  lastAttemptAt: NTs;
+  nextAttemptAt: NTs;
+  deliveredAt: NTs;
 };
 type Token = { token: string };
 
@@ -269,7 +283,12 @@ interface Pending {
     get: Op<Page<Delivery>, never, OrgP & { webhookId: string }, List>;
   };
   '/api/v1/dev/mailbox': {
-    get: Op<{ items: { id: string; to: string; subject: string; text: string; html: string; sentAt: Ts }[] }>;
+    get: Op<
+      Page<{ id: string; to: string; subject: string; text: string; html: string; sentAt: Ts }>,
+      never,
+      never,
+      List & { to?: string }
+    >;
   };
 }
 
