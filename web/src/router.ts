@@ -68,7 +68,8 @@ router.beforeEach(async (to) => {
   const stripped = captureToken(to.path);
   if (stripped !== null) return { path: stripped, replace: true };
   if (to.meta.auth === true) {
-    const me = await loadMe();
+    // A server that cannot answer /me is treated as signed out: sign-in shows the real error.
+    const me = await loadMe().catch(() => null);
     if (me === null) return { path: '/sign-in', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
   }
   return true;
