@@ -66,6 +66,15 @@ type Person = {
   accessStatus: AccessStatus;
   latestInvitationId: string | null;
 };
+type Grant = {
+  id: string;
+  orgId: string;
+  userId: string;
+  resourceId: string | null;
+  role: string;
+  createdAt: Ts;
+  updatedAt: Ts;
+};
 type Membership = { org: { id: string; name: string }; resource: Resource | null; role: string; permissions: string[] };
 type Status = 'pending' | 'sent' | 'opened' | 'clicked' | 'accepted' | 'declined' | 'revoked' | 'expired' | 'failed';
 type Invitation = {
@@ -209,7 +218,7 @@ interface Pending {
       Page<Invitation>,
       never,
       OrgP,
-      List & { status?: Status; email?: string; personId?: string; resourceId?: string; q?: string }
+      List & { status?: Status[]; email?: string; personId?: string; resourceId?: string; q?: string }
     >;
     post: Op<Invitation, NewInvitation, OrgP>;
   };
@@ -265,11 +274,11 @@ interface Pending {
       Token
     >;
   };
-  '/api/v1/invitations/accept': { post: Op<{ membership: Membership }, Token> };
+  '/api/v1/invitations/accept': { post: Op<{ membership: Grant }, Token> };
   '/api/v1/invitations/register': {
     post: Op<
-      { user: User; membership: Membership },
-      Token & { firstName: string; lastName: string; password: string; acceptTerms: true }
+      { user: User; membership: Grant },
+      Token & { firstName: string; lastName: string; password: string; acceptTerms: boolean }
     >;
   };
   '/api/v1/invitations/decline': { post: Op<unknown, Token> };
