@@ -15,6 +15,7 @@ import { registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
+import { mailMetrics } from './mail/metrics.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -48,6 +49,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     routerOptions: { ignoreTrailingSlash: true },
   });
 
+  const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
   const ctx: AppContext = {
     config,
     db: deps.db,
@@ -55,11 +57,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     clock: deps.clock ?? systemClock,
     log: app.log,
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
+    metrics,
   };
   app.decorate('ctx', ctx);
 
   registerErrorHandling(app);
-  const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
+  mailMetrics(metrics.registry, ctx.db);
 
   await app.register(swagger, {
     openapi: {
