@@ -18,6 +18,7 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
       // Fastify handlers and hooks are async by contract, with or without an await inside.
       '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_' }],
     },
   },
   {

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import cookie from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -15,6 +16,9 @@ import { registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { registerAuthentication } from './auth/actor.js';
+import { authRoutes } from './auth/auth.routes.js';
 import { mailMetrics } from './mail/metrics.js';
 
 export interface AppDeps {
@@ -79,7 +83,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(cookie);
+  await registerRateLimit(app);
+  registerAuthentication(app, ctx);
+
   await app.register(opsRoutes(ctx, metrics));
+  await app.register(authRoutes(ctx));
   return app;
 }
 

@@ -54,3 +54,8 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     },
   };
 }
+
+/** The `error.code` of an error answer (undefined for a success). */
+export function errorCode(res: LightMyRequestResponse): string | undefined {
+  return res.json<{ error?: { code: string } }>().error?.code;
+}

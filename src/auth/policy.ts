@@ -1,0 +1,100 @@
+/**
+ * Authorization: one `can(actor, permission, scope)` used by every org-scoped route, and the
+ * rule that nobody hands on a role with permissions they lack at that scope (SPEC rule 14).
+ *
+ * A user's permissions at a scope are the union of the roles of their org-wide grant and, for
+ * a resource scope, their grant on that resource. An API key holds its own permission set in
+ * its own org. Someone with no standing in the org at all gets 404, never 403, so ids of
+ * other orgs leak nothing.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { Actor } from './actor.js';
+import { builtInRole, covers, holds } from './permissions.js';
+
+export interface Scope {
+  orgId: string;
+  /** A resource inside the org; undefined or null means the org as a whole. */
+  resourceId?: string | null;
+}
+
+export interface Standing {
+  /** The actor has some standing in the org (any grant, or an API key of that org). */
+  member: boolean;
+  /** Permissions that apply at the scope asked about. */
+  permissions: string[];
+  /** The actor holds the owner role org-wide. */
+  owner: boolean;
+}
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** The permissions of a role of an org, or null when the org has no such role. */
+export async function rolePermissions(db: Db, orgId: string, roleKey: string): Promise<string[] | null> {
+  const builtIn = builtInRole(roleKey);
+  if (builtIn !== undefined) return [...builtIn.permissions];
+  const custom = await db
+    .selectFrom('roles')
+    .select('permissions')
+    .where('org_id', '=', orgId)
+    .where('key', '=', roleKey)
+    .executeTakeFirst();
+  return custom?.permissions ?? null;
+}
+
+export async function standing(db: Db, actor: Actor, scope: Scope): Promise<Standing> {
+  if (actor.type === 'api_key') {
+    const member = actor.orgId === scope.orgId;
+    return { member, permissions: member ? [...actor.permissions] : [], owner: false };
+  }
+  const grants = await db
+    .selectFrom('grants as g')
+    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
+    .select(['g.resource_id', 'g.role', 'r.permissions'])
+    .where('g.org_id', '=', scope.orgId)
+    .where('g.user_id', '=', actor.userId)
+    .execute();
+  const resourceId = scope.resourceId ?? null;
+  const permissions = new Set<string>();
+  for (const grant of grants) {
+    if (grant.resource_id !== null && grant.resource_id !== resourceId) continue;
+    for (const permission of builtInRole(grant.role)?.permissions ?? grant.permissions ?? []) permissions.add(permission);
+  }
+  return {
+    member: grants.length > 0,
+    permissions: [...permissions],
+    owner: grants.some((grant) => grant.resource_id === null && grant.role === 'owner'),
+  };
+}
+
+export async function can(db: Db, actor: Actor, permission: string, scope: Scope): Promise<boolean> {
+  const { permissions } = await standing(db, actor, scope);
+  return holds(permissions, permission);
+}
+
+/**
+ * Throws unless the actor may do `permission` at `scope`: 401 when nobody is signed in, 404
+ * ORG_NOT_FOUND when the actor has no standing in the org, 403 FORBIDDEN when they lack it.
+ */
+export async function authorize(db: Db, actor: Actor | null, permission: string, scope: Scope): Promise<Actor> {
+  if (actor === null) throw new AppError('UNAUTHENTICATED');
+  const found = await standing(db, actor, scope);
+  if (!found.member) throw new AppError('ORG_NOT_FOUND');
+  if (!holds(found.permissions, permission)) throw new AppError('FORBIDDEN');
+  return actor;
+}
+
+/**
+ * Throws unless the actor may hand `roleKey` on at `scope`: only owners grant `owner`, and
+ * nobody grants a role with a permission they lack there.
+ */
+export async function assertGrantable(db: Db, actor: Actor, roleKey: string, scope: Scope): Promise<void> {
+  const wanted = await rolePermissions(db, scope.orgId, roleKey);
+  if (wanted === null) {
+    throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${roleKey}" in this organization` }] });
+  }
+  const found = await standing(db, actor, scope);
+  if (roleKey === 'owner' && !found.owner) throw new AppError('ROLE_NOT_GRANTABLE');
+  if (!covers(found.permissions, wanted)) throw new AppError('ROLE_NOT_GRANTABLE');
+}

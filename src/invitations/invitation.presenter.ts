@@ -1,0 +1,88 @@
+/**
+ * The API's `Invitation`. The token digest and tracking id are not part of it: the token is
+ * never returned by any API (SPEC rule 1).
+ */
+import { Type } from 'typebox';
+import type { InvitationRow } from '../db/schema.js';
+import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
+
+export const INVITATION_STATUSES = [
+  'pending',
+  'sent',
+  'opened',
+  'clicked',
+  'accepted',
+  'declined',
+  'revoked',
+  'expired',
+  'failed',
+] as const;
+
+/** States in which the token still works. */
+export const LIVE_STATUSES = ['pending', 'sent', 'opened', 'clicked'] as const;
+
+export const InvitationStatusSchema = Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status)));
+
+export const InvitationSchema = Type.Object({
+  id: Uuid,
+  orgId: Uuid,
+  resourceId: Type.Union([Uuid, Type.Null()]),
+  role: Type.String(),
+  email: Type.String(),
+  firstName: Type.Union([Type.String(), Type.Null()]),
+  lastName: Type.Union([Type.String(), Type.Null()]),
+  personId: Type.Union([Uuid, Type.Null()]),
+  userId: Type.Union([Uuid, Type.Null()]),
+  inviter: Type.Object({
+    type: Type.Union([Type.Literal('user'), Type.Literal('api_key')]),
+    id: Type.Union([Uuid, Type.Null()]),
+    name: Type.String(),
+  }),
+  message: Type.Union([Type.String(), Type.Null()]),
+  status: InvitationStatusSchema,
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  sentAt: NullableTimestamp,
+  openedAt: NullableTimestamp,
+  clickedAt: NullableTimestamp,
+  acceptedAt: NullableTimestamp,
+  declinedAt: NullableTimestamp,
+  revokedAt: NullableTimestamp,
+  expiredAt: NullableTimestamp,
+  failedAt: NullableTimestamp,
+  resendCount: Type.Integer(),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+});
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export function presentInvitation(row: InvitationRow) {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    resourceId: row.resource_id,
+    role: row.role,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    personId: row.person_id,
+    userId: row.user_id,
+    inviter: { type: row.inviter_type, id: row.inviter_id, name: row.inviter_name },
+    message: row.message,
+    status: row.status,
+    expiresAt: row.expires_at.toISOString(),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    sentAt: iso(row.sent_at),
+    openedAt: iso(row.opened_at),
+    clickedAt: iso(row.clicked_at),
+    acceptedAt: iso(row.accepted_at),
+    declinedAt: iso(row.declined_at),
+    revokedAt: iso(row.revoked_at),
+    expiredAt: iso(row.expired_at),
+    failedAt: iso(row.failed_at),
+    resendCount: row.resend_count,
+    metadata: row.metadata,
+  };
+}
