@@ -19,6 +19,7 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { mailRoutes } from './mail/mail.routes.js';
 import { mailMetrics } from './mail/metrics.js';
 
 export interface AppDeps {
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
+  await app.register(mailRoutes(ctx));
   return app;
 }
 
