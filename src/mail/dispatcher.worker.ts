@@ -53,6 +53,8 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
   }
   set.add(wakeUp);
 
+  // Read through a function: both flags change while a round is awaited.
+  const shouldSleep = () => !stopped && !nudged;
   const sleep = () =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, pollMs);
@@ -75,7 +77,7 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
         // A database outage: log and try again on the next poll.
         ctx.log.error({ err: error }, 'mail dispatch round failed');
       }
-      if (!stopped && !full && !nudged) await sleep();
+      if (!full && shouldSleep()) await sleep();
     }
   };
   const running = loop();

@@ -25,6 +25,8 @@ export interface SmtpSink {
   readonly received: ReceivedMail[];
   /** Answer RCPT TO for these recipients with the given reply code (for example 450 or 550). */
   rejectRecipient(address: string, responseCode: number): void;
+  /** Accept every recipient again. */
+  clearRejections(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Resolves when `count` messages have arrived. */
@@ -110,6 +112,9 @@ export async function startSmtpSink(options: { port?: number; parse?: boolean } 
     received,
     rejectRecipient(address, responseCode) {
       rejections.set(address.toLowerCase(), responseCode);
+    },
+    clearRejections() {
+      rejections.clear();
     },
     async stop() {
       const current = server;

@@ -123,7 +123,7 @@ export async function checkWebhookUrl(raw: string, options: { allowPrivate: bool
   }
   let addresses: LookupAddress[];
   try {
-    addresses = await (options.lookup ?? systemLookup)(host, { all: true, verbatim: true });
+    addresses = await (options.lookup ?? systemLookup)(host, { all: true, order: 'verbatim' });
   } catch {
     throw new ForbiddenAddressError(`${host} does not resolve`);
   }
