@@ -21,6 +21,7 @@ import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import { mailMetrics } from './mail/metrics.js';
+import { webhookRoutes } from './webhooks/webhook.routes.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -91,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
   await app.register(mailRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   return app;
 }
 

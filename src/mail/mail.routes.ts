@@ -40,7 +40,8 @@ export function mailRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         try {
-          await recordOpen(ctx, request.params.trackingId);
+          // Fastify answers HEAD from this route too; a HEAD is a scanner, not a mail client showing the image.
+          if (request.method === 'GET') await recordOpen(ctx, request.params.trackingId);
         } catch (error) {
           // The pixel never fails: an answer that differed would be an oracle, and a lost
           // weak signal costs nothing.
