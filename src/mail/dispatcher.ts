@@ -22,7 +22,7 @@ import { deliverWebhook } from '../webhooks/delivery.js';
 import { markInvitationDeliveryFailed, markInvitationSent } from './invitation-delivery.js';
 import { mailMetrics } from './metrics.js';
 import type { EmailContent, EmailPayload } from './outbox.js';
-import { claimDueOutbox, recordOutboxFailed, recordOutboxRetry, recordOutboxSent } from './outbox.repository.js';
+import { claimDueOutbox, recordOutboxFailed, recordOutboxRetry, recordOutboxSent, recordOutboxSentMany } from './outbox.repository.js';
 import { renderEmail } from './templates/index.js';
 import { classifyFailure, DeliveryError, type MailTransport, parseMailFrom, type SendResult, truncate } from './transport.js';
 
@@ -81,41 +81,124 @@ export async function dispatchOnce(ctx: AppContext, transport: MailTransport, op
   const settings: Settings = { ...DEFAULTS, ...options };
   const rows = await claimDueOutbox(ctx.db, { now: ctx.clock.now(), limit: settings.batchSize, leaseMs: settings.leaseMs });
   const result: DispatchResult = { claimed: rows.length, sent: 0, retried: 0, failed: 0 };
+  const recorder = new Recorder(ctx, settings, result);
   let next = 0;
   const lane = async () => {
     for (let row = rows[next++]; row !== undefined; row = rows[next++]) {
-      const recorded = await dispatchRow(ctx, transport, settings, row);
-      if (recorded !== null) result[recorded] += 1;
+      const started = performance.now();
+      recorder.add({ row, outcome: await attempt(ctx, transport, settings, row), started });
     }
   };
   await Promise.all(Array.from({ length: Math.min(settings.concurrency, rows.length) }, lane));
+  await recorder.finish();
   return result;
 }
 
-async function dispatchRow(
-  ctx: AppContext,
-  transport: MailTransport,
-  settings: Settings,
-  row: OutboxRow,
-): Promise<'sent' | 'retried' | 'failed' | null> {
-  const started = performance.now();
-  let outcome: Outcome;
+async function attempt(ctx: AppContext, transport: MailTransport, settings: Settings, row: OutboxRow): Promise<Outcome> {
   if (row.attempts > settings.maxAttempts) {
     // Claimed again after a crash on its last attempt: give up rather than send forever.
-    outcome = { kind: 'failure', permanent: true, error: 'gave up: the last attempt was interrupted', responseStatus: null };
-  } else {
+    return { kind: 'failure', permanent: true, error: 'gave up: the last attempt was interrupted', responseStatus: null };
+  }
+  try {
+    const sent = await deliver(ctx, transport, settings, row);
+    return { kind: 'sent', responseStatus: sent.responseStatus };
+  } catch (error) {
+    const verdict = classifyFailure(error);
+    ctx.log.warn(
+      { outboxId: row.id, kind: row.kind, attempts: row.attempts, permanent: verdict.permanent, error: verdict.message },
+      'delivery attempt failed',
+    );
+    return { kind: 'failure', permanent: verdict.permanent, error: verdict.message, responseStatus: verdict.responseStatus };
+  }
+}
+
+interface Finished {
+  row: OutboxRow;
+  outcome: Outcome;
+  started: number;
+}
+
+/** Outcomes written together; a crash between writes loses at most this many records. */
+const GROUP_SIZE = 25;
+
+/**
+ * Records outcomes in groups of GROUP_SIZE as they come (and the rest when the round ends):
+ * while one write is in flight, new outcomes queue up for the next (group commit). Each write
+ * is a database round trip, and on PGlite one that blocks the event loop, so few large
+ * writes keep the SMTP connections busy. Plain successes share one
+ * UPDATE; invitation emails and failures are recorded row by row, each in its own
+ * transaction with its invitation change and event. Writes are serial, which also suits
+ * PGlite's single connection. A crash loses only the group being written: those rows are
+ * sent again when their lease runs out (the documented at-least-once duplicate).
+ */
+class Recorder {
+  #queue: Finished[] = [];
+  #flushing: Promise<void> | null = null;
+  #error: Error | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly settings: Settings,
+    private readonly result: DispatchResult,
+  ) {}
+
+  add(item: Finished): void {
+    this.#queue.push(item);
+    if (this.#queue.length >= GROUP_SIZE) this.#flushing ??= this.#drain(GROUP_SIZE);
+  }
+
+  async finish(): Promise<void> {
+    await this.#flushing;
+    this.#flushing = this.#drain(1);
+    await this.#flushing;
+    if (this.#error !== null) throw this.#error;
+  }
+
+  /** Writes while at least `least` outcomes are queued. */
+  async #drain(least: number): Promise<void> {
     try {
-      const sent = await deliver(ctx, transport, settings, row);
-      outcome = { kind: 'sent', responseStatus: sent.responseStatus };
+      while (this.#queue.length >= least && this.#error === null) await this.#write(this.#queue.splice(0));
     } catch (error) {
-      const verdict = classifyFailure(error);
-      outcome = { kind: 'failure', permanent: verdict.permanent, error: verdict.message, responseStatus: verdict.responseStatus };
-      ctx.log.warn({ outboxId: row.id, kind: row.kind, attempts: row.attempts, permanent: verdict.permanent, error: verdict.message }, 'delivery attempt failed');
+      this.#error = error instanceof Error ? error : new Error('recording delivery results failed', { cause: error });
+    } finally {
+      this.#flushing = null;
     }
   }
-  const recorded = await record(ctx, settings, row, outcome);
-  if (recorded !== null) mailMetrics(ctx.metrics.registry, ctx.db).recordOutcome(row.kind, recorded, (performance.now() - started) / 1000);
-  return recorded;
+
+  async #write(items: Finished[]): Promise<void> {
+    const at = this.ctx.clock.now();
+    const plain = new Map<string, Finished[]>();
+    const single: Finished[] = [];
+    for (const item of items) {
+      if (item.outcome.kind === 'sent' && invitationEmail(item.row) === null) {
+        const key = String(item.outcome.responseStatus);
+        plain.set(key, [...(plain.get(key) ?? []), item]);
+      } else {
+        single.push(item);
+      }
+    }
+    for (const group of plain.values()) {
+      const first = group[0];
+      if (first?.outcome.kind !== 'sent') continue;
+      const recorded = await recordOutboxSentMany(
+        this.ctx.db,
+        group.map(({ row }) => ({ id: row.id, attempts: row.attempts })),
+        { at, responseStatus: first.outcome.responseStatus, scrubEmail: true },
+      );
+      this.result.sent += recorded.size;
+      for (const item of group) if (recorded.has(item.row.id)) this.#observe(item, 'sent');
+    }
+    for (const item of single) {
+      const recorded = await record(this.ctx, this.settings, item.row, item.outcome, at);
+      if (recorded === null) continue;
+      this.result[recorded] += 1;
+      this.#observe(item, recorded);
+    }
+  }
+
+  #observe(item: Finished, outcome: 'sent' | 'retried' | 'failed'): void {
+    mailMetrics(this.ctx.metrics.registry, this.ctx.db).recordOutcome(item.row.kind, outcome, (performance.now() - item.started) / 1000);
+  }
 }
 
 async function deliver(ctx: AppContext, transport: MailTransport, settings: Settings, row: OutboxRow): Promise<SendResult> {
@@ -197,8 +280,7 @@ function jittered(ms: number, random: () => number): number {
 }
 
 /** Records the outcome; returns what was recorded, or null when this claim had been superseded. */
-async function record(ctx: AppContext, settings: Settings, row: OutboxRow, outcome: Outcome): Promise<'sent' | 'retried' | 'failed' | null> {
-  const at = ctx.clock.now();
+async function record(ctx: AppContext, settings: Settings, row: OutboxRow, outcome: Outcome, at: Date): Promise<'sent' | 'retried' | 'failed' | null> {
   const fence = { id: row.id, attempts: row.attempts };
   const invitation = invitationEmail(row);
   if (outcome.kind === 'sent') {

@@ -74,6 +74,39 @@ export async function recordOutboxSent(
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * Marks many claimed rows sent in one statement (each fenced on its own claimed attempts).
+ * `scrubEmail` replaces an email's payload with `{ to, template, messageId, scrubbed }`.
+ * Returns the ids of the rows recorded (a superseded claim is fenced off and left out).
+ */
+export async function recordOutboxSentMany(
+  db: Executor,
+  rows: readonly Fence[],
+  attempt: AttemptRecord & { scrubEmail: boolean },
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const recorded = await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'sent',
+      sent_at: attempt.at,
+      last_attempt_at: attempt.at,
+      lease_until: null,
+      last_error: null,
+      response_status: attempt.responseStatus,
+      ...(attempt.scrubEmail
+        ? {
+            payload: sql<string>`case when ${eb.ref('kind')} = 'email' then jsonb_build_object('to', ${eb.ref('payload')} -> 'to', 'template', ${eb.ref('payload')} -> 'template', 'messageId', ${eb.ref('message_id')}, 'scrubbed', true) else ${eb.ref('payload')} end`,
+          }
+        : {}),
+    }))
+    .where((eb) => eb(eb.refTuple('id', 'attempts'), 'in', rows.map((row) => eb.tuple(row.id, row.attempts))))
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  return new Set(recorded.map((row) => row.id));
+}
+
 export async function recordOutboxRetry(
   db: Executor,
   row: Fence,
