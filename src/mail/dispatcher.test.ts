@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { workerFactories } from '../workers.js';
 import { createUser, signIn } from '../test/fixtures.js';
 import { defaultBackoffMs, dispatchOnce } from './dispatcher.js';
+import { createMailTransport, mailDispatcherWorker, nudgeDispatcher, startDispatcher } from './dispatcher.worker.js';
 import { mailboxTransport } from './mailbox.transport.js';
 import { enqueueEmail } from './outbox.js';
 import { insertInvitation, insertOrg, invitationEmailData, queuedInvitation } from './test-fixtures.js';
@@ -220,6 +222,29 @@ describe('dispatcher with the dev mailbox', () => {
     expect(await outboxRow(messageId)).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
+  it('gives up on a row whose last allowed attempt was interrupted (claimed again after a crash)', async () => {
+    const { invitation, messageId } = await queuedInvitation(t.ctx.db, t.clock.now());
+    await t.ctx.db.updateTable('outbox').set({ attempts: 8 }).where('message_id', '=', messageId).execute();
+    const transport = failing(() => new Error('must not be called'));
+    expect(await drain(transport)).toBe(1);
+    expect(transport.attempts).toBe(0);
+    expect(await outboxRow(messageId)).toMatchObject({ status: 'failed', attempts: 9 });
+    expect((await invitationRow(invitation.id)).status).toBe('failed');
+  });
+
+  it('changes no invitation for other emails that carry its id (renewal request to the inviter)', async () => {
+    const org = await insertOrg(t.ctx.db, t.clock.now());
+    const inv = await insertInvitation(t.ctx.db, t.clock.now(), { orgId: org.id, status: 'pending' });
+    await enqueueEmail(
+      t.ctx.db,
+      { to: 'inviter@example.test', orgId: org.id, invitationId: inv.id, template: 'renewal_request', data: { orgName: 'Acme', inviteeEmail: inv.email, inviterName: 'Ada', consoleLink: 'http://gatehouse.test/x' } },
+      t.clock.now(),
+    );
+    await drain(mailboxTransport(t.ctx.db, t.clock));
+    expect((await invitationRow(inv.id)).status).toBe('pending');
+    expect(await eventTypes(inv.id)).toEqual([]);
+  });
+
   it('sends nothing for a rolled-back transaction', async () => {
     const before = await t.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     await expect(
@@ -245,6 +270,27 @@ describe('dispatcher with the dev mailbox', () => {
     expect(after.body).toMatch(/gatehouse_outbox_deliveries_total\{kind="email",outcome="sent"\} \d+/);
     expect(after.body).toMatch(/gatehouse_outbox_deliveries_total\{kind="email",outcome="failed"\} \d+/);
     expect(after.body).toMatch(/gatehouse_outbox_deliveries_total\{kind="email",outcome="retried"\} \d+/);
+  });
+});
+
+describe('the dispatcher worker', () => {
+  it('is what `gatehouse serve` runs, uses the dev mailbox without SMTP_URL, and wakes up when nudged', async () => {
+    expect(createMailTransport(t.ctx).name).toBe('dev-mailbox');
+    // A poll interval far longer than the test: only the nudge can deliver in time.
+    const worker = startDispatcher(t.ctx, mailboxTransport(t.ctx.db, t.clock), { pollMs: 60 * MINUTE });
+    try {
+      // Let the first round (which finds nothing) finish and the worker fall asleep.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const messageId = await enqueueEmail(t.ctx.db, { to: 'nudge@example.test', orgId: null, template: 'verify_email', data: { firstName: 'N', link: 'http://gatehouse.test/verify-email/n' } }, t.clock.now());
+      nudgeDispatcher(t.ctx);
+      await expect.poll(async () => (await outboxRow(messageId)).status, { timeout: 5000 }).toBe('sent');
+    } finally {
+      await worker.stop();
+    }
+    expect(workerFactories).toContain(mailDispatcherWorker);
+    const served = mailDispatcherWorker(t.ctx);
+    expect(served.name).toBe('mail-dispatcher');
+    await served.stop();
   });
 });
 
