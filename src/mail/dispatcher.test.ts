@@ -276,6 +276,16 @@ describe('dispatcher with the dev mailbox', () => {
 describe('the dispatcher worker', () => {
   it('is what `gatehouse serve` runs, uses the dev mailbox without SMTP_URL, and wakes up when nudged', async () => {
     expect(createMailTransport(t.ctx).name).toBe('dev-mailbox');
+    const old = new Date(t.clock.now().getTime() - 31 * DAY);
+    const stale = await t.ctx.db
+      .insertInto('outbox')
+      .values([
+        { kind: 'email', org_id: null, message_id: '<old-sent@gatehouse>', payload: '{}', status: 'sent', next_attempt_at: old, created_at: old },
+        { kind: 'email', org_id: null, message_id: '<old-pending@gatehouse>', payload: '{}', status: 'pending', next_attempt_at: new Date(t.clock.now().getTime() + DAY), created_at: old },
+      ])
+      .returning('message_id')
+      .execute();
+    expect(stale).toHaveLength(2);
     // A poll interval far longer than the test: only the nudge can deliver in time.
     const worker = startDispatcher(t.ctx, mailboxTransport(t.ctx.db, t.clock), { pollMs: 60 * MINUTE });
     try {
@@ -287,6 +297,10 @@ describe('the dispatcher worker', () => {
     } finally {
       await worker.stop();
     }
+    const left = await t.ctx.db.selectFrom('outbox').select('message_id').where('message_id', 'in', ['<old-sent@gatehouse>', '<old-pending@gatehouse>']).execute();
+    expect(left.map((row) => row.message_id)).toEqual(['<old-pending@gatehouse>']);
+    await t.ctx.db.deleteFrom('outbox').where('message_id', '=', '<old-pending@gatehouse>').execute();
+    // Retention: the worker's first round pruned delivered rows older than 30 days, not pending ones.
     expect(workerFactories).toContain(mailDispatcherWorker);
     const served = mailDispatcherWorker(t.ctx);
     expect(served.name).toBe('mail-dispatcher');

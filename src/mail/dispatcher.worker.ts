@@ -6,11 +6,16 @@
  * committed; the dispatchers running on that app wake up instead of waiting for the next poll.
  * It is only a hint: without it the mail still leaves within one poll interval, and other
  * instances pick it up on their own poll.
+ *
+ * Retention: once an hour the worker deletes sent and failed outbox rows older than 30 days
+ * (the webhook delivery log reaches back that far); pending rows are never deleted.
  */
+import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { Worker } from '../workers.js';
 import { type DispatchOptions, dispatchOnce } from './dispatcher.js';
 import { mailboxTransport } from './mailbox.transport.js';
+import { pruneOutbox } from './outbox.repository.js';
 import { smtpTransport } from './smtp.transport.js';
 import type { MailTransport } from './transport.js';
 
@@ -21,7 +26,11 @@ export interface DispatcherWorker extends Worker {
 
 export interface DispatcherWorkerOptions extends DispatchOptions {
   pollMs?: number;
+  /** Delivered and failed outbox rows older than this are deleted (hourly); default 30 days. */
+  retentionMs?: number;
 }
+
+const PRUNE_EVERY_MS = HOUR;
 
 const listeners = new WeakMap<AppContext, Set<() => void>>();
 
@@ -66,11 +75,21 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
       wake = done;
     });
 
+  const retentionMs = options.retentionMs ?? 30 * DAY;
+  let prunedAt = 0;
+  const prune = async () => {
+    const now = ctx.clock.now().getTime();
+    if (now - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = now;
+    await pruneOutbox(ctx.db, new Date(now - retentionMs));
+  };
+
   const loop = async () => {
     while (!stopped) {
       nudged = false;
       let full = false;
       try {
+        await prune();
         const result = await dispatchOnce(ctx, transport, options);
         full = result.claimed >= batchSize;
       } catch (error) {

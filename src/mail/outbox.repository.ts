@@ -160,3 +160,12 @@ export async function countPendingOutbox(db: Kysely<DB>): Promise<{ kind: string
     .execute();
   return rows.map((row) => ({ kind: row.kind, count: Number(row.count) }));
 }
+
+/**
+ * Deletes delivered and failed rows created before `before` (the retention of the delivery
+ * log). Pending rows are never deleted, however old.
+ */
+export async function pruneOutbox(db: Kysely<DB>, before: Date): Promise<number> {
+  const result = await db.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('created_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
