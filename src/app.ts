@@ -19,6 +19,11 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { accountRoutes } from './auth/account.routes.js';
+import { apiKeyRoutes } from './auth/api-key.routes.js';
+import { orgRoutes } from './orgs/org.routes.js';
+import { accessRoutes } from './orgs/access.routes.js';
+import { peopleRoutes } from './people/person.routes.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -61,6 +66,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
   };
   app.decorate('ctx', ctx);
+  // Every route as registered, so a test can check each org-scoped one has a policy entry.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+  });
 
   registerErrorHandling(app);
   const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
@@ -86,11 +97,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(orgRoutes(ctx));
+  await app.register(accessRoutes(ctx));
+  await app.register(apiKeyRoutes(ctx));
+  await app.register(peopleRoutes(ctx));
   return app;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** Method and URL of every registered route (filled by an onRoute hook). */
+    routeList: readonly { method: string; url: string }[];
   }
 }
