@@ -92,8 +92,9 @@ export function peopleRoutes(ctx: AppContext) {
       },
     );
 
-    // text/csv is accepted by this route only: the parser is scoped to this plugin.
+    // text/csv is accepted by this route only, and only text/csv: the parsers are scoped to this plugin.
     await app.register(async (csvScope) => {
+      csvScope.removeAllContentTypeParsers();
       csvScope.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => {
         done(null, body);
       });
