@@ -31,9 +31,9 @@ export interface PeopleFilter {
   resourceId?: string | undefined;
 }
 
-/** LIKE pattern matching `text` anywhere, with LIKE's own wildcards taken literally. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+/** LIKE pattern matching values that start with `text`, with LIKE's own wildcards taken literally. */
+function startingWith(text: string): string {
+  return `${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
 /**
@@ -49,14 +49,16 @@ export async function listPeople(
   let query = people(db).where('p.org_id', '=', orgId);
   if (filter.resourceId !== undefined) query = query.where('p.resource_id', '=', filter.resourceId);
   if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p'), '=', filter.accessStatus);
-  const q = filter.q?.trim();
+  const q = filter.q?.trim().toLowerCase();
   if (q !== undefined && q !== '') {
-    const pattern = containing(q);
+    // Prefix search (type-ahead) on last name, full name ("first last") or email: each has a
+    // pattern-ops index (migration 0002), so a search is index range scans, not a table scan.
+    const pattern = startingWith(q);
     query = query.where((eb) =>
       eb.or([
-        eb(sql<string>`p.first_name || ' ' || p.last_name`, 'ilike', pattern),
-        eb(sql<string>`p.last_name || ' ' || p.first_name`, 'ilike', pattern),
-        eb('p.email', 'ilike', pattern),
+        eb(sql<string>`lower(p.last_name)`, 'like', pattern),
+        eb(sql<string>`lower(p.first_name || ' ' || p.last_name)`, 'like', pattern),
+        eb('p.email', 'like', pattern),
       ]),
     );
   }

@@ -112,7 +112,7 @@ describe('listing', () => {
   it('searches by name or email, filters by resource, and pages by name with a cursor', async () => {
     const { post, get, org } = await setup();
     const place = await createResource(t, org.id);
-    const names: [string, string][] = [['Ann', 'Zed'], ['Bob', 'Young'], ['Cy', 'Xu'], ['Di', 'Xu'], ['Ed', 'Wolf_%']];
+    const names: [string, string][] = [['Ann', 'Zed'], ['Bob', 'Young'], ['Cy', 'Xu'], ['Di', 'Xu'], ['Ed', 'Wolf_%'], ['Fe', 'Wolfe']];
     for (const [firstName, lastName] of names) {
       await post({ firstName, lastName, email: `${firstName.toLowerCase()}.${uniqueEmail()}`, resourceId: firstName === 'Cy' ? place.id : null });
     }
@@ -124,12 +124,15 @@ describe('listing', () => {
       all.push(...page.items.map((p) => `${p.firstName} ${p.lastName}`));
       cursor = page.nextCursor;
     } while (cursor !== null);
-    expect(all).toEqual(['Ed Wolf_%', 'Cy Xu', 'Di Xu', 'Bob Young', 'Ann Zed']);
+    expect(all).toEqual(['Ed Wolf_%', 'Fe Wolfe', 'Cy Xu', 'Di Xu', 'Bob Young', 'Ann Zed']);
     expect((await get('?q=XU')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Cy', 'Di']);
     expect((await get('?q=di%20xu')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Di']);
     expect((await get('?q=bob.')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Bob']);
-    // LIKE wildcards in q are literal.
-    expect((await get('?q=_%25')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Ed']);
+    expect((await get('?q=wolf')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Ed', 'Fe']);
+    // Prefix search: a middle fragment does not match; LIKE wildcards in q are literal.
+    expect((await get('?q=olf')).json<PersonPage>().items).toEqual([]);
+    expect((await get('?q=wolf_%25')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Ed']);
+    expect((await get('?q=wolf_')).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Ed']);
     expect((await get(`?resourceId=${place.id}`)).json<PersonPage>().items.map((p) => p.firstName)).toEqual(['Cy']);
   });
 
