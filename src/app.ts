@@ -16,12 +16,18 @@ import { registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
+import { OWASP_SCRYPT_COST } from './auth/password.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import { mailMetrics } from './mail/metrics.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
+import { accountRoutes } from './auth/account.routes.js';
+import { apiKeyRoutes } from './auth/api-key.routes.js';
+import { orgRoutes } from './orgs/org.routes.js';
+import { accessRoutes } from './orgs/access.routes.js';
+import { peopleRoutes } from './people/person.routes.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -35,7 +41,6 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
 }
 
-export const OWASP_SCRYPT_COST = 2 ** 17;
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -66,6 +71,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
   };
   app.decorate('ctx', ctx);
+  // Every route as registered, so a test can check each org-scoped one has a policy entry.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+  });
 
   registerErrorHandling(app);
   mailMetrics(metrics.registry, ctx.db);
@@ -93,11 +104,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(authRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(webhookRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(orgRoutes(ctx));
+  await app.register(accessRoutes(ctx));
+  await app.register(apiKeyRoutes(ctx));
+  await app.register(peopleRoutes(ctx));
   return app;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** Method and URL of every registered route (filled by an onRoute hook). */
+    routeList: readonly { method: string; url: string }[];
   }
 }

@@ -21,7 +21,7 @@ export const INVITATION_STATUSES = [
 /** States in which the token still works. */
 export const LIVE_STATUSES = ['pending', 'sent', 'opened', 'clicked'] as const;
 
-export const InvitationStatusSchema = Type.Union(INVITATION_STATUSES.map((status) => Type.Literal(status)));
+export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
 
 export const InvitationSchema = Type.Object({
   id: Uuid,
