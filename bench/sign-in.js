@@ -3,7 +3,8 @@
 // sign-in derives one 128 MiB scrypt key on libuv's thread pool (UV_THREADPOOL_SIZE, default 4).
 // Usage: npm run build && node bench/sign-in.js [requests] [concurrency]
 import { availableParallelism } from 'node:os';
-import { buildApp, OWASP_SCRYPT_COST } from '../dist/app.js';
+import { buildApp } from '../dist/app.js';
+import { OWASP_SCRYPT_COST } from '../dist/auth/password.js';
 import { hashPassword } from '../dist/auth/password.js';
 import { loadConfig } from '../dist/config.js';
 import { migrateToLatest, openDatabase } from '../dist/db/database.js';
