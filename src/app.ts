@@ -19,6 +19,9 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { eventRoutes } from './events/event.routes.js';
+import { invitationRoutes } from './invitations/invitation.routes.js';
+import { inviteeRoutes } from './invitations/invitee.routes.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -86,6 +89,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
+  await app.register(invitationRoutes(ctx));
+  await app.register(inviteeRoutes(ctx));
+  await app.register(eventRoutes(ctx));
   return app;
 }
 

@@ -3,6 +3,7 @@
  * the expiry sweep). Each worker is safe to run on several instances against one database.
  */
 import type { AppContext } from './context.js';
+import { invitationMaintenanceWorker } from './invitations/invitation.workers.js';
 
 export interface Worker {
   readonly name: string;
@@ -43,4 +44,4 @@ export function intervalWorker(
   };
 }
 
-export const workerFactories: WorkerFactory[] = [];
+export const workerFactories: WorkerFactory[] = [invitationMaintenanceWorker];
