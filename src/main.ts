@@ -3,7 +3,6 @@
  * A usage error prints one line and exits 2; so does a bad configuration.
  */
 import { parseArgs } from 'node:util';
-import { buildApp } from './app.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { workerFactories } from './workers.js';
@@ -31,7 +30,12 @@ export async function withDatabase<T>(config: Config, work: (database: Database)
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function serve(config: Config): Promise<void> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Start-up time: the embedded database's WebAssembly start and the import of the HTTP stack
+  // are independent, so they run side by side.
+  const [database, { buildApp }] = await Promise.all([
+    openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+    import('./app.js'),
+  ]);
   await migrateToLatest(database.db);
   const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true });
   await app.listen({ port: config.port, host: config.host });
