@@ -51,7 +51,12 @@ export async function appendEvent(trx: Transaction<DB> | Kysely<DB>, event: NewE
  * appendEvent for many events at once (bulk invitation create): one insert, then the webhook
  * fan-out of each, in the caller's transaction.
  */
-export async function appendEvents(trx: Transaction<DB> | Kysely<DB>, events: readonly NewEvent[]): Promise<EventRow[]> {
+export async function appendEvents(
+  trx: Transaction<DB> | Kysely<DB>,
+  events: readonly NewEvent[],
+  /** 'none' when the caller read, in this transaction, that the org has no webhook endpoints. */
+  webhooks: 'check' | 'none' = 'check',
+): Promise<EventRow[]> {
   if (events.length === 0) return [];
   const rows = await trx
     .insertInto('events')
@@ -73,7 +78,7 @@ export async function appendEvents(trx: Transaction<DB> | Kysely<DB>, events: re
     .execute();
   const orgIds = [...new Set(rows.flatMap((row) => (row.org_id === null ? [] : [row.org_id])))];
   // Most orgs have no endpoints: one look before fanning out event by event.
-  if (orgIds.length > 0) {
+  if (orgIds.length > 0 && webhooks === 'check') {
     const endpoint = await trx.selectFrom('webhook_endpoints').select('id').where('org_id', 'in', orgIds).executeTakeFirst();
     if (endpoint !== undefined) for (const row of rows) await enqueueWebhookDeliveries(trx, row);
   }

@@ -100,6 +100,8 @@ export async function create(
   orgId: string,
   contextFor: (row: InvitationRow) => EmailContext,
   inputs: readonly CreateInput[],
+  /** The org has webhook endpoints (read by the caller in this transaction). */
+  hasWebhooks = true,
 ): Promise<{ row: InvitationRow; created: boolean }[]> {
   if (inputs.length === 0) return [];
   const tokens = new Map<string, string>();
@@ -153,6 +155,7 @@ export async function create(
       data: createdData(row),
       occurredAt: step.now,
     })),
+    hasWebhooks ? 'check' : 'none',
   );
   const mails: TokenMail[] = inserted.map((row) => {
     const token = row.token_hash === null ? undefined : tokens.get(row.token_hash);

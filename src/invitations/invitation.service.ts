@@ -25,9 +25,9 @@ import {
   type EmailContext,
   findInvitation,
   findLiveByScopes,
+  loadCreateContext,
   loadEmailContext,
   lockInvitation,
-  quotaUsed,
   scopeKey,
 } from './invitation.repository.js';
 import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
@@ -127,14 +127,28 @@ export async function createInvitations(
     const now = ctx.clock.now();
     // 404 for someone with no standing in the org: the whole request, not item by item.
     if (!(await standing(trx, actor, { orgId })).member) throw new AppError('ORG_NOT_FOUND');
-    const org = await trx.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirst();
-    if (org === undefined) throw new AppError('ORG_NOT_FOUND');
     const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
     const fail = (index: number, error: unknown) => {
       if (!(error instanceof AppError)) throw error;
       outcomes[index] = { ok: false, error };
     };
 
+    const emails = new Map<number, string>();
+    for (const [index, item] of items.entries()) {
+      try {
+        emails.set(index, parseEmail(item.email));
+      } catch (error) {
+        fail(index, error);
+      }
+    }
+    const windowStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
+    const context = await loadCreateContext(trx, orgId, {
+      emails: [...new Set(emails.values())],
+      personIds: [...new Set(items.flatMap((item) => (item.personId == null ? [] : [item.personId])))],
+      windowStart,
+    });
+    if (context === undefined) throw new AppError('ORG_NOT_FOUND');
+    const { org, people, accounts } = context;
     const resourceIds = [...new Set(items.flatMap((item) => (item.resourceId == null ? [] : [item.resourceId])))];
     const resources = new Map(
       resourceIds.length === 0
@@ -145,11 +159,15 @@ export async function createInvitations(
     );
     const policy = policyMemo(trx, actor, orgId);
 
-    // 1. Each item on its own: email, expiry, metadata, resource, permission, role.
-    const parsed: { index: number; item: CreateInvitationBody; email: string; expiresAt: Date; metadata: JsonObject }[] = [];
+    // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
+    //    person, existing access; then one invitation per (email, resource) in the batch.
+    const candidates: Candidate[] = [];
+    const firstOfScope = new Map<string, number>();
+    const sameAs = new Map<number, number>();
     for (const [index, item] of items.entries()) {
+      const email = emails.get(index);
+      if (email === undefined) continue;
       try {
-        const email = parseEmail(item.email);
         const expiresAt = parseExpiry(item.expiresAt, org, now);
         const metadata = parseMetadata(item.metadata);
         const resourceId = item.resourceId ?? null;
@@ -158,40 +176,6 @@ export async function createInvitations(
         }
         const denied = await policy(item.role, resourceId);
         if (denied !== null) throw denied;
-        parsed.push({ index, item, email, expiresAt, metadata });
-      } catch (error) {
-        fail(index, error);
-      }
-    }
-
-    // 2. The directory entries and accounts these emails name, in two queries.
-    const personIds = [...new Set(parsed.flatMap(({ item }) => (item.personId == null ? [] : [item.personId])))];
-    const emails = [...new Set(parsed.map((p) => p.email))];
-    const people =
-      parsed.length === 0
-        ? []
-        : await trx
-            .selectFrom('people')
-            .select(['id', 'email', 'first_name', 'last_name'])
-            .where('org_id', '=', orgId)
-            .where((eb) => eb.or([eb('email', 'in', emails), ...(personIds.length > 0 ? [eb('id', 'in', personIds)] : [])]))
-            .execute();
-    const accounts =
-      emails.length === 0
-        ? []
-        : await trx
-            .selectFrom('users as u')
-            .leftJoin('grants as g', (join) => join.onRef('g.user_id', '=', 'u.id').on('g.org_id', '=', orgId))
-            .select(['u.id', 'u.email', 'g.id as grant_id', 'g.resource_id'])
-            .where('u.email', 'in', emails)
-            .execute();
-
-    const candidates: Candidate[] = [];
-    const firstOfScope = new Map<string, number>();
-    const sameAs = new Map<number, number>();
-    for (const { index, item, email, expiresAt, metadata } of parsed) {
-      try {
-        const resourceId = item.resourceId ?? null;
         const person =
           item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
         if (item.personId != null && person === undefined) {
@@ -231,9 +215,8 @@ export async function createInvitations(
       }
     }
 
-    // 3. The hourly quota counts new invitations only; duplicates are answered with the live one.
-    const windowStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
-    const remaining = org.invitations_per_hour - (candidates.length === 0 ? 0 : await quotaUsed(trx, orgId, windowStart));
+    // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
+    const remaining = org.invitations_per_hour - context.quotaUsed;
     let toCreate = candidates;
     if (candidates.length > remaining) {
       const live = new Map(
@@ -248,18 +231,18 @@ export async function createInvitations(
       }
     }
 
-    // 4. The user-first flow: an `invited` user record for each email that has no account yet.
+    // 3. The user-first flow: an `invited` user record for each email that has no account yet.
     const stepNow = step(ctx, trx, actor);
     await attachInvitedUsers(stepNow, orgId, toCreate, accounts);
 
-    // 5. Write.
+    // 4. Write.
     const roles = await customRoleNames(trx, orgId, toCreate);
     const contextFor = (row: InvitationRow): EmailContext => ({
       org,
       resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
       roleName: builtInRole(row.role)?.name ?? roles.get(row.role) ?? row.role,
     });
-    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input));
+    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input), context.hasWebhooks);
     for (const [i, result] of results.entries()) {
       const candidate = toCreate[i];
       if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
