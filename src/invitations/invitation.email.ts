@@ -18,14 +18,9 @@ import { inviteLink, trackingPixelUrl } from './invitation.token.js';
 
 export type InvitationEmailKind = InvitationEmailData['kind'];
 
-/** The row fields an invitation email is made of (all known before the row is inserted). */
-export type MailRow = Pick<InvitationRow, 'email' | 'org_id' | 'inviter_name' | 'message' | 'first_name' | 'expires_at' | 'tracking_id'> & {
-  id?: string;
-};
-
 export function invitationEmailData(
   config: Pick<Config, 'publicUrl'>,
-  row: MailRow,
+  row: InvitationRow,
   context: EmailContext,
   link: string,
   kind: InvitationEmailKind,
@@ -46,7 +41,7 @@ export function invitationEmailData(
 
 export function invitationEmail(
   config: Pick<Config, 'publicUrl'>,
-  row: MailRow,
+  row: InvitationRow,
   context: EmailContext,
   link: string,
   kind: InvitationEmailKind,
@@ -56,16 +51,10 @@ export function invitationEmail(
     data: invitationEmailData(config, row, context, link, kind),
     to: row.email,
     orgId: row.org_id,
-    invitationId: row.id ?? null,
+    invitationId: row.id,
     senderName: context.org.sender_name,
     replyTo: context.org.reply_to,
   };
-}
-
-/** Whether a token minted now gets a parked reminder: the org sends them and it would fall before expiry. */
-export function parksReminder(row: Pick<InvitationRow, 'expires_at'>, context: EmailContext, now: Date): boolean {
-  const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
-  return due !== null && due.getTime() > now.getTime();
 }
 
 /** When the reminder of an invitation is due, or null when the org sends none. */
@@ -93,7 +82,10 @@ export async function queueTokenEmails(
 ): Promise<void> {
   const emails = mails.map(({ row, token, kind, context }) => invitationEmail(config, row, context, inviteLink(config, token), kind));
   await enqueueEmails(trx, emails, now);
-  const parked = mails.filter(({ row, context }) => parksReminder(row, context, now));
+  const parked = mails.filter(({ row, context }) => {
+    const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
+    return due !== null && due.getTime() > now.getTime();
+  });
   await enqueueEmails(
     trx,
     parked.map(({ row, token, context }) => invitationEmail(config, row, context, inviteLink(config, token), 'reminder')),

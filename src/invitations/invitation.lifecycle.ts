@@ -10,29 +10,26 @@
  * accept, decline, revoke and expiry it is kept, so a dead link is still recognised and the
  * invitee is told which state it is in, but no transition accepts it any more.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { DAY, MINUTE } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DB, InvitationRow, JsonObject, NewInvitation, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { appendEvent, type EventActor } from '../events/event.repository.js';
-import { emailOutboxValues, enqueueEmail } from '../mail/outbox.js';
-import { enqueueWebhookDeliveries } from '../webhooks/fanout.js';
+import { appendEvent, appendEvents, type EventActor } from '../events/event.repository.js';
+import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
-import { invitationEmail, invitationEmailData, parksReminder, queueTokenEmails, reminderDueAt } from './invitation.email.js';
+import { invitationEmailData, queueTokenEmails, reminderDueAt, type TokenMail } from './invitation.email.js';
 import {
   cancelQueuedInvitationEmails,
   type EmailContext,
   findLiveByScopes,
   findParkedReminder,
-  PARKED_AT,
-  QUOTA_SHARDS,
   releaseParkedReminder,
   scopeKey,
   updateInvitation,
 } from './invitation.repository.js';
 import { isClickable, isDue, isEditable, isLive, isResendable } from './invitation.states.js';
-import { consoleLink, inviteLink, mintToken, newTrackingId } from './invitation.token.js';
+import { consoleLink, mintToken, newTrackingId } from './invitation.token.js';
 
 /** What every transition works with. */
 export interface Step {
@@ -78,50 +75,40 @@ export interface CreateInput {
 }
 
 /** The `invitation.created` data: everything replay needs to start the row. */
-function createdData(row: Pick<NewInvitation, 'email' | 'role' | 'resource_id' | 'person_id' | 'user_id' | 'first_name' | 'last_name' | 'message'> & { expires_at: Date }): JsonObject {
+function createdData(row: InvitationRow): JsonObject {
   return {
     email: row.email,
     role: row.role,
-    resourceId: row.resource_id ?? null,
-    personId: row.person_id ?? null,
-    userId: row.user_id ?? null,
-    firstName: row.first_name ?? null,
-    lastName: row.last_name ?? null,
-    message: row.message ?? null,
+    resourceId: row.resource_id,
+    personId: row.person_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    message: row.message,
     expiresAt: row.expires_at.toISOString(),
   };
 }
 
-export interface CreateOptions {
-  /** The org has webhook endpoints (read by the caller in this transaction): events fan out. */
-  hasWebhooks: boolean;
-  /** The quota window the new invitations count in. */
-  quotaWindow: Date;
-}
-
 /**
- * Creates invitations (one, or a bulk batch). The partial unique index `invitations_one_live`
- * settles a race with a concurrent create of the same email, org and resource: the loser
- * inserts nothing and gets the live row back (`created: false`), with no event and no email
- * (SPEC rule 6).
- *
- * The writes are one statement: the rows, their `invitation.created` events, their emails (and
- * parked reminders) and the quota count, as data-modifying CTEs keyed by the token digest. The
- * per-row event data and email payloads are computed here and passed as one jsonb parameter.
- * One statement instead of five keeps the hottest write path to a single round trip.
+ * Creates invitations (one, or a bulk batch) in one insert. The partial unique index
+ * `invitations_one_live` settles a race with a concurrent create of the same email, org and
+ * resource: the loser inserts nothing and gets the live row back (`created: false`), with no
+ * event and no email (SPEC rule 6).
  */
 export async function create(
   step: Step,
   orgId: string,
-  contextFor: (row: Pick<InvitationRow, 'resource_id' | 'role'>) => EmailContext,
+  contextFor: (row: InvitationRow) => EmailContext,
   inputs: readonly CreateInput[],
-  options: CreateOptions,
+  /** The org has webhook endpoints (read by the caller in this transaction). */
+  hasWebhooks = true,
 ): Promise<{ row: InvitationRow; created: boolean }[]> {
   if (inputs.length === 0) return [];
-  const plan: Record<string, JsonObject> = {};
+  const tokens = new Map<string, string>();
   const values: NewInvitation[] = inputs.map((input) => {
     const { token, hash } = mintToken();
-    const row = {
+    tokens.set(hash, token);
+    return {
       org_id: orgId,
       resource_id: input.resourceId,
       role: input.role,
@@ -134,7 +121,8 @@ export async function create(
       inviter_id: input.inviter.id,
       inviter_name: input.inviter.name,
       message: input.message,
-      status: 'pending' as const,
+      metadata: JSON.stringify(input.metadata),
+      status: 'pending',
       token_hash: hash,
       tracking_id: newTrackingId(),
       expires_at: input.expiresAt,
@@ -142,121 +130,40 @@ export async function create(
       updated_at: step.now,
       token_issued_at: step.now,
     };
-    const context = contextFor(row);
-    const link = inviteLink(step.config, token);
-    const mail = emailOutboxValues(invitationEmail(step.config, row, context, link, 'invitation'), step.now);
-    const reminder = parksReminder(row, context, step.now)
-      ? emailOutboxValues(invitationEmail(step.config, row, context, link, 'reminder'), PARKED_AT)
-      : null;
-    plan[hash] = {
-      event: createdData(row),
-      messageId: mail.message_id,
-      payload: mail.payload,
-      reminderMessageId: reminder?.message_id ?? null,
-      reminderPayload: reminder?.payload ?? null,
-    };
-    return { ...row, metadata: JSON.stringify(input.metadata) };
   });
-  const planJson = JSON.stringify(plan);
-  const actor = step.actor;
-  const shard = Math.floor(Math.random() * QUOTA_SHARDS);
   const inserted = await step.trx
-    .with('inv', (db) => db.insertInto('invitations').values(values).onConflict((oc) => oc.doNothing()).returningAll())
-    .with('planned', (db) =>
-      db.selectFrom('inv').select(['inv.id', 'inv.org_id', 'inv.person_id', 'inv.user_id', sql<string>`${planJson}::jsonb -> inv.token_hash`.as('p')]),
-    )
-    .with('ev', (db) =>
-      db
-        .insertInto('events')
-        .columns(['type', 'org_id', 'invitation_id', 'person_id', 'user_id', 'actor_type', 'actor_id', 'actor_label', 'data', 'occurred_at'])
-        .expression(
-          db.selectFrom('planned').select([
-            sql.lit('invitation.created').as('type'),
-            'planned.org_id',
-            'planned.id',
-            'planned.person_id',
-            'planned.user_id',
-            sql.val(actor.type).as('actor_type'),
-            sql<string | null>`${actor.id}::uuid`.as('actor_id'),
-            sql.val(actor.label).as('actor_label'),
-            sql<string>`planned.p -> 'event'`.as('data'),
-            sql<Date>`${step.now}::timestamptz`.as('occurred_at'),
-          ]),
-        ),
-    )
-    .with('mail', (db) =>
-      db
-        .insertInto('outbox')
-        .columns(['kind', 'org_id', 'invitation_id', 'message_id', 'payload', 'next_attempt_at'])
-        .expression(
-          db.selectFrom('planned').select([
-            sql.lit('email').as('kind'),
-            'planned.org_id',
-            'planned.id',
-            sql<string>`planned.p ->> 'messageId'`.as('message_id'),
-            sql<string>`(planned.p ->> 'payload')::jsonb`.as('payload'),
-            sql<Date>`${step.now}::timestamptz`.as('next_attempt_at'),
-          ]),
-        ),
-    )
-    .with('parked', (db) =>
-      db
-        .insertInto('outbox')
-        .columns(['kind', 'org_id', 'invitation_id', 'message_id', 'payload', 'next_attempt_at'])
-        .expression(
-          db
-            .selectFrom('planned')
-            .select([
-              sql.lit('email').as('kind'),
-              'planned.org_id',
-              'planned.id',
-              sql<string>`planned.p ->> 'reminderMessageId'`.as('message_id'),
-              sql<string>`(planned.p ->> 'reminderPayload')::jsonb`.as('payload'),
-              sql<Date>`${PARKED_AT}::timestamptz`.as('next_attempt_at'),
-            ])
-            .where(sql<boolean>`planned.p ->> 'reminderMessageId' is not null`),
-        ),
-    )
-    .with('quota', (db) =>
-      db
-        .insertInto('invitation_quota_counters')
-        .columns(['org_id', 'window_start', 'shard', 'count'])
-        .expression(
-          db
-            .selectFrom('inv')
-            .select([
-              sql<string>`${orgId}::uuid`.as('org_id'),
-              sql<Date>`${options.quotaWindow}::timestamptz`.as('window_start'),
-              sql<number>`${shard}::smallint`.as('shard'),
-              sql<number>`count(*)::int`.as('count'),
-            ])
-            .having(sql<boolean>`count(*) > 0`),
-        )
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'window_start', 'shard']).doUpdateSet((eb) => ({
-            count: eb('invitation_quota_counters.count', '+', eb.ref('excluded.count')),
-          })),
-        ),
-    )
-    .selectFrom('inv')
-    .selectAll()
+    .insertInto('invitations')
+    .values(values)
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
     .execute();
-
-  if (options.hasWebhooks && inserted.length > 0) {
-    const events = await step.trx
-      .selectFrom('events')
-      .selectAll()
-      .where('invitation_id', 'in', inserted.map((row) => row.id))
-      .where('type', '=', 'invitation.created')
-      .execute();
-    for (const event of events) await enqueueWebhookDeliveries(step.trx, event);
-  }
-
   const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
   const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
   for (const row of await findLiveByScopes(step.trx, orgId, lost)) {
     byScope.set(scopeKey(row.email, row.resource_id), { row, created: false });
   }
+
+  await appendEvents(
+    step.trx,
+    inserted.map((row) => ({
+      type: 'invitation.created',
+      orgId,
+      actor: step.actor,
+      invitationId: row.id,
+      personId: row.person_id,
+      userId: row.user_id,
+      data: createdData(row),
+      occurredAt: step.now,
+    })),
+    hasWebhooks ? 'check' : 'none',
+  );
+  const mails: TokenMail[] = inserted.map((row) => {
+    const token = row.token_hash === null ? undefined : tokens.get(row.token_hash);
+    if (token === undefined) throw new Error('minted token lost');
+    return { row, token, kind: 'invitation', context: contextFor(row) };
+  });
+  await queueTokenEmails(step.trx, step.config, mails, step.now);
+
   return inputs.map((input) => {
     const result = byScope.get(scopeKey(input.email, input.resourceId));
     // The live row that beat us went final between our insert and our look: a rare race.

@@ -21,6 +21,7 @@ import { appendEvents } from '../events/event.repository.js';
 import { decodeTimeCursor, encodeTimeCursor } from './cursor.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
+  addQuotaUse,
   type EmailContext,
   findInvitation,
   findLiveByScopes,
@@ -236,19 +237,17 @@ export async function createInvitations(
 
     // 4. Write.
     const roles = await customRoleNames(trx, orgId, toCreate);
-    const contextFor = (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
+    const contextFor = (row: InvitationRow): EmailContext => ({
       org,
       resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
       roleName: builtInRole(row.role)?.name ?? roles.get(row.role) ?? row.role,
     });
-    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input), {
-      hasWebhooks: context.hasWebhooks,
-      quotaWindow: windowStart,
-    });
+    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input), context.hasWebhooks);
     for (const [i, result] of results.entries()) {
       const candidate = toCreate[i];
       if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
     }
+    await addQuotaUse(trx, orgId, windowStart, results.filter((r) => r.created).length);
 
     return outcomes.map((outcome, index) => {
       if (outcome !== undefined) return outcome;

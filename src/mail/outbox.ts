@@ -67,8 +67,7 @@ export interface EmailPayload {
   replyTo: string | null;
 }
 
-/** The outbox row of an email (its Message-ID minted here), for callers that insert it themselves. */
-export function emailOutboxValues(email: NewEmail, dueAt: Date) {
+function outboxRow(email: NewEmail, dueAt: Date) {
   const payload: EmailPayload = {
     to: email.to,
     template: email.template,
@@ -89,7 +88,7 @@ export function emailOutboxValues(email: NewEmail, dueAt: Date) {
 /** enqueueEmail for many messages in one insert (bulk invitation create); `dueAt` is when each may go. */
 export async function enqueueEmails(trx: Transaction<DB> | Kysely<DB>, emails: readonly NewEmail[], dueAt: Date): Promise<string[]> {
   if (emails.length === 0) return [];
-  const rows = emails.map((email) => emailOutboxValues(email, dueAt));
+  const rows = emails.map((email) => outboxRow(email, dueAt));
   await trx.insertInto('outbox').values(rows).execute();
   return rows.map((row) => row.message_id);
 }
