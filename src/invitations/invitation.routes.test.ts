@@ -195,6 +195,19 @@ describe('create', () => {
     expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', email).execute()).toHaveLength(1);
   });
 
+  it('fans `invitation.created` out to the org’s webhook endpoints in the same transaction', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const endpoint = await t.ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ org_id: org.id, url: 'https://hooks.example.test/in', events: JSON.stringify(['invitation.created']), secret: 'whsec_test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const deliveries = await t.ctx.db.selectFrom('outbox').select(['payload', 'invitation_id']).where('webhook_endpoint_id', '=', endpoint.id).execute();
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ invitation_id: invitation.id, payload: { type: 'invitation.created', data: { invitationId: invitation.id, role: 'member' } } });
+  });
+
   it('records an API key as the inviter', async () => {
     const { org } = await ownerWithOrg(t);
     const key = await apiKey(t, org.id, ['invitations:manage', 'invitations:read', 'org:read', 'members:read', 'people:read']);
