@@ -8,8 +8,10 @@
  * instances pick it up on their own poll.
  *
  * Retention: once an hour the worker deletes sent and failed outbox rows older than 30 days
- * (the webhook delivery log reaches back that far); pending rows are never deleted.
+ * (the webhook delivery log reaches back that far); pending rows are never deleted. On
+ * PGlite it then vacuums the outbox table.
  */
+import { sql } from 'kysely';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { Worker } from '../workers.js';
@@ -82,6 +84,9 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
     if (now - prunedAt < PRUNE_EVERY_MS) return;
     prunedAt = now;
     await pruneOutbox(ctx.db, new Date(now - retentionMs));
+    // Embedded PGlite runs no autovacuum: reclaim the outbox's dead rows (every claim and
+    // record leaves one) so a long-running instance does not grow without bound.
+    if (ctx.backend === 'pglite') await sql`vacuum outbox`.execute(ctx.db);
   };
 
   const loop = async () => {

@@ -6,7 +6,7 @@
  * SMTP_URL is handed to nodemailer, which also reads query options such as
  * `?requireTLS=true` or `?tls.rejectUnauthorized=false` (README "Email").
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { MailTransport, OutgoingEmail, SendResult } from './transport.js';
 
@@ -31,11 +31,13 @@ export function smtpTransport(options: SmtpOptions): MailTransport {
     disableFileAccess: true,
     disableUrlAccess: true,
   };
-  const transporter = nodemailer.createTransport(poolOptions);
+  // Loaded on first use: the zero-configuration start (dev mailbox) does not pay for nodemailer.
+  let transporter: Promise<Transporter<SMTPPool.SentMessageInfo>> | null = null;
+  const pool = () => (transporter ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(poolOptions)));
   return {
     name: 'smtp',
     async send(email: OutgoingEmail): Promise<SendResult> {
-      const info = await transporter.sendMail({
+      const info = await (await pool()).sendMail({
         messageId: email.messageId,
         from: { name: email.from.name, address: email.from.address },
         ...(email.replyTo === null ? {} : { replyTo: email.replyTo }),
@@ -50,7 +52,7 @@ export function smtpTransport(options: SmtpOptions): MailTransport {
       return { responseStatus: code === null ? null : Number(code[1]) };
     },
     async close() {
-      transporter.close();
+      if (transporter !== null) (await transporter).close();
     },
   };
 }
