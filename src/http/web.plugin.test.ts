@@ -61,7 +61,7 @@ describe('the console is served by the API process', () => {
   });
 
   it('keeps the JSON 404 for unknown API, tracking and operations paths and missing assets', async () => {
-    for (const url of ['/api/v1/nothing-here', '/api', '/t/nothing', '/assets/missing.js', '/invite', '/docs/nothing-here']) {
+    for (const url of ['/api/v1/nothing-here', '/api', '/t/nothing', '/assets/missing.js', '/docs/nothing-here']) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json(), url).toMatchObject({ error: { code: 'NOT_FOUND' } });

@@ -4,7 +4,7 @@
  * for people, and per-field messages from `details` (so forms show them beside the field).
  */
 import createClient from 'openapi-fetch';
-import type { AllPaths } from './pending';
+import type { paths as AllPaths } from './schema';
 
 export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin' });
 

@@ -1,8 +1,8 @@
 /**
- * The API objects the console shows, named. Each is taken from the generated schema (the served
- * contract) where the route exists; see pending.ts for routes not served yet.
+ * The API objects the console shows, named, each taken from the generated schema (the served
+ * contract): a change of a route's answer changes these types and breaks the build where used.
  */
-import type { AllPaths } from './pending';
+import type { paths as AllPaths } from './schema';
 
 type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 type Ok<Op> = Op extends { responses: infer R }
@@ -27,7 +27,7 @@ export type Person = Items<Get<'/api/v1/orgs/{orgId}/people'>>;
 export type AccessStatus = Person['accessStatus'];
 export type Invitation = Items<Get<'/api/v1/orgs/{orgId}/invitations'>>;
 export type InvitationStatus = Invitation['status'];
-export type InvitationDetail = Get<'/api/v1/orgs/{orgId}/invitations/{invitationId}'>;
+export type InvitationDetail = Get<'/api/v1/orgs/{orgId}/invitations/{id}'>;
 export type AuditEvent = Items<Get<'/api/v1/orgs/{orgId}/events'>>;
 export type Access = Get<'/api/v1/orgs/{orgId}/access'>;
 export type AccessItem = Access['items'][number];
