@@ -13,6 +13,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
+    // Rolldown's plugin-timing report is noise on a loaded CI machine.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: { proxy: { '/api': api, '/t': api } },
 });
