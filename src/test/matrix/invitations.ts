@@ -28,6 +28,7 @@ async function newInvitation(w: MatrixWorld, resourceId: string | null): Promise
       status: 'sent',
       token_hash: sha256(randomToken()),
       tracking_id: randomToken(16),
+      metadata: '{}',
       expires_at: new Date(now.getTime() + 30 * DAY),
       updated_at: now,
       sent_at: now,
