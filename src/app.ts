@@ -16,9 +16,18 @@ import { registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
+import { OWASP_SCRYPT_COST } from './auth/password.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { mailRoutes } from './mail/mail.routes.js';
+import { mailMetrics } from './mail/metrics.js';
+import { webhookRoutes } from './webhooks/webhook.routes.js';
+import { accountRoutes } from './auth/account.routes.js';
+import { apiKeyRoutes } from './auth/api-key.routes.js';
+import { orgRoutes } from './orgs/org.routes.js';
+import { accessRoutes } from './orgs/access.routes.js';
+import { peopleRoutes } from './people/person.routes.js';
 import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
@@ -35,7 +44,6 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
 }
 
-export const OWASP_SCRYPT_COST = 2 ** 17;
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -55,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     routerOptions: { ignoreTrailingSlash: true },
   });
 
+  const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
   const ctx: AppContext = {
     config,
     db: deps.db,
@@ -62,11 +71,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     clock: deps.clock ?? systemClock,
     log: app.log,
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
+    metrics,
   };
   app.decorate('ctx', ctx);
+  // Every route as registered, so a test can check each org-scoped one has a policy entry.
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+  });
 
   registerErrorHandling(app);
-  const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
+  mailMetrics(metrics.registry, ctx.db);
 
   await app.register(swagger, {
     openapi: {
@@ -89,6 +105,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
+  await app.register(mailRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(orgRoutes(ctx));
+  await app.register(accessRoutes(ctx));
+  await app.register(apiKeyRoutes(ctx));
+  await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
@@ -98,5 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** Method and URL of every registered route (filled by an onRoute hook). */
+    routeList: readonly { method: string; url: string }[];
   }
 }

@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
+import type { Metrics } from './http/metrics.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -16,4 +17,6 @@ export interface AppContext {
   readonly log: FastifyBaseLogger;
   /** scrypt cost (N); production uses the OWASP figure, tests may lower it to save time. */
   readonly scryptCost: number;
+  /** The app's Prometheus registry, so services and workers can add their own metrics. */
+  readonly metrics: Metrics;
 }

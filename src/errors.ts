@@ -32,6 +32,7 @@ export const ERRORS = {
   INVALID_EMAIL: [400, 'This is not a valid email address.'],
   API_KEY_INVALID: [401, 'The API key is not valid or was revoked.'],
   SETUP_ALREADY_DONE: [409, 'The first administrator already exists.'],
+  PASSWORD_INCORRECT: [403, 'The password is not correct.'],
 
   // Organizations, roles, grants
   ORG_NOT_FOUND: [404, 'Organization not found.'],
@@ -48,12 +49,16 @@ export const ERRORS = {
   GRANT_NOT_FOUND: [404, 'Grant not found.'],
   USER_NOT_FOUND: [404, 'User not found.'],
   API_KEY_NOT_FOUND: [404, 'API key not found.'],
+  PERMISSION_NOT_GRANTABLE: [403, 'You cannot give a key or role permissions you do not hold.'],
+  INVALID_CURSOR: [400, 'The cursor is not valid for this list.'],
 
   // People
   PERSON_NOT_FOUND: [404, 'Person not found.'],
   PERSON_EXISTS: [409, 'A person with this email already exists in this organization.'],
   CSV_INVALID: [400, 'The CSV file could not be read.'],
   CSV_TOO_LARGE: [413, 'The CSV file has too many rows.'],
+  PERSON_ALREADY_LINKED: [409, 'This user is already linked to another person in this organization.'],
+  LINK_USER_NOT_ELIGIBLE: [422, 'Only a member of this organization, or the user with the person’s email, can be linked.'],
 
   // Invitations
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],

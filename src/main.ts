@@ -3,6 +3,11 @@
  * A usage error prints one line and exits 2; so does a bad configuration.
  */
 import { parseArgs } from 'node:util';
+import { createInstanceAdmin, ensureSetupLink } from './auth/account.service.js';
+import { parseEmail } from './auth/email.js';
+import { assertPasswordPolicy, OWASP_SCRYPT_COST } from './auth/password.js';
+import { systemClock } from './clock.js';
+import { AppError } from './errors.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { workerFactories } from './workers.js';
@@ -41,6 +46,11 @@ async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const workers = workerFactories.map((start) => start(app.ctx));
   app.log.info(`Gatehouse is listening on ${config.publicUrl}`);
+  // First start on an empty database: a one-time link for creating the first admin.
+  const setupLink = await ensureSetupLink(app.ctx);
+  if (setupLink !== null) {
+    app.log.warn(`No users yet. Create the first administrator within 24 hours at ${setupLink} (or run: gatehouse admin create)`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -79,6 +89,36 @@ export const commands: Record<string, Command> = {
       const result = await migrateToLatest(database.db).finally(() => database.close());
       const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
       console.log(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
+    },
+  },
+  'admin create': {
+    summary: 'create an active instance admin (may create orgs), or promote an existing account',
+    usage: 'gatehouse admin create --email E --password P [--first F --last L]',
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      first: { type: 'string' },
+      last: { type: 'string' },
+    },
+    run: async (config, values) => {
+      const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+      const email = text('email');
+      const password = text('password');
+      if (email === undefined) throw new UsageError('--email is required');
+      if (password === undefined) throw new UsageError('--password is required');
+      const input = { email, password, firstName: text('first') ?? '', lastName: text('last') ?? '' };
+      try {
+        // Checked before the database is opened, so bad input changes nothing.
+        parseEmail(email);
+        assertPasswordPolicy(password);
+      } catch (error) {
+        if (error instanceof AppError) throw new UsageError(`--${error.details[0]?.path ?? 'input'}: ${error.message}`);
+        throw error;
+      }
+      const { user, created } = await withDatabase(config, (database) =>
+        createInstanceAdmin(database.db, input, { scryptCost: OWASP_SCRYPT_COST, now: systemClock.now() }),
+      );
+      console.log(`${created ? 'Created' : 'Promoted'} instance admin ${user.email}.`);
     },
   },
 };

@@ -6,6 +6,8 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
 
+/** OWASP's scrypt cost for N (with r=8, p=1): about 128 MiB and a few hundred ms per hash. */
+export const OWASP_SCRYPT_COST = 2 ** 17;
 const KEY_LENGTH = 32;
 const R = 8;
 const P = 1;

@@ -98,3 +98,15 @@ export async function assertGrantable(db: Db, actor: Actor, roleKey: string, sco
   if (roleKey === 'owner' && !found.owner) throw new AppError('ROLE_NOT_GRANTABLE');
   if (!covers(found.permissions, wanted)) throw new AppError('ROLE_NOT_GRANTABLE');
 }
+
+/**
+ * Throws unless the actor has some standing in the org (401 when signed out, 404 ORG_NOT_FOUND
+ * otherwise). For routes that must find a record before they know the scope to `authorize` at
+ * (a person's resource, say): outsiders get the same 404 they would get anywhere in the org.
+ */
+export async function requireStanding(db: Db, actor: Actor | null, orgId: string): Promise<Actor> {
+  if (actor === null) throw new AppError('UNAUTHENTICATED');
+  const found = await standing(db, actor, { orgId });
+  if (!found.member) throw new AppError('ORG_NOT_FOUND');
+  return actor;
+}

@@ -30,7 +30,10 @@ export interface DatabaseOptions {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== null) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // JIT off: Gatehouse runs short OLTP queries, and a list query whose plan cost passes
+    // jit_above_cost (a filtered page of a 100,000-person directory does) spent ~80 ms compiling
+    // for ~10 ms of work (bench/people-list.js).
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, options: '-c jit=off' });
     // An idle client's error (a server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -218,6 +218,10 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: CreatedAt;
   sent_at: Timestamp | null;
+  /** When the latest delivery attempt ended (migration 0002_mail_delivery_log). */
+  last_attempt_at: Timestamp | null;
+  /** SMTP reply code or HTTP status of the latest attempt, when the server answered. */
+  response_status: number | null;
 }
 
 export interface MailboxTable {

@@ -18,14 +18,15 @@ export async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>
   const payload = {
     type: event.type,
     timestamp: event.occurred_at.toISOString(),
+    // The event's own data first, so nothing in it can overwrite the ids that say what it is about.
     data: {
+      ...event.data,
       eventId: event.id,
       orgId: event.org_id,
       invitationId: event.invitation_id,
       userId: event.user_id,
       personId: event.person_id,
       actor: { type: event.actor_type, id: event.actor_id },
-      ...event.data,
     },
   };
   await trx

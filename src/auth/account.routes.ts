@@ -1,0 +1,183 @@
+/**
+ * Accounts: sign-up, email verification, password reset, first-admin setup, GET and DELETE
+ * /api/v1/me. The token-taking endpoints share the per-IP auth rate limit.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../context.js';
+import { authRateLimit, clientIp, keyedLimit } from '../http/rate-limit.js';
+import { ErrorSchema, Uuid } from '../http/schemas.js';
+import { PersonSchema, presentPerson } from '../people/person.presenter.js';
+import { listLinkedPeople } from '../people/person.repository.js';
+import { clearSessionCookie, requireUser, setSessionCookie } from './actor.js';
+import {
+  completeSetup,
+  confirmPasswordReset,
+  deleteAccount,
+  listMemberships,
+  requestPasswordReset,
+  signUp,
+  verifyEmail,
+} from './account.service.js';
+import { canonicalEmail } from './email.js';
+import { presentUser, UserSchema } from './user.presenter.js';
+import { findUserById } from './user.repository.js';
+import { AppError } from '../errors.js';
+
+const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const Email = Type.String({ maxLength: 320 });
+const Password = Type.String({ maxLength: 1024 });
+const Token = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const LastName = Type.String({ maxLength: 200 });
+/** Reset emails per address per minute, on top of the per-IP limit (no mailbox flooding). */
+const RESET_PER_ACCOUNT = 3;
+
+const MembershipSchema = Type.Object({
+  org: Type.Object({ id: Uuid, name: Type.String() }),
+  resource: Type.Union([Type.Object({ id: Uuid, kind: Type.String(), name: Type.String() }), Type.Null()]),
+  role: Type.String(),
+  permissions: Type.Array(Type.String()),
+});
+
+export function accountRoutes(ctx: AppContext) {
+  const resetPerAccount = keyedLimit(ctx, RESET_PER_ACCOUNT);
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    const meta = (request: { ip: string; headers: { 'user-agent'?: string | undefined } }) => ({
+      ip: request.ip === '' ? null : request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+
+    app.post(
+      '/api/v1/auth/sign-up',
+      {
+        config: authRateLimit(ctx),
+        schema: {
+          tags: ['accounts'],
+          summary: 'Self-service sign-up (ALLOW_SIGNUP=true); emails a verification link',
+          body: Type.Object({ email: Email, password: Password, firstName: Name, lastName: LastName }, { additionalProperties: false }),
+          response: { 202: Type.Object({ status: Type.Literal('verification_sent') }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        await signUp(ctx, request.body);
+        return reply.status(202).send({ status: 'verification_sent' as const });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/verify-email',
+      {
+        config: authRateLimit(ctx),
+        schema: {
+          tags: ['accounts'],
+          summary: 'Verify an email address from the emailed link; activates the account and signs in',
+          body: Type.Object({ token: Token }, { additionalProperties: false }),
+          response: { 200: Type.Object({ user: UserSchema }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        const { user, token, expiresAt } = await verifyEmail(ctx, request.body.token, meta(request));
+        setSessionCookie(ctx, reply, token, expiresAt);
+        return { user: presentUser(user) };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password-reset',
+      {
+        config: authRateLimit(ctx),
+        schema: {
+          tags: ['accounts'],
+          summary: 'Email a password reset link; answers 202 whether or not the account exists',
+          body: Type.Object({ email: Email }, { additionalProperties: false }),
+          response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        resetPerAccount(canonicalEmail(request.body.email));
+        await requestPasswordReset(ctx, request.body.email);
+        return reply.status(202).send({ status: 'accepted' as const });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/password-reset/confirm',
+      {
+        config: authRateLimit(ctx),
+        schema: {
+          tags: ['accounts'],
+          summary: 'Set a new password from a reset link; ends the account’s other sessions',
+          body: Type.Object({ token: Token, password: Password }, { additionalProperties: false }),
+          response: { 200: Type.Object({ user: UserSchema }), ...Errors },
+        },
+      },
+      async (request) => {
+        const session = request.actor?.type === 'user' ? request.actor.sessionId : null;
+        return { user: presentUser(await confirmPasswordReset(ctx, request.body, session)) };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/setup',
+      {
+        config: authRateLimit(ctx),
+        schema: {
+          tags: ['accounts'],
+          summary: 'Create the first instance admin from the setup link logged at first start; signs in',
+          body: Type.Object(
+            { token: Token, email: Email, password: Password, firstName: Name, lastName: LastName },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ user: UserSchema }), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        const { user, token, expiresAt } = await completeSetup(ctx, request.body, { ip: clientIp(request), userAgent: request.headers['user-agent'] ?? null });
+        setSessionCookie(ctx, reply, token, expiresAt);
+        return reply.status(201).send({ user: presentUser(user) });
+      },
+    );
+
+    app.get(
+      '/api/v1/me',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'The signed-in user, their memberships and their linked directory profiles',
+          response: {
+            200: Type.Object({ user: UserSchema, memberships: Type.Array(MembershipSchema), people: Type.Array(PersonSchema) }),
+            ...Errors,
+          },
+        },
+      },
+      async (request) => {
+        const actor = requireUser(request);
+        const user = await findUserById(ctx.db, actor.userId);
+        if (user === undefined) throw new AppError('UNAUTHENTICATED');
+        const [memberships, people] = [await listMemberships(ctx.db, user.id), await listLinkedPeople(ctx.db, user.id)];
+        return { user: presentUser(user), memberships, people: people.map(presentPerson) };
+      },
+    );
+
+    app.delete(
+      '/api/v1/me',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Delete the signed-in account (password required); the audit trail keeps an anonymised actor',
+          body: Type.Object({ password: Password }, { additionalProperties: false }),
+          response: { 204: Type.Null(), ...Errors },
+        },
+      },
+      async (request, reply) => {
+        const actor = requireUser(request);
+        await deleteAccount(ctx, actor.userId, request.body.password);
+        clearSessionCookie(ctx, reply);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * Accounts beyond sign-in: self-service sign-up with email verification, password reset,
+ * account deletion, the first-admin setup link and `gatehouse admin create`.
+ *
+ * One-time links are 256-bit tokens, stored digested in `auth_tokens`, single use, 1 hour (24 h
+ * for setup). Their emails are queued in the outbox in the transaction that creates the token.
+ * Neither sign-up nor password reset tells the caller whether an account exists.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { DB, UserRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { enqueueEmail } from '../mail/outbox.js';
+import { consumeAuthToken, createAuthToken, retireAuthTokens } from './auth-token.repository.js';
+import { parseEmail } from './email.js';
+import { assertPasswordPolicy, burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
+import { createSession, type SessionMeta } from './session.repository.js';
+import { builtInRole } from './permissions.js';
+import { displayName } from './user.presenter.js';
+import { findUserByEmail, findUserById } from './user.repository.js';
+
+/** How the audit trail names the actor of a deleted account. */
+export const DELETED_USER_LABEL = 'Deleted user';
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+}
+
+function accountActor(user: Pick<UserRow, 'id' | 'first_name' | 'last_name' | 'email'>) {
+  return { type: 'user' as const, id: user.id, label: displayName(user) };
+}
+
+/**
+ * Sign-up (ALLOW_SIGNUP=true only). A new email gets an unverified account (status `invited`)
+ * and a verification link. An email with an active or disabled account gets nothing, and the
+ * caller the same 202. Signing up again before verifying replaces the password and names and
+ * retires the earlier links (the latest sign-up wins; only the mailbox owner can verify).
+ */
+export async function signUp(ctx: AppContext, input: NewAccount): Promise<void> {
+  if (!ctx.config.allowSignup) throw new AppError('SIGNUP_DISABLED');
+  const email = parseEmail(input.email);
+  assertPasswordPolicy(input.password);
+  const existing = await findUserByEmail(ctx.db, email);
+  if (existing !== undefined && existing.status !== 'invited') {
+    // Same work as a real sign-up, so timing does not tell the two apart.
+    await burnPasswordCheck(input.password, ctx.scryptCost);
+    return;
+  }
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const fields = { first_name: input.firstName.trim(), last_name: input.lastName.trim(), password_hash: passwordHash, updated_at: now };
+    const user = await trx
+      .insertInto('users')
+      .values({ email, status: 'invited', ...fields, created_at: now })
+      .onConflict((oc) => oc.column('email').doUpdateSet(fields).where('users.status', '=', 'invited'))
+      .returningAll()
+      .executeTakeFirst();
+    // No row: the account became active or disabled meanwhile; answer as for any existing one.
+    if (user === undefined) return;
+    await retireAuthTokens(trx, user.id, 'verify_email', now);
+    const token = await createAuthToken(trx, { userId: user.id, purpose: 'verify_email' }, now);
+    await enqueueEmail(
+      trx,
+      { to: email, orgId: null, template: 'verify_email', data: { firstName: user.first_name, link: `${ctx.config.publicUrl}/verify-email/${token}` } },
+      now,
+    );
+    await appendEvent(trx, { type: 'user.registered', orgId: null, actor: accountActor(user), userId: user.id, data: { via: 'sign_up' }, occurredAt: now });
+  });
+}
+
+/** Consumes a verification link: the account becomes active and verified, and is signed in. */
+export async function verifyEmail(
+  ctx: AppContext,
+  token: string,
+  meta: SessionMeta,
+): Promise<{ user: UserRow; token: string; expiresAt: Date }> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const { userId } = await consumeAuthToken(trx, token, 'verify_email', now);
+    const user = userId === null ? undefined : await findUserById(trx, userId);
+    if (user === undefined) throw new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
+    if (user.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
+    const verified = await trx
+      .updateTable('users')
+      .set({ status: 'active', email_verified_at: user.email_verified_at ?? now, updated_at: now })
+      .where('id', '=', user.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendEvent(trx, { type: 'user.verified', orgId: null, actor: accountActor(user), userId: user.id, occurredAt: now });
+    const session = await createSession(trx, user.id, now, meta);
+    return { user: verified, ...session };
+  });
+}
+
+/** Queues a reset link when an active account has this email; silent otherwise. */
+export async function requestPasswordReset(ctx: AppContext, rawEmail: string): Promise<void> {
+  const email = parseEmail(rawEmail);
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await findUserByEmail(trx, email);
+    if (user?.status !== 'active') return;
+    await retireAuthTokens(trx, user.id, 'password_reset', now);
+    const token = await createAuthToken(trx, { userId: user.id, purpose: 'password_reset' }, now);
+    await enqueueEmail(
+      trx,
+      { to: email, orgId: null, template: 'password_reset', data: { firstName: user.first_name, link: `${ctx.config.publicUrl}/reset-password/${token}` } },
+      now,
+    );
+  });
+}
+
+/**
+ * Sets a new password from a reset link and ends every session of the account except the one
+ * making the request (if it is that account's).
+ */
+export async function confirmPasswordReset(
+  ctx: AppContext,
+  input: { token: string; password: string },
+  currentSessionId: string | null,
+): Promise<UserRow> {
+  assertPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const { userId } = await consumeAuthToken(trx, input.token, 'password_reset', now);
+    const user = userId === null ? undefined : await findUserById(trx, userId);
+    if (user?.status !== 'active') throw new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
+    let sessions = trx.deleteFrom('sessions').where('user_id', '=', user.id);
+    if (currentSessionId !== null) sessions = sessions.where('id', '!=', currentSessionId);
+    await sessions.execute();
+    return trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where('id', '=', user.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * Deletes the account after checking its password (403 PASSWORD_INCORRECT). Its grants and
+ * sessions go with the row (foreign-key cascades); people and invitations keep their rows
+ * with the link cleared. The audit trail keeps its events with the actor anonymised: the id
+ * stays (random, not personal), the name becomes DELETED_USER_LABEL. A last org-wide owner
+ * cannot leave an org ownerless: 409 LAST_OWNER until they hand ownership on.
+ */
+export async function deleteAccount(ctx: AppContext, userId: string, password: string): Promise<void> {
+  const user = await findUserById(ctx.db, userId);
+  const valid = user?.password_hash == null ? await burnPasswordCheck(password, ctx.scryptCost) : await verifyPassword(password, user.password_hash);
+  if (user === undefined || !valid) throw new AppError('PASSWORD_INCORRECT');
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const grants = await trx.selectFrom('grants').select(['org_id', 'resource_id', 'role']).where('user_id', '=', userId).execute();
+    const ownedOrgs = grants.filter((grant) => grant.resource_id === null && grant.role === 'owner').map((grant) => grant.org_id);
+    for (const orgId of ownedOrgs) {
+      const owners = await trx
+        .selectFrom('grants')
+        .select('user_id')
+        .where('org_id', '=', orgId)
+        .where('resource_id', 'is', null)
+        .where('role', '=', 'owner')
+        .forUpdate()
+        .execute();
+      if (owners.length <= 1) throw new AppError('LAST_OWNER', { details: [{ path: 'orgId', message: orgId }] });
+    }
+    const anonymous = { type: 'user' as const, id: userId, label: DELETED_USER_LABEL };
+    await trx.updateTable('events').set({ actor_label: DELETED_USER_LABEL }).where('actor_type', '=', 'user').where('actor_id', '=', userId).execute();
+    await trx.updateTable('invitations').set({ inviter_name: DELETED_USER_LABEL }).where('inviter_type', '=', 'user').where('inviter_id', '=', userId).execute();
+    const orgIds = [...new Set(grants.map((grant) => grant.org_id))];
+    for (const grant of grants) {
+      await appendEvent(trx, {
+        type: 'membership.removed',
+        orgId: grant.org_id,
+        actor: anonymous,
+        userId,
+        data: { role: grant.role, resourceId: grant.resource_id, reason: 'account_deleted' },
+        occurredAt: now,
+      });
+    }
+    for (const orgId of orgIds.length === 0 ? [null] : orgIds) {
+      await appendEvent(trx, { type: 'user.deleted', orgId, actor: anonymous, userId, occurredAt: now });
+    }
+    await trx.deleteFrom('users').where('id', '=', userId).execute();
+  });
+}
+
+async function instanceAdminExists(db: Kysely<DB> | Transaction<DB>): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('is_instance_admin', '=', true).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * On a database without users, creates a setup token (24 h) and returns the link that lets the
+ * first instance admin sign up; null when there are users already. `gatehouse serve` logs it.
+ */
+export async function ensureSetupLink(ctx: AppContext): Promise<string | null> {
+  if ((await ctx.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined) return null;
+  const token = await createAuthToken(ctx.db, { userId: null, purpose: 'setup' }, ctx.clock.now());
+  return `${ctx.config.publicUrl}/setup/${token}`;
+}
+
+/**
+ * Creates the first instance admin from a setup link and signs them in. Serialised on an
+ * advisory lock so two setup links used at once still make exactly one first admin.
+ */
+export async function completeSetup(
+  ctx: AppContext,
+  input: NewAccount & { token: string },
+  meta: SessionMeta,
+): Promise<{ user: UserRow; token: string; expiresAt: Date }> {
+  const email = parseEmail(input.email);
+  assertPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('gatehouse.setup'))`.execute(trx);
+    if (await instanceAdminExists(trx)) throw new AppError('SETUP_ALREADY_DONE');
+    await consumeAuthToken(trx, input.token, 'setup', now);
+    if ((await findUserByEmail(trx, email)) !== undefined) throw new AppError('EMAIL_TAKEN');
+    const user = await insertAdmin(trx, { ...input, email, passwordHash }, now);
+    await trx.deleteFrom('auth_tokens').where('purpose', '=', 'setup').execute();
+    await appendEvent(trx, { type: 'user.registered', orgId: null, actor: SYSTEM_ACTOR, userId: user.id, data: { via: 'setup' }, occurredAt: now });
+    const session = await createSession(trx, user.id, now, meta);
+    return { user, ...session };
+  });
+}
+
+async function insertAdmin(
+  trx: Transaction<DB>,
+  input: { email: string; firstName: string; lastName: string; passwordHash: string },
+  now: Date,
+): Promise<UserRow> {
+  return trx
+    .insertInto('users')
+    .values({
+      email: input.email,
+      first_name: input.firstName.trim(),
+      last_name: input.lastName.trim(),
+      password_hash: input.passwordHash,
+      status: 'active',
+      is_instance_admin: true,
+      email_verified_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * `gatehouse admin create`: an active, verified instance admin. An existing account with that
+ * email is promoted (made an active instance admin) and given the new password: the operator
+ * has the database anyway. Throws AppError INVALID_EMAIL / PASSWORD_TOO_SHORT / _LONG.
+ */
+export async function createInstanceAdmin(
+  db: Kysely<DB>,
+  input: NewAccount,
+  options: { scryptCost: number; now: Date },
+): Promise<{ user: UserRow; created: boolean }> {
+  const email = parseEmail(input.email);
+  assertPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password, options.scryptCost);
+  const now = options.now;
+  return db.transaction().execute(async (trx) => {
+    const existing = await findUserByEmail(trx, email);
+    if (existing === undefined) {
+      const user = await insertAdmin(trx, { ...input, email, passwordHash }, now);
+      await appendEvent(trx, { type: 'user.registered', orgId: null, actor: SYSTEM_ACTOR, userId: user.id, data: { via: 'admin_create' }, occurredAt: now });
+      return { user, created: true };
+    }
+    const user = await trx
+      .updateTable('users')
+      .set({
+        is_instance_admin: true,
+        status: 'active',
+        password_hash: passwordHash,
+        email_verified_at: existing.email_verified_at ?? now,
+        ...(input.firstName.trim() === '' ? {} : { first_name: input.firstName.trim() }),
+        ...(input.lastName.trim() === '' ? {} : { last_name: input.lastName.trim() }),
+        updated_at: now,
+      })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { user, created: false };
+  });
+}
+
+export interface Membership {
+  org: { id: string; name: string };
+  resource: { id: string; kind: string; name: string } | null;
+  role: string;
+  permissions: string[];
+}
+
+/** The signed-in user's grants, with each role's permissions, by org name then resource. */
+export async function listMemberships(db: Kysely<DB>, userId: string): Promise<Membership[]> {
+  const rows = await db
+    .selectFrom('grants as g')
+    .innerJoin('orgs as o', 'o.id', 'g.org_id')
+    .leftJoin('resources as res', 'res.id', 'g.resource_id')
+    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
+    .select(['o.id as org_id', 'o.name as org_name', 'res.id as resource_id', 'res.kind as resource_kind', 'res.name as resource_name', 'g.role', 'r.permissions'])
+    .where('g.user_id', '=', userId)
+    .orderBy('o.name')
+    .orderBy('o.id')
+    .orderBy('res.name', (ob) => ob.nullsFirst())
+    .execute();
+  return rows.map((row) => ({
+    org: { id: row.org_id, name: row.org_name },
+    resource:
+      row.resource_id === null || row.resource_kind === null || row.resource_name === null
+        ? null
+        : { id: row.resource_id, kind: row.resource_kind, name: row.resource_name },
+    role: row.role,
+    permissions: [...(builtInRole(row.role)?.permissions ?? row.permissions ?? [])],
+  }));
+}

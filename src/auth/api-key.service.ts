@@ -1,0 +1,71 @@
+/**
+ * API keys: per org, named, with a permission set no wider than the creator's own at the org.
+ * The secret is `gh_` + 256 random bits, returned once at creation; the table keeps its SHA-256
+ * digest and a short prefix for recognising the key in the console.
+ */
+import type { AppContext } from '../context.js';
+import type { ApiKeyRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { parsePermissions } from '../orgs/role.service.js';
+import { API_KEY_PREFIX, type Actor } from './actor.js';
+import { randomToken, sha256 } from './crypto.js';
+import { covers } from './permissions.js';
+import { standing } from './policy.js';
+
+/** `gh_` and the first 6 characters of the random part. */
+const DISPLAY_PREFIX_LENGTH = API_KEY_PREFIX.length + 6;
+
+export async function createApiKey(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  input: { name: string; permissions: string[] },
+): Promise<{ key: ApiKeyRow; secret: string }> {
+  const permissions = parsePermissions(input.permissions);
+  const found = await standing(ctx.db, actor, { orgId });
+  if (!covers(found.permissions, permissions)) throw new AppError('PERMISSION_NOT_GRANTABLE');
+  const secret = API_KEY_PREFIX + randomToken();
+  const key = await ctx.db
+    .insertInto('api_keys')
+    .values({
+      org_id: orgId,
+      name: input.name.trim(),
+      permissions: JSON.stringify(permissions),
+      prefix: secret.slice(0, DISPLAY_PREFIX_LENGTH),
+      secret_hash: sha256(secret),
+      created_by: actor.type === 'user' ? actor.userId : null,
+      created_at: ctx.clock.now(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { key, secret };
+}
+
+export async function listApiKeys(ctx: AppContext, orgId: string): Promise<ApiKeyRow[]> {
+  return ctx.db.selectFrom('api_keys').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+/** Revokes a key (idempotent on an already revoked one); 404 API_KEY_NOT_FOUND outside the org. */
+export async function revokeApiKey(ctx: AppContext, orgId: string, keyId: string): Promise<void> {
+  const key = await ctx.db
+    .updateTable('api_keys')
+    .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(ctx.clock.now())) }))
+    .where('org_id', '=', orgId)
+    .where('id', '=', keyId)
+    .returning('id')
+    .executeTakeFirst();
+  if (key === undefined) throw new AppError('API_KEY_NOT_FOUND');
+}
+
+export function presentApiKey(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    permissions: row.permissions,
+    prefix: row.prefix,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}

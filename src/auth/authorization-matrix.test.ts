@@ -1,0 +1,127 @@
+/**
+ * The authorization matrix (issue 3, point 5): every org-scoped route × every kind of actor,
+ * against the real app, from the tables in src/test/matrix/. A route under /api/v1/orgs/:orgId
+ * without a table entry fails this suite, so no route ships without a policy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATEHOUSE_PERMISSIONS } from './permissions.js';
+import { randomToken, sha256 } from './crypto.js';
+import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
+import { ACTORS, type ActorName, MATRIX, type MatrixEntry, type MatrixWorld } from '../test/matrix/index.js';
+
+let t: TestApp;
+let world: MatrixWorld;
+const credentials = new Map<ActorName, Record<string, string>>();
+
+let counter = 0;
+const unique = () => {
+  counter += 1;
+  return `m${String(counter)}x${String(Date.now() % 100_000)}`;
+};
+
+async function apiKey(orgId: string, permissions: readonly string[]): Promise<{ id: string; secret: string }> {
+  const secret = `gh_${randomToken()}`;
+  const row = await t.ctx.db
+    .insertInto('api_keys')
+    .values({ org_id: orgId, name: 'matrix', permissions: JSON.stringify(permissions), prefix: secret.slice(0, 9), secret_hash: sha256(secret) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, secret };
+}
+
+beforeAll(async () => {
+  t = await testApp();
+  const org = await createOrg(t, 'Matrix Org');
+  const resource = await createResource(t, org.id, 'Matrix Place');
+  const other = await createOrg(t, 'Other Org');
+  const users: Partial<Record<ActorName, string>> = {};
+  for (const [actor, role, orgId, resourceId] of [
+    ['owner', 'owner', org.id, null],
+    ['admin', 'admin', org.id, null],
+    ['member', 'member', org.id, null],
+    ['viewer', 'viewer', org.id, null],
+    ['resourceAdmin', 'admin', org.id, resource.id],
+    ['outsider', 'owner', other.id, null],
+  ] as const) {
+    const user = await createUser(t);
+    await grant(t, user.id, orgId, role, resourceId);
+    users[actor] = user.id;
+    credentials.set(actor, { cookie: await signIn(t, user.email) });
+  }
+  credentials.set('anonymous', {});
+  const adminPermissions = GATEHOUSE_PERMISSIONS.filter((permission) => permission !== 'org:delete');
+  credentials.set('keyWith', { authorization: `Bearer ${(await apiKey(org.id, adminPermissions)).secret}` });
+  credentials.set('keyWithout', { authorization: `Bearer ${(await apiKey(org.id, [])).secret}` });
+
+  world = {
+    t,
+    orgId: org.id,
+    resourceId: resource.id,
+    ownerId: users.owner ?? '',
+    unique,
+    newUser: async () => (await createUser(t)).id,
+    newResource: async () => (await createResource(t, org.id, unique())).id,
+    newPerson: async (resourceId) =>
+      (
+        await t.ctx.db
+          .insertInto('people')
+          .values({ org_id: org.id, first_name: 'P', last_name: unique(), email: `${unique()}@example.test`, resource_id: resourceId, updated_at: t.clock.now() })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id,
+    newRole: async () => {
+      const key = `role${unique()}`;
+      await t.ctx.db
+        .insertInto('roles')
+        .values({ org_id: org.id, key, name: 'R', permissions: JSON.stringify(['people:read']), updated_at: t.clock.now() })
+        .execute();
+      return key;
+    },
+    newApiKey: async () => (await apiKey(org.id, ['people:read'])).id,
+  };
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function expected(entry: MatrixEntry, actor: ActorName): number {
+  if (entry.allowed.includes(actor)) return entry.ok;
+  if (actor === 'anonymous') return 401;
+  if (actor === 'outsider') return 404;
+  return 403;
+}
+
+const ORG_SCOPED = /^\/api\/v1\/orgs\/:orgId(\/|$)/;
+
+describe('authorization matrix', () => {
+  it('has an entry for every org-scoped route the app registers', () => {
+    const registered = t.app.routeList
+      .filter((route) => route.method !== 'HEAD' && ORG_SCOPED.test(route.url))
+      .map((route) => `${route.method} ${route.url}`);
+    const covered = new Set(MATRIX.map((entry) => `${entry.method} ${entry.route}`));
+    expect(registered.filter((route) => !covered.has(route)), 'org-scoped routes without a matrix entry').toEqual([]);
+    // And the table names no route that does not exist (a typo would silently test nothing).
+    const known = new Set(registered);
+    expect([...covered].filter((route) => !known.has(route)), 'matrix entries for unknown routes').toEqual([]);
+  });
+
+  describe.each(MATRIX.map((entry) => [`${entry.method} ${entry.route}${entry.variant === undefined ? '' : ` (${entry.variant})`}`, entry] as const))(
+    '%s',
+    (_name, entry) => {
+      it.each(ACTORS.map((actor) => [actor, expected(entry, actor)] as const))('%s -> %i', async (actor, status) => {
+        const request = await entry.request(world);
+        const res = await t.inject({
+          method: entry.method,
+          url: request.url,
+          headers: { ...credentials.get(actor), ...request.headers },
+          ...(request.payload === undefined ? {} : { payload: request.payload }),
+        });
+        expect(res.statusCode, res.body).toBe(status);
+        if (status === 401) expect(errorCode(res)).toBe('UNAUTHENTICATED');
+        if (status === 404) expect(errorCode(res)).toBe('ORG_NOT_FOUND');
+        if (status === 403) expect(errorCode(res)).toBe('FORBIDDEN');
+      });
+    },
+  );
+});

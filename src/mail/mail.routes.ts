@@ -1,0 +1,89 @@
+/**
+ * Mail routes: the open-tracking pixel (GET /t/:trackingId.gif) and, in dev-mailbox mode
+ * only, GET /api/v1/dev/mailbox for instance admins.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { requireInstanceAdmin } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { ErrorSchema, ListQuery, Timestamp } from '../http/schemas.js';
+import { listDevMailbox } from './mailbox.service.js';
+import { recordOpen } from './tracking.service.js';
+
+/** The smallest transparent GIF (43 bytes). */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+const MailboxMessage = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  messageId: Type.String(),
+  to: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  html: Type.String(),
+  sentAt: Timestamp,
+});
+
+export function mailRoutes(ctx: AppContext) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/t/:trackingId.gif',
+      {
+        schema: {
+          tags: ['tracking'],
+          summary: 'Open-tracking pixel of an invitation email: always a 1×1 GIF',
+          params: Type.Object({ trackingId: Type.String({ minLength: 1, maxLength: 200 }) }),
+        },
+      },
+      async (request, reply) => {
+        try {
+          // Fastify answers HEAD from this route too; a HEAD is a scanner, not a mail client showing the image.
+          if (request.method === 'GET') await recordOpen(ctx, request.params.trackingId);
+        } catch (error) {
+          // The pixel never fails: an answer that differed would be an oracle, and a lost
+          // weak signal costs nothing.
+          request.log.warn({ err: error }, 'recording an open failed');
+        }
+        return reply
+          .header('cache-control', 'no-store, no-cache, must-revalidate, max-age=0')
+          .header('pragma', 'no-cache')
+          .header('referrer-policy', 'no-referrer')
+          .type('image/gif')
+          .send(PIXEL_GIF);
+      },
+    );
+
+    app.get(
+      '/api/v1/dev/mailbox',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Emails the dev mailbox received (only when SMTP_URL is unset; instance admins)',
+          querystring: Type.Object(
+            { ...ListQuery, to: Type.Optional(Type.String({ maxLength: 320 })) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({ items: Type.Array(MailboxMessage), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+            400: ErrorSchema,
+            401: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+          },
+        },
+      },
+      async (request) => {
+        if (ctx.config.smtpUrl !== null) throw new AppError('MAILBOX_DISABLED');
+        requireInstanceAdmin(request);
+        return listDevMailbox(ctx, {
+          limit: request.query.limit ?? 50,
+          cursor: request.query.cursor ?? null,
+          to: request.query.to ?? null,
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The dev mailbox: where emails go when SMTP_URL is unset, so a developer (and the test suite)
+ * can read what Gatehouse would have sent.
+ */
+import type { Kysely } from 'kysely';
+import type { DB, MailboxRow } from '../db/schema.js';
+
+export interface NewMailboxMessage {
+  outboxId: string | null;
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  sentAt: Date;
+}
+
+export async function insertMailboxMessage(db: Kysely<DB>, message: NewMailboxMessage): Promise<void> {
+  await db
+    .insertInto('mailbox')
+    .values({
+      outbox_id: message.outboxId,
+      message_id: message.messageId,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      sent_at: message.sentAt,
+    })
+    .execute();
+}
+
+export interface MailboxPage {
+  items: MailboxRow[];
+  nextCursor: string | null;
+}
+
+/** Newest first. The cursor is the last row's `sent_at|id`. */
+export async function listMailbox(
+  db: Kysely<DB>,
+  options: { limit: number; cursor: { sentAt: Date; id: string } | null; to: string | null },
+): Promise<MailboxPage> {
+  let query = db.selectFrom('mailbox').selectAll().orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1);
+  if (options.to !== null) query = query.where('to', '=', options.to);
+  const cursor = options.cursor;
+  if (cursor !== null) {
+    query = query.where((eb) =>
+      eb.or([eb('sent_at', '<', cursor.sentAt), eb.and([eb('sent_at', '=', cursor.sentAt), eb('id', '<', cursor.id)])]),
+    );
+  }
+  const rows = await query.execute();
+  const items = rows.slice(0, options.limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > options.limit && last !== undefined ? `${last.sent_at.toISOString()}|${last.id}` : null,
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Account emails that carry a one-time link: sign-up verification and password reset.
+ */
+import type { AccountLinkEmailData } from '../outbox.js';
+import { button, escapeHtml, layout, oneLine, paragraph, type RenderedEmail, small } from './layout.js';
+
+function greeting(firstName: string): string {
+  return firstName.trim() === '' ? 'Hello,' : `Hello ${oneLine(firstName)},`;
+}
+
+export function renderVerifyEmail(data: AccountLinkEmailData): RenderedEmail {
+  const lead = 'Confirm your email address to finish creating your Gatehouse account.';
+  const ignore = 'If you did not sign up, you can ignore this email; no account will be activated.';
+  return {
+    subject: 'Confirm your email address',
+    text: [greeting(data.firstName), '', lead, '', data.link, '', ignore, ''].join('\n'),
+    html: layout({
+      preheader: lead,
+      body: [
+        paragraph(escapeHtml(greeting(data.firstName))),
+        paragraph(lead),
+        button(data.link, 'Confirm my email'),
+        small(ignore),
+      ].join('\n'),
+    }),
+  };
+}
+
+export function renderPasswordReset(data: AccountLinkEmailData): RenderedEmail {
+  const lead = 'Someone asked to reset the password of your Gatehouse account. Choose a new password with this link:';
+  const ignore = 'If it was not you, ignore this email: your password stays as it is.';
+  return {
+    subject: 'Reset your password',
+    text: [greeting(data.firstName), '', lead, '', data.link, '', ignore, ''].join('\n'),
+    html: layout({
+      preheader: 'Reset your Gatehouse password',
+      body: [
+        paragraph(escapeHtml(greeting(data.firstName))),
+        paragraph(escapeHtml(lead)),
+        button(data.link, 'Choose a new password'),
+        small(escapeHtml(ignore)),
+      ].join('\n'),
+    }),
+  };
+}

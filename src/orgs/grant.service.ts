@@ -1,0 +1,161 @@
+/**
+ * Changing who holds which role where (SPEC Domain: Membership; rule 14).
+ *
+ * - Only a role the actor could grant at that scope may be given (assertGrantable), and a grant
+ *   may only be changed or removed by someone who could have given its current role (so an admin
+ *   cannot demote or remove an owner).
+ * - The last org-wide owner cannot be demoted or removed (409 LAST_OWNER). Race-safe: every
+ *   change of an org-wide grant first locks the org's owner grants `FOR UPDATE`, so two owners
+ *   demoting each other at once are serialised and the second sees one owner left.
+ */
+import type { Transaction } from 'kysely';
+import { eventActor, type Actor } from '../auth/actor.js';
+import { builtInRole, holds } from '../auth/permissions.js';
+import { assertGrantable } from '../auth/policy.js';
+import type { AppContext } from '../context.js';
+import type { DB, GrantRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent } from '../events/event.repository.js';
+import { findResource } from './org.repository.js';
+
+export interface GrantScope {
+  orgId: string;
+  userId: string;
+  resourceId: string | null;
+}
+
+/** Locks and returns the ids of the users holding the owner role org-wide. */
+export async function lockOwners(trx: Transaction<DB>, orgId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('grants')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('resource_id', 'is', null)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
+async function assertNotLastOwner(trx: Transaction<DB>, existing: GrantRow, newRole: string | null): Promise<void> {
+  if (existing.resource_id !== null || existing.role !== 'owner' || newRole === 'owner') return;
+  const owners = await lockOwners(trx, existing.org_id);
+  if (owners.length <= 1) throw new AppError('LAST_OWNER');
+}
+
+async function lockGrant(trx: Transaction<DB>, scope: GrantScope): Promise<GrantRow | undefined> {
+  let query = trx.selectFrom('grants').selectAll().where('org_id', '=', scope.orgId).where('user_id', '=', scope.userId);
+  query = scope.resourceId === null ? query.where('resource_id', 'is', null) : query.where('resource_id', '=', scope.resourceId);
+  return query.forUpdate().executeTakeFirst();
+}
+
+/** Grants `role` at the scope, or changes the role held there. Returns the grant. */
+export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope, role: string): Promise<GrantRow> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (scope.resourceId !== null && (await findResource(trx, scope.orgId, scope.resourceId)) === undefined) {
+      throw new AppError('RESOURCE_NOT_FOUND');
+    }
+    const user = await trx.selectFrom('users').select(['id', 'status']).where('id', '=', scope.userId).executeTakeFirst();
+    if (user === undefined) throw new AppError('USER_NOT_FOUND');
+    if (builtInRole(role) === undefined) {
+      // A share lock keeps the custom role from being deleted until this grant commits.
+      const custom = await trx.selectFrom('roles').select('key').where('org_id', '=', scope.orgId).where('key', '=', role).forShare().executeTakeFirst();
+      if (custom === undefined) throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${role}" in this organization` }] });
+    }
+    const at = { orgId: scope.orgId, resourceId: scope.resourceId };
+    await assertGrantable(trx, actor, role, at);
+    if (scope.resourceId === null) await lockOwners(trx, scope.orgId);
+    const existing = await lockGrant(trx, scope);
+    if (existing?.role === role) return existing;
+    if (existing === undefined) {
+      const grant = await trx
+        .insertInto('grants')
+        .values({ org_id: scope.orgId, user_id: scope.userId, resource_id: scope.resourceId, role, created_at: now, updated_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendEvent(trx, {
+        type: 'membership.granted',
+        orgId: scope.orgId,
+        actor: eventActor(actor),
+        userId: scope.userId,
+        data: { role, resourceId: scope.resourceId },
+        occurredAt: now,
+      });
+      return grant;
+    }
+    await assertGrantable(trx, actor, existing.role, at);
+    await assertNotLastOwner(trx, existing, role);
+    const grant = await trx
+      .updateTable('grants')
+      .set({ role, updated_at: now })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendEvent(trx, {
+      type: 'membership.changed',
+      orgId: scope.orgId,
+      actor: eventActor(actor),
+      userId: scope.userId,
+      data: { role, previousRole: existing.role, resourceId: scope.resourceId },
+      occurredAt: now,
+    });
+    return grant;
+  });
+}
+
+/** Removes the grant at the scope (404 GRANT_NOT_FOUND when there is none). */
+export async function removeGrant(ctx: AppContext, actor: Actor, scope: GrantScope): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    if (scope.resourceId === null) await lockOwners(trx, scope.orgId);
+    const existing = await lockGrant(trx, scope);
+    if (existing === undefined) throw new AppError('GRANT_NOT_FOUND');
+    await assertGrantable(trx, actor, existing.role, { orgId: scope.orgId, resourceId: scope.resourceId });
+    await assertNotLastOwner(trx, existing, null);
+    await trx.deleteFrom('grants').where('id', '=', existing.id).execute();
+    await appendEvent(trx, {
+      type: 'membership.removed',
+      orgId: scope.orgId,
+      actor: eventActor(actor),
+      userId: scope.userId,
+      data: { role: existing.role, resourceId: scope.resourceId },
+      occurredAt: now,
+    });
+  });
+}
+
+export interface AccessCheck {
+  allowed: boolean;
+  role: string | null;
+  via: 'org' | 'resource' | null;
+}
+
+/**
+ * Does the user hold `permission` at the scope? A grant on the resource is reported before an
+ * org-wide one when both allow it. Users who are not active are never allowed.
+ */
+export async function checkAccess(
+  ctx: AppContext,
+  input: { orgId: string; userId: string; permission: string; resourceId: string | null },
+): Promise<AccessCheck> {
+  if (input.resourceId !== null && (await findResource(ctx.db, input.orgId, input.resourceId)) === undefined) {
+    throw new AppError('RESOURCE_NOT_FOUND');
+  }
+  const grants = await ctx.db
+    .selectFrom('grants as g')
+    .innerJoin('users as u', 'u.id', 'g.user_id')
+    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
+    .select(['g.resource_id', 'g.role', 'r.permissions', 'u.status'])
+    .where('g.org_id', '=', input.orgId)
+    .where('g.user_id', '=', input.userId)
+    .execute();
+  const allows = (grant: (typeof grants)[number]) =>
+    grant.status === 'active' && holds(builtInRole(grant.role)?.permissions ?? grant.permissions ?? [], input.permission);
+  const onResource = input.resourceId === null ? undefined : grants.find((grant) => grant.resource_id === input.resourceId);
+  if (onResource !== undefined && allows(onResource)) return { allowed: true, role: onResource.role, via: 'resource' };
+  const orgWide = grants.find((grant) => grant.resource_id === null);
+  if (orgWide !== undefined && allows(orgWide)) return { allowed: true, role: orgWide.role, via: 'org' };
+  return { allowed: false, role: null, via: null };
+}
+

@@ -1,0 +1,92 @@
+/**
+ * API shapes of the orgs area: `Org` (with its settings), `Resource`, `Role`, and the short user
+ * summary used in access lists.
+ */
+import { Type } from 'typebox';
+import type { OrgRow, ResourceRow, UserRow } from '../db/schema.js';
+import { Timestamp, Uuid } from '../http/schemas.js';
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const OrgSettingsSchema = Type.Object({
+  invitationTtlDays: Type.Integer(),
+  openTracking: Type.Boolean(),
+  reminderDaysBeforeExpiry: Type.Integer(),
+  senderName: NullableString,
+  replyTo: NullableString,
+  invitationsPerHour: Type.Integer(),
+  autoRenew: Type.Boolean(),
+});
+
+export const OrgSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  settings: OrgSettingsSchema,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export function presentOrg(row: OrgRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    settings: {
+      invitationTtlDays: row.invitation_ttl_days,
+      openTracking: row.open_tracking,
+      reminderDaysBeforeExpiry: row.reminder_days_before_expiry,
+      senderName: row.sender_name,
+      replyTo: row.reply_to,
+      invitationsPerHour: row.invitations_per_hour,
+      autoRenew: row.auto_renew,
+    },
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export const ResourceSchema = Type.Object({
+  id: Uuid,
+  orgId: Uuid,
+  kind: Type.String(),
+  name: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export function presentResource(row: ResourceRow) {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    kind: row.kind,
+    name: row.name,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export const RoleSchema = Type.Object({
+  key: Type.String(),
+  name: Type.String(),
+  permissions: Type.Array(Type.String()),
+  builtIn: Type.Boolean(),
+});
+
+export interface Role {
+  key: string;
+  name: string;
+  permissions: string[];
+  builtIn: boolean;
+}
+
+/** Who holds a grant, as an access list shows them: no password, no admin flag. */
+export const MemberUserSchema = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  status: Type.String(),
+});
+
+export function presentMemberUser(row: Pick<UserRow, 'id' | 'email' | 'first_name' | 'last_name' | 'status'>) {
+  return { id: row.id, email: row.email, firstName: row.first_name, lastName: row.last_name, status: row.status };
+}

@@ -1,0 +1,72 @@
+/**
+ * Orgs and resources: plain queries taking `db` or `trx` first.
+ */
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { DB, OrgRow, OrgsTable, ResourceRow, ResourcesTable } from '../db/schema.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export async function findOrg(db: Db, orgId: string): Promise<OrgRow | undefined> {
+  return db.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+export async function insertOrg(trx: Transaction<DB>, name: string, now: Date): Promise<OrgRow> {
+  return trx.insertInto('orgs').values({ name, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateOrg(trx: Transaction<DB>, orgId: string, changes: Updateable<OrgsTable>): Promise<OrgRow | undefined> {
+  return trx.updateTable('orgs').set(changes).where('id', '=', orgId).returningAll().executeTakeFirst();
+}
+
+/** Orgs where the user holds any grant, by name. */
+export async function listUserOrgs(db: Db, userId: string): Promise<OrgRow[]> {
+  return db
+    .selectFrom('orgs')
+    .selectAll()
+    .where('id', 'in', (eb) => eb.selectFrom('grants').select('org_id').where('user_id', '=', userId))
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+}
+
+export async function findResource(db: Db, orgId: string, resourceId: string): Promise<ResourceRow | undefined> {
+  return db.selectFrom('resources').selectAll().where('org_id', '=', orgId).where('id', '=', resourceId).executeTakeFirst();
+}
+
+export async function insertResource(db: Db, orgId: string, input: { kind: string; name: string }, now: Date): Promise<ResourceRow> {
+  return db
+    .insertInto('resources')
+    .values({ org_id: orgId, kind: input.kind, name: input.name, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateResource(
+  db: Db,
+  orgId: string,
+  resourceId: string,
+  changes: Updateable<ResourcesTable>,
+): Promise<ResourceRow | undefined> {
+  return db
+    .updateTable('resources')
+    .set(changes)
+    .where('org_id', '=', orgId)
+    .where('id', '=', resourceId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A page of an org's resources ordered by (name, id), after the cursor's key when given. */
+export async function listResources(
+  db: Db,
+  orgId: string,
+  page: { limit: number; after: readonly [string, string] | null; kind?: string | undefined },
+): Promise<ResourceRow[]> {
+  let query = db.selectFrom('resources').selectAll().where('org_id', '=', orgId);
+  if (page.kind !== undefined) query = query.where('kind', '=', page.kind);
+  if (page.after !== null) {
+    const [name, id] = page.after;
+    query = query.where((eb) => eb(eb.refTuple('name', 'id'), '>', eb.tuple(name, id)));
+  }
+  return query.orderBy('name').orderBy('id').limit(page.limit + 1).execute();
+}

@@ -1,0 +1,345 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn } from '../test/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await testApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+
+async function events(orgId: string, type: string) {
+  return t.ctx.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('type', '=', type).execute();
+}
+
+describe('organizations', () => {
+  it('lets an instance admin create an org and become its owner, with a membership.granted event', async () => {
+    const admin = await createUser(t, { is_instance_admin: true });
+    const cookie = await signIn(t, admin.email);
+    const res = await t.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: '  Paws Vet  ' } });
+    expect(res.statusCode).toBe(201);
+    const org = res.json<{ id: string; name: string; settings: Record<string, unknown> }>();
+    expect(org.name).toBe('Paws Vet');
+    expect(org.settings).toEqual({
+      invitationTtlDays: 30,
+      openTracking: true,
+      reminderDaysBeforeExpiry: 0,
+      senderName: null,
+      replyTo: null,
+      invitationsPerHour: 1000,
+      autoRenew: false,
+    });
+    const grants = await t.ctx.db.selectFrom('grants').selectAll().where('org_id', '=', org.id).execute();
+    expect(grants).toMatchObject([{ user_id: admin.id, role: 'owner', resource_id: null }]);
+    expect(await events(org.id, 'membership.granted')).toHaveLength(1);
+    const list = await t.inject({ url: '/api/v1/orgs', headers: { cookie } });
+    expect(list.json<{ items: { id: string }[] }>().items.map((o) => o.id)).toContain(org.id);
+  });
+
+  it('refuses org creation to ordinary users when sign-up is off (403 ORG_CREATE_FORBIDDEN) and to anonymous callers', async () => {
+    const user = await createUser(t);
+    const cookie = await signIn(t, user.email);
+    const res = await t.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: 'Nope' } });
+    expect(res.statusCode).toBe(403);
+    expect(errorCode(res)).toBe('ORG_CREATE_FORBIDDEN');
+    const anonymous = await t.inject({ method: 'POST', url: '/api/v1/orgs', payload: { name: 'Nope' } });
+    expect(errorCode(anonymous)).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets any verified user create an org when ALLOW_SIGNUP=true', async () => {
+    const open = await testApp({ ALLOW_SIGNUP: 'true' });
+    try {
+      const user = await createUser(open);
+      const cookie = await signIn(open, user.email);
+      const res = await open.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: 'Mine' } });
+      expect(res.statusCode).toBe(201);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('updates name and settings, validating ranges, reply-to and unknown fields', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const url = `/api/v1/orgs/${org.id}`;
+    const ok = await t.inject({
+      method: 'PATCH',
+      url,
+      headers: { cookie },
+      payload: { name: 'Renamed', settings: { invitationTtlDays: 7, reminderDaysBeforeExpiry: 2, replyTo: ' HR@Example.test ', senderName: 'HR', autoRenew: true, invitationsPerHour: 50, openTracking: false } },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({
+      name: 'Renamed',
+      settings: { invitationTtlDays: 7, reminderDaysBeforeExpiry: 2, replyTo: 'hr@example.test', senderName: 'HR', autoRenew: true, invitationsPerHour: 50, openTracking: false },
+    });
+    const cases: [unknown, string, string][] = [
+      [{ settings: { invitationTtlDays: 91 } }, 'VALIDATION_FAILED', 'settings.invitationTtlDays'],
+      [{ settings: { replyTo: 'not-an-email' } }, 'INVALID_EMAIL', 'settings.replyTo'],
+      [{ settings: { reminderDaysBeforeExpiry: 7 } }, 'VALIDATION_FAILED', 'settings.reminderDaysBeforeExpiry'],
+      [{ settings: { bogus: 1 } }, 'VALIDATION_FAILED', 'settings.bogus'],
+      [{ name: '   ' }, 'VALIDATION_FAILED', 'name'],
+      [{ owner: 'me' }, 'VALIDATION_FAILED', 'owner'],
+    ];
+    for (const [payload, code, path] of cases) {
+      const res = await t.inject({ method: 'PATCH', url, headers: { cookie }, payload: payload as object });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(errorCode(res)).toBe(code);
+      expect(res.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe(path);
+    }
+    const after = await t.inject({ url, headers: { cookie } });
+    expect(after.json()).toMatchObject({ name: 'Renamed', settings: { invitationTtlDays: 7 } });
+  });
+
+  it('answers 404 ORG_NOT_FOUND for another org and for a malformed id 400', async () => {
+    const { cookie } = await ownerWithOrg(t);
+    const other = await createOrg(t, 'Other');
+    const res = await t.inject({ url: `/api/v1/orgs/${other.id}`, headers: { cookie } });
+    expect(res.statusCode).toBe(404);
+    expect(errorCode(res)).toBe('ORG_NOT_FOUND');
+    const bad = await t.inject({ url: '/api/v1/orgs/not-a-uuid', headers: { cookie } });
+    expect(bad.statusCode).toBe(400);
+    expect(errorCode(bad)).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('resources', () => {
+  it('creates, lists with keyset pages, gets, renames and deletes', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const base = `/api/v1/orgs/${org.id}/resources`;
+    const ids: string[] = [];
+    for (const name of ['Cedar', 'Alder', 'Birch']) {
+      const res = await t.inject({ method: 'POST', url: base, headers: { cookie }, payload: { kind: 'location', name } });
+      expect(res.statusCode).toBe(201);
+      ids.push(res.json<{ id: string }>().id);
+    }
+    const first = await t.inject({ url: `${base}?limit=2`, headers: { cookie } });
+    const page1 = first.json<{ items: { name: string }[]; nextCursor: string | null }>();
+    expect(page1.items.map((r) => r.name)).toEqual(['Alder', 'Birch']);
+    expect(page1.nextCursor).not.toBeNull();
+    const second = await t.inject({ url: `${base}?limit=2&cursor=${String(page1.nextCursor)}`, headers: { cookie } });
+    expect(second.json()).toMatchObject({ items: [{ name: 'Cedar' }], nextCursor: null });
+    const badCursor = await t.inject({ url: `${base}?cursor=garbage`, headers: { cookie } });
+    expect(errorCode(badCursor)).toBe('INVALID_CURSOR');
+
+    const id = ids[0] ?? '';
+    const patched = await t.inject({ method: 'PATCH', url: `${base}/${id}`, headers: { cookie }, payload: { name: 'Cedar North' } });
+    expect(patched.json()).toMatchObject({ id, orgId: org.id, kind: 'location', name: 'Cedar North' });
+    const deleted = await t.inject({ method: 'DELETE', url: `${base}/${id}`, headers: { cookie } });
+    expect(deleted.statusCode).toBe(204);
+    const gone = await t.inject({ url: `${base}/${id}`, headers: { cookie } });
+    expect(errorCode(gone)).toBe('RESOURCE_NOT_FOUND');
+  });
+
+  it("answers 404 RESOURCE_NOT_FOUND for another org's resource", async () => {
+    const { cookie, org } = await ownerWithOrg(t);
+    const other = await createOrg(t, 'Elsewhere');
+    const theirs = await createResource(t, other.id);
+    const res = await t.inject({ url: `/api/v1/orgs/${org.id}/resources/${theirs.id}`, headers: { cookie } });
+    expect(res.statusCode).toBe(404);
+    expect(errorCode(res)).toBe('RESOURCE_NOT_FOUND');
+  });
+});
+
+describe('roles', () => {
+  it('lists built-ins and creates, edits and deletes custom roles', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const base = `/api/v1/orgs/${org.id}/roles`;
+    const created = await t.inject({
+      method: 'POST',
+      url: base,
+      headers: { cookie },
+      payload: { key: 'billing', name: 'Billing', permissions: ['bills:write', 'documents:read', 'bills:write'] },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ key: 'billing', name: 'Billing', permissions: ['bills:write', 'documents:read'], builtIn: false });
+    const list = await t.inject({ url: base, headers: { cookie } });
+    const roles = list.json<{ items: { key: string; builtIn: boolean }[] }>().items;
+    expect(roles.map((r) => [r.key, r.builtIn])).toEqual([
+      ['owner', true],
+      ['admin', true],
+      ['member', true],
+      ['viewer', true],
+      ['billing', false],
+    ]);
+    const patched = await t.inject({ method: 'PATCH', url: `${base}/billing`, headers: { cookie }, payload: { permissions: ['bills:read'] } });
+    expect(patched.json()).toMatchObject({ permissions: ['bills:read'] });
+    const deleted = await t.inject({ method: 'DELETE', url: `${base}/billing`, headers: { cookie } });
+    expect(deleted.statusCode).toBe(204);
+  });
+
+  it('rejects bad keys, duplicate and built-in keys, unknown permissions, built-in edits and roles in use', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const base = `/api/v1/orgs/${org.id}/roles`;
+    const post = (payload: object) => t.inject({ method: 'POST', url: base, headers: { cookie }, payload });
+    expect(errorCode(await post({ key: 'Bad Key', name: 'x', permissions: [] }))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await post({ key: 'admin', name: 'x', permissions: [] }))).toBe('ROLE_EXISTS');
+    const unknown = await post({ key: 'x1', name: 'x', permissions: ['people:read', 'people:destroy'] });
+    expect(unknown.statusCode).toBe(400);
+    expect(errorCode(unknown)).toBe('UNKNOWN_PERMISSION');
+    expect(unknown.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe('permissions.1');
+    expect(errorCode(await post({ key: 'x2', name: 'x', permissions: ['no-colon'] }))).toBe('UNKNOWN_PERMISSION');
+    expect((await post({ key: 'desk', name: 'Desk', permissions: ['people:read'] })).statusCode).toBe(201);
+    expect(errorCode(await post({ key: 'desk', name: 'Desk', permissions: [] }))).toBe('ROLE_EXISTS');
+    const builtIn = await t.inject({ method: 'PATCH', url: `${base}/admin`, headers: { cookie }, payload: { name: 'Boss' } });
+    expect([builtIn.statusCode, errorCode(builtIn)]).toEqual([409, 'ROLE_BUILT_IN']);
+    const missing = await t.inject({ method: 'DELETE', url: `${base}/nothing`, headers: { cookie } });
+    expect(errorCode(missing)).toBe('ROLE_NOT_FOUND');
+    const user = await createUser(t);
+    await grant(t, user.id, org.id, 'desk');
+    const inUse = await t.inject({ method: 'DELETE', url: `${base}/desk`, headers: { cookie } });
+    expect([inUse.statusCode, errorCode(inUse)]).toEqual([409, 'ROLE_IN_USE']);
+  });
+
+  it('keeps an admin from creating or editing a role with permissions they lack (no escalation)', async () => {
+    const { org } = await ownerWithOrg(t);
+    const admin = await createUser(t);
+    await grant(t, admin.id, org.id, 'admin');
+    const cookie = await signIn(t, admin.email);
+    const res = await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/roles`,
+      headers: { cookie },
+      payload: { key: 'deleter', name: 'Deleter', permissions: ['org:delete'] },
+    });
+    expect([res.statusCode, errorCode(res)]).toEqual([403, 'PERMISSION_NOT_GRANTABLE']);
+  });
+});
+
+describe('grants', () => {
+  it('grants, changes and removes roles org-wide and per resource, with events', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id);
+    const user = await createUser(t);
+    const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
+    const granted = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: null, role: 'member' } });
+    expect(granted.statusCode).toBe(200);
+    expect(granted.json()).toMatchObject({ userId: user.id, orgId: org.id, resourceId: null, role: 'member' });
+    const atPlace = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: place.id, role: 'admin' } });
+    expect(atPlace.json()).toMatchObject({ resourceId: place.id, role: 'admin' });
+    const changed = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: null, role: 'viewer' } });
+    expect(changed.json()).toMatchObject({ role: 'viewer' });
+    const same = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: null, role: 'viewer' } });
+    expect(same.statusCode).toBe(200);
+    expect(await events(org.id, 'membership.changed')).toHaveLength(1);
+    const removed = await t.inject({ method: 'DELETE', url: `${url}?resourceId=${place.id}`, headers: { cookie } });
+    expect(removed.statusCode).toBe(204);
+    const again = await t.inject({ method: 'DELETE', url: `${url}?resourceId=${place.id}`, headers: { cookie } });
+    expect(errorCode(again)).toBe('GRANT_NOT_FOUND');
+    const removedEvents = await events(org.id, 'membership.removed');
+    expect(removedEvents.map((e) => e.data)).toEqual([{ role: 'admin', resourceId: place.id }]);
+  });
+
+  it('rejects unknown users, roles and resources, and bad bodies', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const user = await createUser(t);
+    const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
+    const put = (payload: object, target = url) => t.inject({ method: 'PUT', url: target, headers: { cookie }, payload });
+    expect(errorCode(await put({ resourceId: null, role: 'member' }, `/api/v1/orgs/${org.id}/members/${crypto.randomUUID()}/grants`))).toBe('USER_NOT_FOUND');
+    expect(errorCode(await put({ resourceId: null, role: 'wizard' }))).toBe('ROLE_NOT_FOUND');
+    expect(errorCode(await put({ resourceId: crypto.randomUUID(), role: 'member' }))).toBe('RESOURCE_NOT_FOUND');
+    expect(errorCode(await put({ role: 'member' }))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await put({ resourceId: null, role: 'member', extra: 1 }))).toBe('VALIDATION_FAILED');
+    expect(await t.ctx.db.selectFrom('grants').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+  });
+
+  it('only owners grant, change or remove owner; admins cannot escalate (ROLE_NOT_GRANTABLE)', async () => {
+    const { org, user: owner } = await ownerWithOrg(t);
+    const admin = await createUser(t);
+    await grant(t, admin.id, org.id, 'admin');
+    const cookie = await signIn(t, admin.email);
+    const target = await createUser(t);
+    const put = (userId: string, role: string) =>
+      t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${userId}/grants`, headers: { cookie }, payload: { resourceId: null, role } });
+    const toOwner = await put(target.id, 'owner');
+    expect([toOwner.statusCode, errorCode(toOwner)]).toEqual([403, 'ROLE_NOT_GRANTABLE']);
+    expect((await put(target.id, 'member')).statusCode).toBe(200);
+    expect(errorCode(await put(owner.id, 'viewer'))).toBe('ROLE_NOT_GRANTABLE');
+    const removeOwner = await t.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/members/${owner.id}/grants`, headers: { cookie } });
+    expect(errorCode(removeOwner)).toBe('ROLE_NOT_GRANTABLE');
+  });
+
+  it('never demotes or removes the last owner (409 LAST_OWNER), even when two owners step down at once', async () => {
+    const { org, user: first, cookie } = await ownerWithOrg(t);
+    const self = `/api/v1/orgs/${org.id}/members/${first.id}/grants`;
+    const demote = await t.inject({ method: 'PUT', url: self, headers: { cookie }, payload: { resourceId: null, role: 'admin' } });
+    expect([demote.statusCode, errorCode(demote)]).toEqual([409, 'LAST_OWNER']);
+    const remove = await t.inject({ method: 'DELETE', url: self, headers: { cookie } });
+    expect(errorCode(remove)).toBe('LAST_OWNER');
+
+    const second = await createUser(t);
+    await grant(t, second.id, org.id, 'owner');
+    const secondCookie = await signIn(t, second.email);
+    const [a, b] = await Promise.all([
+      t.inject({ method: 'PUT', url: self, headers: { cookie }, payload: { resourceId: null, role: 'member' } }),
+      t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${second.id}/grants`, headers: { cookie: secondCookie }, payload: { resourceId: null, role: 'member' } }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    expect([errorCode(a), errorCode(b)]).toContain('LAST_OWNER');
+    const owners = await t.ctx.db.selectFrom('grants').select('user_id').where('org_id', '=', org.id).where('role', '=', 'owner').execute();
+    expect(owners).toHaveLength(1);
+  });
+});
+
+describe('access list and check', () => {
+  it('merges org-wide grants (inherited) with the resource grants and lists pending invitations', async () => {
+    const { org, user: owner, cookie } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id, 'Uptown');
+    const elsewhere = await createResource(t, org.id, 'Midtown');
+    const local = await createUser(t, { last_name: 'Local' });
+    const other = await createUser(t, { last_name: 'Other' });
+    await grant(t, local.id, org.id, 'member', place.id);
+    await grant(t, other.id, org.id, 'member', elsewhere.id);
+    const now = t.clock.now();
+    await t.ctx.db
+      .insertInto('invitations')
+      .values({
+        org_id: org.id,
+        resource_id: place.id,
+        role: 'viewer',
+        email: 'invitee@example.test',
+        inviter_type: 'user',
+        inviter_id: owner.id,
+        inviter_name: 'Owner',
+        metadata: '{}',
+        status: 'sent',
+        tracking_id: crypto.randomUUID(),
+        expires_at: new Date(now.getTime() + 86_400_000),
+        updated_at: now,
+      })
+      .execute();
+    const res = await t.inject({ url: `/api/v1/orgs/${org.id}/access?resourceId=${place.id}`, headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ items: { user: { id: string }; role: string; inherited: boolean; resourceId: string | null }[]; pending: { email: string; status: string }[] }>();
+    expect(body.items.map((i) => [i.user.id, i.role, i.inherited])).toEqual(
+      expect.arrayContaining([
+        [owner.id, 'owner', true],
+        [local.id, 'member', false],
+      ]),
+    );
+    expect(body.items.map((i) => i.user.id)).not.toContain(other.id);
+    expect(body.pending).toMatchObject([{ email: 'invitee@example.test', status: 'sent' }]);
+    expect(res.body).not.toContain('token');
+
+    const whole = await t.inject({ url: `/api/v1/orgs/${org.id}/access`, headers: { cookie } });
+    expect(whole.json<{ items: unknown[] }>().items).toHaveLength(3);
+  });
+
+  it('checks a permission and says which grant allows it', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id);
+    const user = await createUser(t);
+    await grant(t, user.id, org.id, 'viewer');
+    await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/roles`, headers: { cookie }, payload: { key: 'vet', name: 'Vet', permissions: ['records:write'] } });
+    await grant(t, user.id, org.id, 'vet', place.id);
+    const check = async (payload: object) =>
+      (await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/access/check`, headers: { cookie }, payload })).json<unknown>();
+    expect(await check({ userId: user.id, permission: 'records:write', resourceId: place.id })).toEqual({ allowed: true, role: 'vet', via: 'resource' });
+    expect(await check({ userId: user.id, permission: 'org:read', resourceId: place.id })).toEqual({ allowed: true, role: 'viewer', via: 'org' });
+    expect(await check({ userId: user.id, permission: 'records:write' })).toEqual({ allowed: false, role: null, via: null });
+    const bad = await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/access/check`, headers: { cookie }, payload: { userId: user.id, permission: 'nope' } });
+    expect(errorCode(bad)).toBe('VALIDATION_FAILED');
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * Orgs and resources. Creating an org makes the caller its owner in the same transaction, with
+ * its `membership.granted` event. Who may create orgs: instance admins, and any signed-in
+ * (hence verified) user when ALLOW_SIGNUP=true.
+ */
+import type { Updateable } from 'kysely';
+import type { UserActor } from '../auth/actor.js';
+import { eventActor, type Actor } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import type { OrgRow, OrgsTable, ResourceRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent } from '../events/event.repository.js';
+import { parseEmail } from '../auth/email.js';
+import { insertGrantIfAbsent } from './grant.repository.js';
+import * as repo from './org.repository.js';
+
+export async function createOrg(ctx: AppContext, actor: UserActor, input: { name: string }): Promise<OrgRow> {
+  if (!actor.isInstanceAdmin && !ctx.config.allowSignup) throw new AppError('ORG_CREATE_FORBIDDEN');
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const org = await repo.insertOrg(trx, input.name.trim(), now);
+    await insertGrantIfAbsent(trx, { orgId: org.id, userId: actor.userId, resourceId: null, role: 'owner' }, now);
+    await appendEvent(trx, {
+      type: 'membership.granted',
+      orgId: org.id,
+      actor: eventActor(actor),
+      userId: actor.userId,
+      data: { role: 'owner', resourceId: null },
+      occurredAt: now,
+    });
+    return org;
+  });
+}
+
+export async function getOrg(ctx: AppContext, orgId: string): Promise<OrgRow> {
+  const org = await repo.findOrg(ctx.db, orgId);
+  if (org === undefined) throw new AppError('ORG_NOT_FOUND');
+  return org;
+}
+
+/** Orgs the caller belongs to: a user's orgs with any grant; an API key's own org. */
+export async function listOrgs(ctx: AppContext, actor: Actor): Promise<OrgRow[]> {
+  if (actor.type === 'api_key') {
+    const org = await repo.findOrg(ctx.db, actor.orgId);
+    return org === undefined ? [] : [org];
+  }
+  return repo.listUserOrgs(ctx.db, actor.userId);
+}
+
+export interface OrgSettingsInput {
+  invitationTtlDays?: number;
+  openTracking?: boolean;
+  reminderDaysBeforeExpiry?: number;
+  senderName?: string | null;
+  replyTo?: string | null;
+  invitationsPerHour?: number;
+  autoRenew?: boolean;
+}
+
+export async function updateOrg(
+  ctx: AppContext,
+  orgId: string,
+  input: { name?: string; settings?: OrgSettingsInput },
+): Promise<OrgRow> {
+  const s = input.settings ?? {};
+  const changes: Updateable<OrgsTable> = { updated_at: ctx.clock.now() };
+  if (input.name !== undefined) changes.name = input.name.trim();
+  if (s.invitationTtlDays !== undefined) changes.invitation_ttl_days = s.invitationTtlDays;
+  if (s.openTracking !== undefined) changes.open_tracking = s.openTracking;
+  if (s.reminderDaysBeforeExpiry !== undefined) changes.reminder_days_before_expiry = s.reminderDaysBeforeExpiry;
+  if (s.senderName !== undefined) changes.sender_name = s.senderName === null ? null : s.senderName.trim() || null;
+  if (s.replyTo !== undefined) changes.reply_to = s.replyTo === null ? null : parseEmail(s.replyTo, 'settings.replyTo');
+  if (s.invitationsPerHour !== undefined) changes.invitations_per_hour = s.invitationsPerHour;
+  if (s.autoRenew !== undefined) changes.auto_renew = s.autoRenew;
+  return ctx.db.transaction().execute(async (trx) => {
+    const current = await repo.findOrg(trx, orgId);
+    if (current === undefined) throw new AppError('ORG_NOT_FOUND');
+    const ttl = changes.invitation_ttl_days ?? current.invitation_ttl_days;
+    const reminder = changes.reminder_days_before_expiry ?? current.reminder_days_before_expiry;
+    // A reminder must come before the invitation expires, so it is shorter than the lifetime.
+    if (reminder !== 0 && typeof ttl === 'number' && typeof reminder === 'number' && reminder >= ttl) {
+      throw new AppError('VALIDATION_FAILED', {
+        details: [{ path: 'settings.reminderDaysBeforeExpiry', message: 'must be less than invitationTtlDays' }],
+      });
+    }
+    const updated = await repo.updateOrg(trx, orgId, changes);
+    if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
+    return updated;
+  });
+}
+
+export async function getResource(ctx: AppContext, orgId: string, resourceId: string): Promise<ResourceRow> {
+  const resource = await repo.findResource(ctx.db, orgId, resourceId);
+  if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND');
+  return resource;
+}
+
+export async function createResource(ctx: AppContext, orgId: string, input: { kind: string; name: string }): Promise<ResourceRow> {
+  return repo.insertResource(ctx.db, orgId, { kind: input.kind.trim(), name: input.name.trim() }, ctx.clock.now());
+}
+
+export async function updateResource(
+  ctx: AppContext,
+  orgId: string,
+  resourceId: string,
+  input: { kind?: string; name?: string },
+): Promise<ResourceRow> {
+  const resource = await repo.updateResource(ctx.db, orgId, resourceId, {
+    ...(input.kind === undefined ? {} : { kind: input.kind.trim() }),
+    ...(input.name === undefined ? {} : { name: input.name.trim() }),
+    updated_at: ctx.clock.now(),
+  });
+  if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND');
+  return resource;
+}
+
+/**
+ * Deletes a resource. Its grants go with it (foreign key cascade); each one writes its
+ * `membership.removed` event in the same transaction so the audit trail shows who lost access.
+ * People at the resource keep their entry with no resource.
+ */
+export async function deleteResource(ctx: AppContext, actor: Actor, orgId: string, resourceId: string): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const resource = await repo.findResource(trx, orgId, resourceId);
+    if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND');
+    const grants = await trx
+      .selectFrom('grants')
+      .select(['user_id', 'role'])
+      .where('org_id', '=', orgId)
+      .where('resource_id', '=', resourceId)
+      .execute();
+    for (const grant of grants) {
+      await appendEvent(trx, {
+        type: 'membership.removed',
+        orgId,
+        actor: eventActor(actor),
+        userId: grant.user_id,
+        data: { role: grant.role, resourceId, reason: 'resource_deleted' },
+        occurredAt: now,
+      });
+    }
+    await trx.deleteFrom('resources').where('org_id', '=', orgId).where('id', '=', resourceId).execute();
+  });
+}
+
+export async function listResources(
+  ctx: AppContext,
+  orgId: string,
+  page: { limit: number; after: readonly [string, string] | null; kind?: string | undefined },
+): Promise<ResourceRow[]> {
+  return repo.listResources(ctx.db, orgId, page);
+}

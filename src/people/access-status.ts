@@ -1,0 +1,58 @@
+/**
+ * A person's access status, derived and never stored (SPEC, Domain: Person). Written once, here,
+ * as a SQL expression, so the directory list can compute, filter and page on it in one query,
+ * and the invitations area can reuse it.
+ *
+ * The mapping:
+ * - `registered` when the person is linked (`people.user_id`) to an `active` user who holds any
+ *   grant in the person's org;
+ * - otherwise from the person's latest invitation (by `created_at`, then `id`):
+ *   `pending` | `sent` -> `invited`; `opened` -> `opened`; `clicked` -> `clicked`;
+ *   `accepted` -> `registered`; `expired`, `declined`, `revoked`, `failed` -> the same name;
+ * - no invitation at all -> `not_invited`.
+ *
+ * Usage: `accessStatusExpression('p')` where `p` is the alias (or table name) of `people` in the
+ * query; select it with `.select(accessStatusExpression('p').as('access_status'))` or filter with
+ * `.where(accessStatusExpression('p'), '=', status)`. The latest invitation is found through the
+ * index `invitations_person_idx (person_id, created_at desc)`.
+ */
+import { type RawBuilder, sql } from 'kysely';
+
+export const ACCESS_STATUSES = [
+  'not_invited',
+  'invited',
+  'opened',
+  'clicked',
+  'registered',
+  'expired',
+  'declined',
+  'revoked',
+  'failed',
+] as const;
+
+export type AccessStatus = (typeof ACCESS_STATUSES)[number];
+
+/** The id of the person's latest invitation, or null (the `latestInvitationId` of `Person`). */
+export function latestInvitationIdExpression(alias: string): RawBuilder<string | null> {
+  return sql<string | null>`(select li.id from invitations li
+    where li.person_id = ${sql.ref(`${alias}.id`)}
+    order by li.created_at desc, li.id desc limit 1)`;
+}
+
+/** The person's AccessStatus as a SQL expression over the `people` row at `alias`. */
+export function accessStatusExpression(alias: string): RawBuilder<AccessStatus> {
+  const person = (column: string) => sql.ref(`${alias}.${column}`);
+  return sql<AccessStatus>`(case
+    when ${person('user_id')} is not null and exists (
+      select 1 from users au join grants ag on ag.user_id = au.id
+      where au.id = ${person('user_id')} and au.status = 'active' and ag.org_id = ${person('org_id')}
+    ) then 'registered'
+    else coalesce((select (case li.status
+        when 'pending' then 'invited'
+        when 'sent' then 'invited'
+        when 'accepted' then 'registered'
+        else li.status end)
+      from invitations li where li.person_id = ${person('id')}
+      order by li.created_at desc, li.id desc limit 1), 'not_invited')
+  end)`;
+}

@@ -1,0 +1,175 @@
+/**
+ * CSV import into the directory (POST /people/import, `text/csv`).
+ *
+ * Header row naming the columns `firstName,lastName,email` and optionally `title` (any order,
+ * case-insensitive). At most MAX_IMPORT_ROWS data rows (413 CSV_TOO_LARGE beyond). Each line is
+ * validated on its own: a failing line is reported as `{ line, message }` and nothing of it is
+ * written; the others are upserted by canonical email (a second line with an email already seen
+ * in the file is an error, not a silent overwrite). Without a `title` column, existing titles
+ * are kept. The valid lines are written in one transaction.
+ */
+import { CsvError, parse } from 'csv-parse/sync';
+import { sql, type Transaction } from 'kysely';
+import { parseEmail } from '../auth/email.js';
+import type { AppContext } from '../context.js';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+
+export const MAX_IMPORT_ROWS = 50_000;
+/** Enough for MAX_IMPORT_ROWS lines of generous length (about 600 bytes each). */
+export const CSV_BODY_LIMIT = 30 * 1024 * 1024;
+/** Rows per INSERT: 7 parameters a row stays well under PostgreSQL's 65,535. */
+const BATCH = 1_000;
+const MAX_NAME = 200;
+const MAX_TITLE = 200;
+
+const REQUIRED = ['firstName', 'lastName', 'email'] as const;
+const OPTIONAL = ['title'] as const;
+type Column = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  errors: { line: number; message: string }[];
+}
+
+interface ParsedLine {
+  line: number;
+  fields: string[];
+}
+
+function readCsv(text: string): ParsedLine[] {
+  const lines: ParsedLine[] = [];
+  try {
+    parse(text, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      on_record: (record: string[], context) => {
+        lines.push({ line: context.lines, fields: record });
+        return null;
+      },
+    });
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new AppError('CSV_INVALID', { details: [{ path: 'body', message: error.message }] });
+    }
+    throw error;
+  }
+  return lines;
+}
+
+function headerColumns(header: ParsedLine | undefined): Map<Column, number> {
+  if (header === undefined) throw new AppError('CSV_INVALID', { details: [{ path: 'body', message: 'the file is empty; expected a header row' }] });
+  const known = new Map<string, Column>([...REQUIRED, ...OPTIONAL].map((column) => [column.toLowerCase(), column]));
+  const columns = new Map<Column, number>();
+  header.fields.forEach((name, index) => {
+    const column = known.get(name.toLowerCase());
+    if (column === undefined || columns.has(column)) {
+      throw new AppError('CSV_INVALID', { details: [{ path: 'header', message: `unexpected column "${name}"; expected firstName,lastName,email,title` }] });
+    }
+    columns.set(column, index);
+  });
+  for (const column of REQUIRED) {
+    if (!columns.has(column)) throw new AppError('CSV_INVALID', { details: [{ path: 'header', message: `missing column "${column}"` }] });
+  }
+  return columns;
+}
+
+interface ValidRow {
+  email: string;
+  firstName: string;
+  lastName: string;
+  title: string | null;
+}
+
+function validate(line: ParsedLine, columns: Map<Column, number>, width: number): ValidRow | string {
+  if (line.fields.length !== width) return `expected ${String(width)} fields, found ${String(line.fields.length)}`;
+  const field = (column: Column) => {
+    const index = columns.get(column);
+    return index === undefined ? '' : (line.fields[index] ?? '');
+  };
+  const firstName = field('firstName');
+  const lastName = field('lastName');
+  const title = field('title');
+  if (firstName === '') return 'firstName is required';
+  if (Array.from(firstName).length > MAX_NAME) return `firstName is longer than ${String(MAX_NAME)} characters`;
+  if (Array.from(lastName).length > MAX_NAME) return `lastName is longer than ${String(MAX_NAME)} characters`;
+  if (Array.from(title).length > MAX_TITLE) return `title is longer than ${String(MAX_TITLE)} characters`;
+  let email: string;
+  try {
+    email = parseEmail(field('email'));
+  } catch {
+    return `"${field('email').slice(0, 100)}" is not a valid email address`;
+  }
+  return { email, firstName, lastName, title: title === '' ? null : title };
+}
+
+async function upsert(trx: Transaction<DB>, orgId: string, rows: ValidRow[], withTitle: boolean, now: Date) {
+  return trx
+    .insertInto('people')
+    .values(
+      rows.map((row) => ({
+        org_id: orgId,
+        email: row.email,
+        first_name: row.firstName,
+        last_name: row.lastName,
+        title: row.title,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'email']).doUpdateSet((eb) => ({
+        first_name: eb.ref('excluded.first_name'),
+        last_name: eb.ref('excluded.last_name'),
+        ...(withTitle ? { title: eb.ref('excluded.title') } : {}),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    // xmax = 0 only on a freshly inserted row: how PostgreSQL tells an insert from an update.
+    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+    .execute();
+}
+
+export async function importPeople(ctx: AppContext, orgId: string, text: string): Promise<ImportResult> {
+  const [header, ...lines] = readCsv(text);
+  const columns = headerColumns(header);
+  if (lines.length > MAX_IMPORT_ROWS) {
+    throw new AppError('CSV_TOO_LARGE', { message: `The CSV file has ${String(lines.length)} rows; the limit is ${String(MAX_IMPORT_ROWS)}.` });
+  }
+  const width = header?.fields.length ?? 0;
+  const errors: ImportResult['errors'] = [];
+  const valid: ValidRow[] = [];
+  const seen = new Map<string, number>();
+  for (const line of lines) {
+    const row = validate(line, columns, width);
+    if (typeof row === 'string') {
+      errors.push({ line: line.line, message: row });
+      continue;
+    }
+    const earlier = seen.get(row.email);
+    if (earlier !== undefined) {
+      errors.push({ line: line.line, message: `${row.email} already appears on line ${String(earlier)}` });
+      continue;
+    }
+    seen.set(row.email, line.line);
+    valid.push(row);
+  }
+  const now = ctx.clock.now();
+  let created = 0;
+  let updated = 0;
+  if (valid.length > 0) {
+    await ctx.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < valid.length; start += BATCH) {
+        const results = await upsert(trx, orgId, valid.slice(start, start + BATCH), columns.has('title'), now);
+        for (const result of results) {
+          if (result.inserted) created += 1;
+          else updated += 1;
+        }
+      }
+    });
+  }
+  return { created, updated, errors };
+}

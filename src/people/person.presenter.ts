@@ -1,0 +1,46 @@
+/**
+ * The API's `Person`: `{ id, orgId, firstName, lastName, email, title, resourceId, userId,
+ * accessStatus, latestInvitationId, createdAt, updatedAt }`. accessStatus is derived (see
+ * access-status.ts), never stored.
+ */
+import { Type } from 'typebox';
+import type { PersonRow } from '../db/schema.js';
+import { Timestamp, Uuid } from '../http/schemas.js';
+import { ACCESS_STATUSES, type AccessStatus } from './access-status.js';
+
+export const AccessStatusSchema = Type.Enum(ACCESS_STATUSES);
+
+export const PersonSchema = Type.Object({
+  id: Uuid,
+  orgId: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Type.String(),
+  title: Type.Union([Type.String(), Type.Null()]),
+  resourceId: Type.Union([Uuid, Type.Null()]),
+  userId: Type.Union([Uuid, Type.Null()]),
+  accessStatus: AccessStatusSchema,
+  latestInvitationId: Type.Union([Uuid, Type.Null()]),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+/** A people row with its derived columns, as the directory queries select it. */
+export type PersonView = PersonRow & { access_status: AccessStatus; latest_invitation_id: string | null };
+
+export function presentPerson(row: PersonView) {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    email: row.email,
+    title: row.title,
+    resourceId: row.resource_id,
+    userId: row.user_id,
+    accessStatus: row.access_status,
+    latestInvitationId: row.latest_invitation_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The people directory's queries. Every read selects the derived access status and latest
+ * invitation id in the same query (one round trip, filterable, pageable).
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { accessStatusExpression, type AccessStatus, latestInvitationIdExpression } from './access-status.js';
+import type { PersonView } from './person.presenter.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+function people(db: Db) {
+  return db
+    .selectFrom('people as p')
+    .selectAll('p')
+    .select([accessStatusExpression('p').as('access_status'), latestInvitationIdExpression('p').as('latest_invitation_id')]);
+}
+
+export async function findPerson(db: Db, orgId: string, personId: string): Promise<PersonView | undefined> {
+  return people(db).where('p.org_id', '=', orgId).where('p.id', '=', personId).executeTakeFirst();
+}
+
+/** The directory entries linked to a user, in every org (GET /api/v1/me). */
+export async function listLinkedPeople(db: Db, userId: string): Promise<PersonView[]> {
+  return people(db).where('p.user_id', '=', userId).orderBy('p.org_id').orderBy('p.id').execute();
+}
+
+export interface PeopleFilter {
+  q?: string | undefined;
+  accessStatus?: AccessStatus | undefined;
+  resourceId?: string | undefined;
+}
+
+/** LIKE pattern matching values that start with `text`, with LIKE's own wildcards taken literally. */
+function startingWith(text: string): string {
+  return `${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/**
+ * A page of an org's people in (last name, first name, id) order, after the cursor's key when
+ * given; `limit + 1` rows so the caller can tell whether another page follows.
+ */
+export async function listPeople(
+  db: Db,
+  orgId: string,
+  filter: PeopleFilter,
+  page: { limit: number; after: readonly [string, string, string] | null },
+): Promise<PersonView[]> {
+  let query = people(db).where('p.org_id', '=', orgId);
+  if (filter.resourceId !== undefined) query = query.where('p.resource_id', '=', filter.resourceId);
+  if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p'), '=', filter.accessStatus);
+  const q = filter.q?.trim().toLowerCase();
+  if (q !== undefined && q !== '') {
+    // Prefix search (type-ahead) on last name, full name ("first last") or email: each has a
+    // pattern-ops index (migration 0002), so a search is index range scans, not a table scan.
+    const pattern = startingWith(q);
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql<string>`lower(p.last_name)`, 'like', pattern),
+        eb(sql<string>`lower(p.first_name || ' ' || p.last_name)`, 'like', pattern),
+        eb('p.email', 'like', pattern),
+      ]),
+    );
+  }
+  if (page.after !== null) {
+    const [lastName, firstName, id] = page.after;
+    query = query.where((eb) => eb(eb.refTuple('p.last_name', 'p.first_name', 'p.id'), '>', eb.tuple(lastName, firstName, id)));
+  }
+  return query.orderBy('p.last_name').orderBy('p.first_name').orderBy('p.id').limit(page.limit + 1).execute();
+}

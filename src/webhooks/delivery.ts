@@ -1,0 +1,102 @@
+/**
+ * Delivers one webhook outbox row: signs the stored payload with the endpoint's secret by the
+ * Standard Webhooks scheme (`webhook-id` = the row's stable message id, `webhook-timestamp` =
+ * this attempt, `webhook-signature`), and POSTs it. A 2xx answer is delivered; any other
+ * answer, a timeout or a network error is retried by the dispatcher. An endpoint that was
+ * deleted, or whose URL now points at a forbidden address, fails at once.
+ *
+ * Redirects are not followed (a redirect could lead past the SSRF guard).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Kysely } from 'kysely';
+import { Webhook } from 'standardwebhooks';
+import type { DB, OutboxRow } from '../db/schema.js';
+import { DeliveryError, type SendResult, truncate } from '../mail/transport.js';
+import { checkWebhookUrl, ForbiddenAddressError, guardedLookup } from './ssrf.js';
+
+export interface WebhookDeliveryOptions {
+  allowPrivate: boolean;
+  timeoutMs: number;
+}
+
+export const WEBHOOK_USER_AGENT = 'Gatehouse-Webhooks/1';
+
+export async function deliverWebhook(
+  db: Kysely<DB>,
+  row: OutboxRow,
+  now: Date,
+  options: WebhookDeliveryOptions,
+): Promise<SendResult> {
+  if (row.webhook_endpoint_id === null) throw new DeliveryError('webhook row without an endpoint', true);
+  const endpoint = await db
+    .selectFrom('webhook_endpoints')
+    .select(['url', 'secret'])
+    .where('id', '=', row.webhook_endpoint_id)
+    .executeTakeFirst();
+  if (endpoint === undefined) throw new DeliveryError('the webhook endpoint was deleted', true);
+  let url: URL;
+  try {
+    url = await checkWebhookUrl(endpoint.url, { allowPrivate: options.allowPrivate });
+  } catch (error) {
+    if (error instanceof ForbiddenAddressError) throw new DeliveryError(`forbidden webhook URL: ${error.reason}`, true);
+    throw error;
+  }
+  const body = JSON.stringify(row.payload);
+  const signature = new Webhook(endpoint.secret).sign(row.message_id, now, body);
+  const status = await post(url, body, {
+    'content-type': 'application/json',
+    'user-agent': WEBHOOK_USER_AGENT,
+    'webhook-id': row.message_id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': signature,
+  }, options);
+  if (status >= 200 && status < 300) return { responseStatus: status };
+  throw new DeliveryError(`the receiver answered HTTP ${String(status)}`, false, status);
+}
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+function post(url: URL, body: string, headers: Record<string, string>, options: WebhookDeliveryOptions): Promise<number> {
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise<number>((resolve, reject) => {
+    const request = client.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(options.allowPrivate),
+        timeout: options.timeoutMs,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        agent: false,
+      },
+      (response) => {
+        let received = 0;
+        // The answer body is read (a receiver may wait for it to be consumed) and thrown away.
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_RESPONSE_BYTES) response.destroy();
+        });
+        response.on('end', () => {
+          resolve(response.statusCode ?? 0);
+        });
+        response.on('close', () => {
+          resolve(response.statusCode ?? 0);
+        });
+        response.on('error', () => {
+          resolve(response.statusCode ?? 0);
+        });
+      },
+    );
+    request.on('timeout', () => {
+      request.destroy(new DeliveryError(`no answer within ${String(options.timeoutMs)} ms`, false));
+    });
+    request.on('error', (error: Error) => {
+      if (error instanceof ForbiddenAddressError) reject(new DeliveryError(`forbidden webhook URL: ${error.reason}`, true));
+      else if (error instanceof DeliveryError) reject(error);
+      else if (error.name === 'AbortError' || error.name === 'TimeoutError') reject(new DeliveryError(`no answer within ${String(options.timeoutMs)} ms`, false));
+      else reject(new DeliveryError(truncate(error.message), false));
+    });
+    request.end(body);
+  });
+}

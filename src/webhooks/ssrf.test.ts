@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { checkWebhookUrl, forbiddenAddressReason, ForbiddenAddressError, type Lookup } from './ssrf.js';
+
+const fixed = (addresses: string[]): Lookup => () =>
+  Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+
+describe('forbiddenAddressReason (SSRF guard)', () => {
+  it.each([
+    '127.0.0.1',
+    '127.1.2.3',
+    '0.0.0.0',
+    '10.0.0.1',
+    '172.16.5.4',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::',
+    '::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::127.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'ff02::1',
+    '[::1]',
+  ])('refuses %s', (address) => {
+    expect(forbiddenAddressReason(address)).not.toBeNull();
+  });
+
+  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) => {
+    expect(forbiddenAddressReason(address)).toBeNull();
+  });
+});
+
+describe('checkWebhookUrl', () => {
+  const refuse = async (url: string, lookup?: Lookup) => {
+    const error: unknown = await checkWebhookUrl(url, { allowPrivate: false, ...(lookup === undefined ? {} : { lookup }) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ForbiddenAddressError);
+  };
+
+  it('accepts public http(s) URLs', async () => {
+    expect((await checkWebhookUrl('https://93.184.215.14/hook', { allowPrivate: false })).href).toBe('https://93.184.215.14/hook');
+    expect((await checkWebhookUrl('http://hooks.example.test/x', { allowPrivate: false, lookup: fixed(['93.184.215.14']) })).hostname).toBe('hooks.example.test');
+  });
+
+  it('refuses other schemes, credentials and private literals in any spelling', async () => {
+    for (const url of [
+      'ftp://93.184.215.14/',
+      'file:///etc/passwd',
+      'gopher://x/',
+      'not a url',
+      'http://user:pass@93.184.215.14/',
+      'http://127.0.0.1:8080/',
+      'http://0x7f000001/',
+      'http://2130706433/',
+      'http://0.0.0.0/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://[0:0:0:0:0:ffff:7f00:1]/',
+    ]) {
+      await refuse(url);
+    }
+  });
+
+  it('resolves names and refuses when ANY address is private (IPv4 or IPv6)', async () => {
+    await refuse('http://localhost/', fixed(['127.0.0.1', '::1']));
+    await refuse('http://mixed.example.test/', fixed(['93.184.215.14', '10.0.0.5']));
+    await refuse('http://v6.example.test/', fixed(['2606:4700:4700::1111', 'fe80::1']));
+    await refuse('http://mapped.example.test/', fixed(['::ffff:169.254.169.254']));
+    await refuse('http://nothing.example.test/', fixed([]));
+    await refuse('http://broken.example.test/', () => Promise.reject(new Error('ENOTFOUND')));
+  });
+
+  it('lets everything through with allowPrivate, except non-http schemes', async () => {
+    expect((await checkWebhookUrl('http://127.0.0.1:9/', { allowPrivate: true })).port).toBe('9');
+    await expect(checkWebhookUrl('ftp://127.0.0.1/', { allowPrivate: true })).rejects.toBeInstanceOf(ForbiddenAddressError);
+  });
+});

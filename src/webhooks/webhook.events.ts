@@ -1,0 +1,33 @@
+/**
+ * Event types an endpoint may subscribe to (SPEC "Event"), plus `*` for all of them.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'invitation.created',
+  'invitation.updated',
+  'invitation.sent',
+  'invitation.delivery_failed',
+  'invitation.opened',
+  'invitation.visited',
+  'invitation.clicked',
+  'invitation.resent',
+  'invitation.reminded',
+  'invitation.revoked',
+  'invitation.expired',
+  'invitation.accepted',
+  'invitation.declined',
+  'invitation.deleted',
+  'invitation.renewal_requested',
+  'user.registered',
+  'user.verified',
+  'user.deleted',
+  'membership.granted',
+  'membership.changed',
+  'membership.removed',
+  'person.linked',
+] as const;
+
+export const ALL_EVENTS = '*';
+
+export function isKnownEventType(type: string): boolean {
+  return type === ALL_EVENTS || (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
+}

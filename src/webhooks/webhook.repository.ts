@@ -1,0 +1,76 @@
+/**
+ * Webhook endpoints and their delivery log (the outbox rows of kind `webhook`).
+ */
+import type { Kysely } from 'kysely';
+import type { DB, OutboxRow, WebhookEndpointRow } from '../db/schema.js';
+
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
+
+export async function insertWebhookEndpoint(
+  db: Kysely<DB>,
+  endpoint: { orgId: string; url: string; events: string[]; secret: string; createdAt: Date },
+): Promise<WebhookEndpointRow> {
+  return db
+    .insertInto('webhook_endpoints')
+    .values({
+      org_id: endpoint.orgId,
+      url: endpoint.url,
+      events: JSON.stringify(endpoint.events),
+      secret: endpoint.secret,
+      created_at: endpoint.createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findWebhookEndpoint(db: Kysely<DB>, orgId: string, id: string): Promise<WebhookEndpointRow | undefined> {
+  return db.selectFrom('webhook_endpoints').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Newest first; fetches one more than `limit` so the caller knows whether a next page exists. */
+export async function listWebhookEndpoints(
+  db: Kysely<DB>,
+  orgId: string,
+  page: { limit: number; cursor: PageCursor | null },
+): Promise<WebhookEndpointRow[]> {
+  let query = db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  const cursor = page.cursor;
+  if (cursor !== null) {
+    query = query.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  }
+  return query.execute();
+}
+
+export async function deleteWebhookEndpoint(db: Kysely<DB>, orgId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('webhook_endpoints').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function listWebhookDeliveries(
+  db: Kysely<DB>,
+  endpointId: string,
+  page: { limit: number; cursor: PageCursor | null },
+): Promise<OutboxRow[]> {
+  let query = db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('kind', '=', 'webhook')
+    .where('webhook_endpoint_id', '=', endpointId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  const cursor = page.cursor;
+  if (cursor !== null) {
+    query = query.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  }
+  return query.execute();
+}
