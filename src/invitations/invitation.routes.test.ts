@@ -607,7 +607,8 @@ describe('derived person access status', () => {
     expect(await byStatus('failed')).toEqual([people.failed.id]);
     expect(await byStatus('registered')).toEqual([people.registered.id]);
     t.clock.advance(31 * DAY);
-    await sweepExpiredBatch(t.ctx);
+    // Earlier tests left many overdue invitations: sweep until none is left.
+    while ((await sweepExpiredBatch(t.ctx)) > 0);
     const fresh = await signIn(t, user.email);
     const expired = await t.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/people?accessStatus=expired`, headers: auth(fresh) });
     expect(expired.json<{ items: { id: string }[] }>().items.map((p) => p.id).sort()).toEqual([people.invited.id, people.clicked.id].sort());
