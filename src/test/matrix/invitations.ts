@@ -1,18 +1,17 @@
 /**
- * Authorization matrix entries for invitations and the org event log. Reading needs
- * `invitations:read` (members), changing needs `invitations:manage` (admins), at the
- * invitation's scope: a resource admin manages the invitations of their resource only.
+ * Authorization matrix entries for invitations and the org event log. Managing needs
+ * 'invitations:manage', reading 'invitations:read' (members hold it), the event log
+ * 'events:read'; a resource's own admin may do all of it at that resource.
  */
-import { randomToken, sha256 } from '../../auth/crypto.js';
-import { DAY } from '../../clock.js';
+import { randomBytes } from 'node:crypto';
+import { MINUTE } from '../../clock.js';
 import { ADMINS, type ActorName, type MatrixEntry, type MatrixWorld } from './types.js';
 
-const invitations = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}/invitations`;
+const base = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}/invitations`;
 const READERS: readonly ActorName[] = ['owner', 'admin', 'member', 'keyWith'];
-const RESOURCE_READERS: readonly ActorName[] = [...READERS, 'resourceAdmin'];
-const RESOURCE_ADMINS: readonly ActorName[] = [...ADMINS, 'resourceAdmin'];
+const AT_RESOURCE = 'at the resource';
 
-/** A live (sent) invitation written straight to the table; org-wide unless a resource is given. */
+/** A fresh live invitation, written directly (the matrix tests policy, not creation). */
 async function newInvitation(w: MatrixWorld, resourceId: string | null): Promise<string> {
   const now = w.t.clock.now();
   const row = await w.t.ctx.db
@@ -21,105 +20,87 @@ async function newInvitation(w: MatrixWorld, resourceId: string | null): Promise
       org_id: w.orgId,
       resource_id: resourceId,
       role: 'member',
-      email: `${w.unique()}@example.test`,
+      email: `${w.unique()}@matrix.test`,
       inviter_type: 'user',
       inviter_id: w.ownerId,
-      inviter_name: 'Owner',
-      status: 'sent',
-      token_hash: sha256(randomToken()),
-      tracking_id: randomToken(16),
+      inviter_name: 'Matrix Owner',
       metadata: '{}',
-      expires_at: new Date(now.getTime() + 30 * DAY),
+      status: 'sent',
+      token_hash: randomBytes(32).toString('hex'),
+      tracking_id: w.unique(),
+      expires_at: new Date(now.getTime() + 7 * 86_400_000),
       updated_at: now,
-      sent_at: now,
+      // Minted long enough ago for a resend to pass the one-a-minute cooldown.
+      token_issued_at: new Date(now.getTime() - 5 * MINUTE),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
-const invite = (w: MatrixWorld, resourceId?: string) => ({
-  email: `${w.unique()}@example.test`,
-  role: 'member',
-  ...(resourceId === undefined ? {} : { resourceId }),
-});
-
-/** One route on one invitation, as an org-wide entry and an entry at the resource admin's resource. */
-function onInvitation(
+function byId(
   method: MatrixEntry['method'],
   suffix: string,
   ok: number,
-  orgWide: readonly ActorName[],
-  atResource: readonly ActorName[],
   payload?: object,
-): MatrixEntry[] {
+): [MatrixEntry, MatrixEntry] {
   const route = `/api/v1/orgs/:orgId/invitations/:id${suffix}`;
+  const readOnly = method === 'GET';
+  const allowed = readOnly ? READERS : ADMINS;
+  const build = (resource: boolean) => async (w: MatrixWorld) => ({
+    url: `${base(w)}/${await newInvitation(w, resource ? w.resourceId : null)}${suffix}`,
+    ...(payload === undefined ? {} : { payload }),
+  });
   return [
-    {
-      method,
-      route,
-      allowed: orgWide,
-      ok,
-      request: async (w) => ({ url: `${invitations(w)}/${await newInvitation(w, null)}${suffix}`, ...(payload === undefined ? {} : { payload }) }),
-    },
-    {
-      method,
-      route,
-      variant: 'at a resource',
-      allowed: atResource,
-      ok,
-      request: async (w) => ({
-        url: `${invitations(w)}/${await newInvitation(w, w.resourceId)}${suffix}`,
-        ...(payload === undefined ? {} : { payload }),
-      }),
-    },
+    { method, route, allowed, ok, request: build(false) },
+    { method, route, variant: AT_RESOURCE, allowed: [...allowed, 'resourceAdmin'], ok, request: build(true) },
   ];
 }
 
 export const INVITATION_MATRIX: MatrixEntry[] = [
-  { method: 'POST', route: '/api/v1/orgs/:orgId/invitations', allowed: ADMINS, ok: 201, request: (w) => ({ url: invitations(w), payload: invite(w) }) },
   {
     method: 'POST',
     route: '/api/v1/orgs/:orgId/invitations',
-    variant: 'at a resource',
-    allowed: RESOURCE_ADMINS,
-    ok: 201,
-    request: (w) => ({ url: invitations(w), payload: invite(w, w.resourceId) }),
-  },
-  {
-    method: 'POST',
-    route: '/api/v1/orgs/:orgId/invitations/bulk',
     allowed: ADMINS,
-    ok: 200,
-    request: (w) => ({ url: `${invitations(w)}/bulk`, payload: { invitations: [invite(w), invite(w)] } }),
+    ok: 201,
+    request: (w) => ({ url: base(w), payload: { email: `${w.unique()}@matrix.test`, role: 'member' } }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/:orgId/invitations',
+    variant: AT_RESOURCE,
+    allowed: [...ADMINS, 'resourceAdmin'],
+    ok: 201,
+    request: (w) => ({ url: base(w), payload: { email: `${w.unique()}@matrix.test`, role: 'member', resourceId: w.resourceId } }),
   },
   {
     method: 'POST',
     route: '/api/v1/orgs/:orgId/invitations/bulk',
-    variant: 'at a resource',
-    allowed: RESOURCE_ADMINS,
+    variant: AT_RESOURCE,
+    // Anyone who may invite somewhere gets per-item answers; the rest are refused whole.
+    allowed: [...ADMINS, 'resourceAdmin'],
     ok: 200,
-    request: (w) => ({ url: `${invitations(w)}/bulk`, payload: { invitations: [invite(w, w.resourceId)] } }),
+    request: (w) => ({ url: `${base(w)}/bulk`, payload: { invitations: [{ email: `${w.unique()}@matrix.test`, role: 'member', resourceId: w.resourceId }] } }),
   },
-  { method: 'GET', route: '/api/v1/orgs/:orgId/invitations', allowed: READERS, ok: 200, request: (w) => ({ url: invitations(w) }) },
+  { method: 'GET', route: '/api/v1/orgs/:orgId/invitations', allowed: READERS, ok: 200, request: (w) => ({ url: base(w) }) },
   {
     method: 'GET',
     route: '/api/v1/orgs/:orgId/invitations',
-    variant: 'at a resource',
-    allowed: RESOURCE_READERS,
+    variant: AT_RESOURCE,
+    allowed: [...READERS, 'resourceAdmin'],
     ok: 200,
-    request: (w) => ({ url: `${invitations(w)}?resourceId=${w.resourceId}` }),
+    request: (w) => ({ url: `${base(w)}?resourceId=${w.resourceId}` }),
   },
-  ...onInvitation('GET', '', 200, READERS, RESOURCE_READERS),
-  ...onInvitation('PATCH', '', 200, ADMINS, RESOURCE_ADMINS, { message: 'See you there' }),
-  ...onInvitation('POST', '/resend', 200, ADMINS, RESOURCE_ADMINS),
-  ...onInvitation('POST', '/revoke', 200, ADMINS, RESOURCE_ADMINS),
-  ...onInvitation('DELETE', '', 204, ADMINS, RESOURCE_ADMINS),
+  ...byId('GET', '', 200),
+  ...byId('PATCH', '', 200, { message: 'updated' }),
+  ...byId('POST', '/resend', 200),
+  ...byId('POST', '/revoke', 200),
+  ...byId('DELETE', '', 204),
   {
     method: 'GET',
     route: '/api/v1/orgs/:orgId/events',
     allowed: ADMINS,
     ok: 200,
-    request: (w) => ({ url: `/api/v1/orgs/${w.orgId}/events` }),
+    request: (w) => ({ url: `/api/v1/orgs/${w.orgId}/events?limit=5` }),
   },
 ];
