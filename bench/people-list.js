@@ -90,22 +90,25 @@ try {
     ['q=last0123 (name prefix)', '?q=last0123'],
   ];
   let failed = false;
-  for (const [label, query] of cases) {
-    for (let i = 0; i < 20; i++) await app.inject({ url: base + query, headers }); // warm-up
-    const times = [];
-    let count = 0;
-    for (let i = 0; i < iterations; i++) {
+  for (const [, query] of cases) for (let i = 0; i < 20; i++) await app.inject({ url: base + query, headers }); // warm-up
+  // Cases take turns, so a burst of load on the machine hits them all alike.
+  const times = cases.map(() => []);
+  const counts = cases.map(() => 0);
+  for (let i = 0; i < iterations; i++) {
+    for (const [index, [label, query]] of cases.entries()) {
       const started = performance.now();
       const res = await app.inject({ url: base + query, headers });
-      times.push(performance.now() - started);
+      times[index].push(performance.now() - started);
       if (res.statusCode !== 200) throw new Error(`${label}: ${res.statusCode} ${res.body}`);
-      count = res.json().items.length;
+      counts[index] = res.json().items.length;
     }
-    times.sort((a, b) => a - b);
-    const p50 = times[Math.floor(times.length * 0.5)];
-    const p95 = times[Math.floor(times.length * 0.95)];
+  }
+  for (const [index, [label]] of cases.entries()) {
+    const sorted = times[index].sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(sorted.length * 0.5)];
+    const p95 = sorted[Math.floor(sorted.length * 0.95)];
     if (p95 >= 20) failed = true;
-    console.log(`${label.padEnd(34)} p50 ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  (${count} items, ${iterations} runs)`);
+    console.log(`${label.padEnd(34)} p50 ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  (${counts[index]} items, ${iterations} runs)`);
   }
   console.log(failed ? 'Some p95 is at or above the 20 ms target.' : 'Every p95 is under the 20 ms target.');
   await app.close();

@@ -93,7 +93,7 @@ describe('error handling and logging', () => {
       },
       async (request) => request.body,
     );
-    app.get('/invite/:token', async () => ({ ok: true }));
+    // /invite/:token is the real invitation page (invitations/invitee.routes.ts).
     app.get('/boom', async () => {
       throw new Error('internal detail that must not leak');
     });

@@ -28,6 +28,9 @@ import { apiKeyRoutes } from './auth/api-key.routes.js';
 import { orgRoutes } from './orgs/org.routes.js';
 import { accessRoutes } from './orgs/access.routes.js';
 import { peopleRoutes } from './people/person.routes.js';
+import { eventRoutes } from './events/event.routes.js';
+import { invitationRoutes } from './invitations/invitation.routes.js';
+import { inviteeRoutes } from './invitations/invitee.routes.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -109,6 +112,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(accessRoutes(ctx));
   await app.register(apiKeyRoutes(ctx));
   await app.register(peopleRoutes(ctx));
+  await app.register(invitationRoutes(ctx));
+  await app.register(inviteeRoutes(ctx));
+  await app.register(eventRoutes(ctx));
   return app;
 }
 

@@ -78,6 +78,8 @@ export const ERRORS = {
   INVITATION_QUOTA_EXCEEDED: [429, 'This organization has reached its hourly invitation quota.'],
   EXPIRY_OUT_OF_RANGE: [400, 'The expiry is outside the organization’s allowed range.'],
   BULK_TOO_LARGE: [400, 'At most 1,000 invitations per request.'],
+  INVITATION_DUPLICATE: [409, 'A pending invitation for this email and scope already exists.'],
+  METADATA_TOO_LARGE: [400, 'Invitation metadata must be at most 4 KB of JSON.'],
 
   // Webhooks and mail
   WEBHOOK_NOT_FOUND: [404, 'Webhook endpoint not found.'],

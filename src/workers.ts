@@ -4,6 +4,7 @@
  */
 import type { AppContext } from './context.js';
 import { mailDispatcherWorker } from './mail/dispatcher.worker.js';
+import { invitationMaintenanceWorker } from './invitations/invitation.workers.js';
 
 export interface Worker {
   readonly name: string;
@@ -44,4 +45,4 @@ export function intervalWorker(
   };
 }
 
-export const workerFactories: WorkerFactory[] = [mailDispatcherWorker];
+export const workerFactories: WorkerFactory[] = [mailDispatcherWorker, invitationMaintenanceWorker];

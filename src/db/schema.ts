@@ -170,6 +170,16 @@ export interface InvitationsTable {
   reminded_at: Timestamp | null;
   last_sent_at: Timestamp | null;
   resend_count: Generated<number>;
+  /** When the current token was minted (create, resend, correction): the resend cooldown reads it. */
+  token_issued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The per-org hourly invitation quota, striped over a few rows per hour (see 0002_invitations_lifecycle). */
+export interface InvitationQuotaCountersTable {
+  org_id: string;
+  window_start: Timestamp;
+  shard: number;
+  count: number;
 }
 
 export interface EventsTable {
@@ -246,6 +256,7 @@ export interface DB {
   api_keys: ApiKeysTable;
   people: PeopleTable;
   invitations: InvitationsTable;
+  invitation_quota_counters: InvitationQuotaCountersTable;
   events: EventsTable;
   outbox: OutboxTable;
   mailbox: MailboxTable;

@@ -47,6 +47,44 @@ export async function appendEvent(trx: Transaction<DB> | Kysely<DB>, event: NewE
   return row;
 }
 
+/**
+ * appendEvent for many events at once (bulk invitation create): one insert, then the webhook
+ * fan-out of each, in the caller's transaction.
+ */
+export async function appendEvents(
+  trx: Transaction<DB> | Kysely<DB>,
+  events: readonly NewEvent[],
+  /** 'none' when the caller read, in this transaction, that the org has no webhook endpoints. */
+  webhooks: 'check' | 'none' = 'check',
+): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const rows = await trx
+    .insertInto('events')
+    .values(
+      events.map((event) => ({
+        type: event.type,
+        org_id: event.orgId,
+        invitation_id: event.invitationId ?? null,
+        user_id: event.userId ?? null,
+        person_id: event.personId ?? null,
+        actor_type: event.actor.type,
+        actor_id: event.actor.id,
+        actor_label: event.actor.label,
+        data: JSON.stringify(event.data ?? {}),
+        occurred_at: event.occurredAt,
+      })),
+    )
+    .returningAll()
+    .execute();
+  const orgIds = [...new Set(rows.flatMap((row) => (row.org_id === null ? [] : [row.org_id])))];
+  // Most orgs have no endpoints: one look before fanning out event by event.
+  if (orgIds.length > 0 && webhooks === 'check') {
+    const endpoint = await trx.selectFrom('webhook_endpoints').select('id').where('org_id', 'in', orgIds).executeTakeFirst();
+    if (endpoint !== undefined) for (const row of rows) await enqueueWebhookDeliveries(trx, row);
+  }
+  return rows;
+}
+
 /** Events of one invitation in the order they happened (for its timeline and for replay). */
 export async function listInvitationEvents(db: Kysely<DB>, invitationId: string): Promise<EventRow[]> {
   return db.selectFrom('events').selectAll().where('invitation_id', '=', invitationId).orderBy('seq').execute();

@@ -21,7 +21,18 @@ export const INVITATION_STATUSES = [
 /** States in which the token still works. */
 export const LIVE_STATUSES = ['pending', 'sent', 'opened', 'clicked'] as const;
 
-export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
+/** Spelled out (not mapped from the list) so the static type is the union of the nine literals. */
+export const InvitationStatusSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('sent'),
+  Type.Literal('opened'),
+  Type.Literal('clicked'),
+  Type.Literal('accepted'),
+  Type.Literal('declined'),
+  Type.Literal('revoked'),
+  Type.Literal('expired'),
+  Type.Literal('failed'),
+]);
 
 export const InvitationSchema = Type.Object({
   id: Uuid,
@@ -84,5 +95,24 @@ export function presentInvitation(row: InvitationRow) {
     failedAt: iso(row.failed_at),
     resendCount: row.resend_count,
     metadata: row.metadata,
+  };
+}
+
+/** What the invitee's page may know about an invitation (no ids, no metadata, no inviter email). */
+export function presentPublicInvitation(
+  row: InvitationRow,
+  context: { org: { name: string }; resourceName: string | null; roleName: string },
+) {
+  return {
+    orgName: context.org.name,
+    resourceName: context.resourceName,
+    roleName: context.roleName,
+    inviterName: row.inviter_name,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    message: row.message,
+    expiresAt: row.expires_at.toISOString(),
+    status: row.status,
   };
 }

@@ -67,6 +67,32 @@ export interface EmailPayload {
   replyTo: string | null;
 }
 
+function outboxRow(email: NewEmail, dueAt: Date) {
+  const payload: EmailPayload = {
+    to: email.to,
+    template: email.template,
+    data: email.data,
+    senderName: email.senderName ?? null,
+    replyTo: email.replyTo ?? null,
+  };
+  return {
+    kind: 'email' as const,
+    org_id: email.orgId,
+    invitation_id: email.invitationId ?? null,
+    message_id: `<${randomUUID()}@gatehouse>`,
+    payload: JSON.stringify(payload),
+    next_attempt_at: dueAt,
+  };
+}
+
+/** enqueueEmail for many messages in one insert (bulk invitation create); `dueAt` is when each may go. */
+export async function enqueueEmails(trx: Transaction<DB> | Kysely<DB>, emails: readonly NewEmail[], dueAt: Date): Promise<string[]> {
+  if (emails.length === 0) return [];
+  const rows = emails.map((email) => outboxRow(email, dueAt));
+  await trx.insertInto('outbox').values(rows).execute();
+  return rows.map((row) => row.message_id);
+}
+
 /** Queues one email; returns its stable Message-ID. */
 export async function enqueueEmail(
   trx: Transaction<DB> | Kysely<DB>,

@@ -39,20 +39,35 @@ export function latestInvitationIdExpression(alias: string): RawBuilder<string |
     order by li.created_at desc, li.id desc limit 1)`;
 }
 
-/** The person's AccessStatus as a SQL expression over the `people` row at `alias`. */
-export function accessStatusExpression(alias: string): RawBuilder<AccessStatus> {
+/** The invitation part of the mapping, over a plain status column (null: no invitation). */
+function mapInvitationStatus(status: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<string | null>`(case ${status}
+    when 'pending' then 'invited'
+    when 'sent' then 'invited'
+    when 'accepted' then 'registered'
+    else ${status} end)`;
+}
+
+/**
+ * The person's AccessStatus as a SQL expression over the `people` row at `alias`.
+ *
+ * `latest` optionally names a lateral join that already selected the person's latest invitation
+ * (`id`, `status`; see person.repository.ts); the list query uses it so the invitation is looked
+ * up once per row. Without it, the latest invitation is a correlated subquery, so the expression
+ * works in any query over `people`.
+ */
+export function accessStatusExpression(alias: string, latest?: string): RawBuilder<AccessStatus> {
   const person = (column: string) => sql.ref(`${alias}.${column}`);
+  const fromInvitation =
+    latest === undefined
+      ? sql`(select ${mapInvitationStatus(sql.ref('li.status'))} from invitations li
+          where li.person_id = ${person('id')} order by li.created_at desc, li.id desc limit 1)`
+      : mapInvitationStatus(sql.ref(`${latest}.status`));
   return sql<AccessStatus>`(case
     when ${person('user_id')} is not null and exists (
       select 1 from users au join grants ag on ag.user_id = au.id
       where au.id = ${person('user_id')} and au.status = 'active' and ag.org_id = ${person('org_id')}
     ) then 'registered'
-    else coalesce((select (case li.status
-        when 'pending' then 'invited'
-        when 'sent' then 'invited'
-        when 'accepted' then 'registered'
-        else li.status end)
-      from invitations li where li.person_id = ${person('id')}
-      order by li.created_at desc, li.id desc limit 1), 'not_invited')
+    else coalesce(${fromInvitation}, 'not_invited')
   end)`;
 }

@@ -4,16 +4,32 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { accessStatusExpression, type AccessStatus, latestInvitationIdExpression } from './access-status.js';
+import { accessStatusExpression, type AccessStatus } from './access-status.js';
 import type { PersonView } from './person.presenter.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/**
+ * People with their derived columns: the latest invitation is joined laterally once per row
+ * (index invitations_person_idx) and feeds both accessStatus and latestInvitationId.
+ */
 function people(db: Db) {
   return db
     .selectFrom('people as p')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('invitations as li')
+          .select(['li.id', 'li.status'])
+          .whereRef('li.person_id', '=', 'p.id')
+          .orderBy('li.created_at', 'desc')
+          .orderBy('li.id', 'desc')
+          .limit(1)
+          .as('latest'),
+      (join) => join.onTrue(),
+    )
     .selectAll('p')
-    .select([accessStatusExpression('p').as('access_status'), latestInvitationIdExpression('p').as('latest_invitation_id')]);
+    .select([accessStatusExpression('p', 'latest').as('access_status'), 'latest.id as latest_invitation_id']);
 }
 
 export async function findPerson(db: Db, orgId: string, personId: string): Promise<PersonView | undefined> {
@@ -48,7 +64,7 @@ export async function listPeople(
 ): Promise<PersonView[]> {
   let query = people(db).where('p.org_id', '=', orgId);
   if (filter.resourceId !== undefined) query = query.where('p.resource_id', '=', filter.resourceId);
-  if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p'), '=', filter.accessStatus);
+  if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p', 'latest'), '=', filter.accessStatus);
   const q = filter.q?.trim().toLowerCase();
   if (q !== undefined && q !== '') {
     // Prefix search (type-ahead) on last name, full name ("first last") or email: each has a

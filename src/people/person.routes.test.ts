@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../clock.js';
 import type { InvitationStatus } from '../db/schema.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { accessStatusExpression, latestInvitationIdExpression } from './access-status.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, uniqueEmail } from '../test/fixtures.js';
 
 let t: TestApp;
@@ -166,6 +167,15 @@ describe('listing', () => {
       const entry = ids.get(name);
       const res = await t.inject({ url: `${base}/${entry?.id ?? ''}`, headers: { cookie } });
       expect(res.json<Person>(), name).toMatchObject({ accessStatus: expected, latestInvitationId: entry?.invitationId ?? null });
+    }
+    // The standalone (correlated) form of the expression, as other areas use it, agrees.
+    const standalone = await t.ctx.db
+      .selectFrom('people as p')
+      .select(['p.first_name', accessStatusExpression('p').as('status'), latestInvitationIdExpression('p').as('latest')])
+      .where('p.org_id', '=', org.id)
+      .execute();
+    for (const [name, , expected] of statuses) {
+      expect(standalone.find((row) => row.first_name === name), name).toMatchObject({ status: expected, latest: ids.get(name)?.invitationId ?? null });
     }
     const invited = (await get('?accessStatus=invited')).json<PersonPage>();
     expect(invited.items.map((p) => p.firstName).sort()).toEqual(['b', 'c']);

@@ -1,0 +1,249 @@
+// Invitation benchmarks on PostgreSQL (issue 4, "Speed"). Usage:
+//   npm run build && node bench/invitations.js [--seconds 15] [--rows 1000000] [--skip-list] [--keep]
+// Needs a PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
+// a scratch database is created and dropped) and pgbench on PATH or under /usr/lib/postgresql/*/bin.
+//
+// 1. Single create through HTTP, 32 connections (autocannon): req/s, p50, p99; then pgbench
+//    running the same writes per transaction (invitation, event, outbox row, quota counter) at
+//    32 clients for the same time: the ratio HTTP/pgbench is the figure (target >= 35 %).
+// 2. Bulk create of 10,000 invitations: 10 requests of 1,000 (target < 3 s).
+// 3. List, first page and a deep cursor page, with 1,000,000 invitations in one org
+//    (generated with generate_series): p50/p95/p99 over sequential requests (target p95 < 15 ms).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '15' },
+    rows: { type: 'string', default: '1000000' },
+    'skip-list': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ROWS = Number(args.rows);
+const CONNECTIONS = 32;
+const PORT = 3977;
+const BASE = `http://127.0.0.1:${PORT}`;
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = `gatehouse_bench_${randomBytes(4).toString('hex')}`;
+const dbUrl = (() => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+})();
+const bin = path.resolve('bin/gatehouse.js');
+const env = { PATH: process.env.PATH, DATABASE_URL: dbUrl, PUBLIC_URL: BASE, PORT: String(PORT), LOG_LEVEL: 'warn', AUTH_RATE_LIMIT: '0' };
+
+function pgbenchPath() {
+  const onPath = spawnSync('pgbench', ['--version']);
+  if (onPath.status === 0) return 'pgbench';
+  for (const version of readdirSync('/usr/lib/postgresql').sort().reverse()) {
+    const candidate = `/usr/lib/postgresql/${version}/bin/pgbench`;
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('pgbench not found');
+}
+
+async function query(url, text, params = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+const sha256 = (value) => createHash('sha256').update(value).digest('hex');
+
+async function setupOrg(name, quota = 1_000_000) {
+  const org = (await query(dbUrl, 'insert into orgs (name, invitations_per_hour) values ($1, $2) returning id', [name, quota])).rows[0].id;
+  const secret = `gh_${randomBytes(24).toString('base64url')}`;
+  const permissions = JSON.stringify(['invitations:manage', 'invitations:read', 'org:read', 'members:read', 'people:read', 'events:read']);
+  const key = (
+    await query(dbUrl, 'insert into api_keys (org_id, name, permissions, prefix, secret_hash) values ($1, $2, $3, $4, $5) returning id', [
+      org,
+      'bench',
+      permissions,
+      secret.slice(0, 8),
+      sha256(secret),
+    ])
+  ).rows[0].id;
+  return { org, key, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' } };
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    const ok = await fetch(`${BASE}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not become ready');
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function timeSequential(url, headers, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99) };
+}
+
+async function benchSingleCreate() {
+  const { org, headers } = await setupOrg('Bench single');
+  let n = 0;
+  const run = (duration) =>
+    autocannon({
+      url: `${BASE}/api/v1/orgs/${org}/invitations`,
+      connections: CONNECTIONS,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          headers,
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ email: `single.${n++}@bench.test`, role: 'member' }) }),
+        },
+      ],
+    });
+  await run(3); // warm-up: JIT, pool, caches
+  const result = await run(SECONDS);
+  const non2xx = result.non2xx + result.errors;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total, non2xx };
+}
+
+function benchPgbench(org, key) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-pgbench-'));
+  const script = path.join(dir, 'create.sql');
+  // The writes of one invitation create, as the app issues them: separate statements in one transaction.
+  writeFileSync(
+    script,
+    `\\set shard random(0, 15)
+BEGIN;
+INSERT INTO invitations (org_id, role, email, inviter_type, inviter_id, inviter_name, metadata, status, token_hash, tracking_id, expires_at, created_at, updated_at, token_issued_at) VALUES (:org, 'member', gen_random_uuid() || '@pgbench.test', 'api_key', :key, 'bench', '{}', 'pending', md5(random()::text) || md5(random()::text), md5(random()::text), now() + interval '30 days', now(), now(), now()) RETURNING id \\gset
+INSERT INTO events (type, org_id, invitation_id, actor_type, actor_id, actor_label, data, occurred_at) VALUES ('invitation.created', :org, ':id', 'api_key', :key, 'bench', '{"email": "x@pgbench.test", "role": "member"}', now());
+INSERT INTO outbox (kind, org_id, invitation_id, message_id, payload, next_attempt_at) VALUES ('email', :org, ':id', gen_random_uuid()::text, '{"to": "x@pgbench.test", "template": "invitation", "data": {}}', now());
+INSERT INTO invitation_quota_counters (org_id, window_start, shard, count) VALUES (:org, date_trunc('hour', now()), :shard, 1) ON CONFLICT (org_id, window_start, shard) DO UPDATE SET count = invitation_quota_counters.count + 1;
+END;
+`,
+  );
+  const url = new URL(dbUrl);
+  const result = spawnSync(
+    pgbenchPath(),
+    ['-n', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, '-D', `org='${org}'`, '-D', `key='${key}'`,
+      '-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres', dbName],
+    { encoding: 'utf8' },
+  );
+  rmSync(dir, { recursive: true, force: true });
+  const tps = /tps = ([\d.]+)/.exec(result.stdout)?.[1];
+  if (tps === undefined) throw new Error(`pgbench failed: ${result.stdout}\n${result.stderr}`);
+  const latency = /latency average = ([\d.]+) ms/.exec(result.stdout)?.[1];
+  return { tps: Number(tps), latencyAvg: Number(latency) };
+}
+
+async function benchBulk() {
+  const { org, headers } = await setupOrg('Bench bulk');
+  const started = performance.now();
+  for (let r = 0; r < 10; r++) {
+    const invitations = Array.from({ length: 1000 }, (_, i) => ({ email: `bulk.${r}.${i}@bench.test`, role: 'member' }));
+    const res = await fetch(`${BASE}/api/v1/orgs/${org}/invitations/bulk`, { method: 'POST', headers, body: JSON.stringify({ invitations }) });
+    const body = await res.json();
+    if (res.status !== 200 || !body.results.every((x) => x.ok)) throw new Error(`bulk failed: ${res.status}`);
+  }
+  return { ms: performance.now() - started };
+}
+
+async function benchList() {
+  const { org, key, headers } = await setupOrg('Bench list');
+  const generated = performance.now();
+  // One org, ROWS invitations over the last year, a realistic status mix; microsecond timestamps.
+  await query(
+    dbUrl,
+    `insert into invitations (org_id, role, email, inviter_type, inviter_id, inviter_name, metadata, status, token_hash,
+       tracking_id, expires_at, created_at, updated_at, token_issued_at)
+     select $1, 'member', 'list.' || g || '@bench.test', 'api_key', $2, 'bench', '{}',
+       (array['pending','sent','opened','clicked','accepted','declined','revoked','expired','failed'])[1 + (g % 9)],
+       md5(g::text || 'token'), md5(g::text || 'tracking'),
+       now() + interval '30 days', now() - (g * interval '31 seconds') - (g % 997) * interval '1 microsecond', now(), now()
+     from generate_series(1, $3) as g`,
+    [org, key, ROWS],
+  );
+  await query(dbUrl, 'analyze invitations');
+  const generateMs = performance.now() - generated;
+  const deep = (
+    await query(
+      dbUrl,
+      `select (extract(epoch from created_at) * 1000000)::bigint::text as micros, id from invitations
+       where org_id = $1 order by created_at desc, id desc offset $2 limit 1`,
+      [org, Math.floor(ROWS * 0.9)],
+    )
+  ).rows[0];
+  const cursor = Buffer.from(`t:${deep.micros}:${deep.id}`).toString('base64url');
+  const list = `${BASE}/api/v1/orgs/${org}/invitations`;
+  const auth = { authorization: headers.authorization };
+  await timeSequential(`${list}?limit=50`, auth, 30); // warm-up
+  return {
+    generateMs,
+    first: await timeSequential(`${list}?limit=50`, auth, 300),
+    deep: await timeSequential(`${list}?limit=50&cursor=${cursor}`, auth, 300),
+    firstByStatus: await timeSequential(`${list}?limit=50&status=accepted`, auth, 300),
+    deepByStatus: await timeSequential(`${list}?limit=50&status=accepted&cursor=${cursor}`, auth, 300),
+  };
+}
+
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+await query(adminUrl, `create database ${dbName}`);
+let server;
+try {
+  const migrated = spawnSync(process.execPath, [bin, 'migrate'], { env, encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+  server = await startServer();
+
+  const single = await benchSingleCreate();
+  console.log(
+    `single create over HTTP, ${CONNECTIONS} connections, ${SECONDS} s: ${single.rps.toFixed(0)} req/s, p50 ${single.p50} ms, p99 ${single.p99} ms (${single.total} requests, ${single.non2xx} not 2xx)`,
+  );
+  const bench = await setupOrg('Bench pgbench');
+  const pgb = benchPgbench(bench.org, bench.key);
+  console.log(`pgbench, the same writes per transaction, ${CONNECTIONS} clients, ${SECONDS} s: ${pgb.tps.toFixed(0)} tps (latency avg ${pgb.latencyAvg} ms)`);
+  console.log(`ratio HTTP / pgbench: ${((single.rps / pgb.tps) * 100).toFixed(1)} % (target >= 35 %)`);
+
+  const bulk = await benchBulk();
+  console.log(`bulk create of 10,000 (10 requests of 1,000): ${fmt(bulk.ms)} (target < 3000 ms)`);
+
+  if (!args['skip-list']) {
+    const list = await benchList();
+    console.log(`list with ${ROWS.toLocaleString('en')} invitations in one org (generated in ${fmt(list.generateMs)}), 300 sequential requests each:`);
+    for (const [name, r] of Object.entries({ 'first page': list.first, 'deep cursor page (90 %)': list.deep, 'first page, status filter': list.firstByStatus, 'deep page, status filter': list.deepByStatus })) {
+      console.log(`  ${name}: p50 ${fmt(r.p50)}, p95 ${fmt(r.p95)}, p99 ${fmt(r.p99)} (target p95 < 15 ms)`);
+    }
+  }
+} finally {
+  if (server !== undefined) {
+    const exited = new Promise((resolve) => server.on('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (!args.keep) await query(adminUrl, `drop database if exists ${dbName} with (force)`);
+  else console.log(`kept database ${dbName}`);
+}
+

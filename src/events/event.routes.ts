@@ -1,0 +1,48 @@
+/**
+ * GET /api/v1/orgs/:orgId/events: the org's audit trail, newest first, filtered by invitation
+ * and type, keyset-paginated on the insertion order (`seq`).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { requireActor } from '../auth/actor.js';
+import { authorize } from '../auth/policy.js';
+import type { AppContext } from '../context.js';
+import { ErrorSchema, OrgParams } from '../http/schemas.js';
+import { decodeSeqCursor, encodeSeqCursor } from '../invitations/cursor.js';
+import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
+import { presentEvent } from './event.repository.js';
+
+export function eventRoutes(ctx: AppContext) {
+  return async (root: FastifyInstance) => {
+    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
+      '/api/v1/orgs/:orgId/events',
+      {
+        schema: {
+          tags: ['events'],
+          summary: "The organization's audit trail, newest first",
+          params: OrgParams,
+          querystring: EventsQuery,
+          response: { 200: EventPage, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema },
+        },
+      },
+      async (request) => {
+        const { orgId } = request.params;
+        const query = request.query;
+        await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
+        const limit = query.limit ?? 50;
+        let q = ctx.db.selectFrom('events').selectAll().where('org_id', '=', orgId);
+        if (query.invitationId !== undefined) q = q.where('invitation_id', '=', query.invitationId);
+        if (query.type !== undefined) q = q.where('type', '=', query.type);
+        if (query.cursor !== undefined) q = q.where('seq', '<', Number(decodeSeqCursor(query.cursor)));
+        const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        return {
+          items: page.map(presentEvent),
+          nextCursor: rows.length > limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
+        };
+      },
+    );
+  };
+}

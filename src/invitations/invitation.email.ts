@@ -1,0 +1,94 @@
+/**
+ * The invitation emails a transition queues (through the outbox, in the transition's
+ * transaction). Every one carries the org's sender name and reply-to, a link built from
+ * PUBLIC_URL, and the tracking pixel only when the org keeps open tracking on.
+ *
+ * Reminders (SPEC rule 4: "one reminder email before expiry, same token"): the token is not
+ * stored, so the reminder is written when the token is minted, with the link in it, and parked
+ * in the outbox (`PARKED_AT`) until the reminder worker releases it. It lives exactly as long
+ * as the token: every transition that kills or rotates the token deletes it.
+ */
+import type { Transaction } from 'kysely';
+import type { Config } from '../config.js';
+import { DAY } from '../clock.js';
+import type { DB, InvitationRow } from '../db/schema.js';
+import { enqueueEmails, type InvitationEmailData, type NewEmail } from '../mail/outbox.js';
+import { type EmailContext, PARKED_AT } from './invitation.repository.js';
+import { inviteLink, trackingPixelUrl } from './invitation.token.js';
+
+export type InvitationEmailKind = InvitationEmailData['kind'];
+
+export function invitationEmailData(
+  config: Pick<Config, 'publicUrl'>,
+  row: InvitationRow,
+  context: EmailContext,
+  link: string,
+  kind: InvitationEmailKind,
+): InvitationEmailData {
+  return {
+    kind,
+    link,
+    orgName: context.org.name,
+    resourceName: context.resourceName,
+    roleName: context.roleName,
+    inviterName: row.inviter_name,
+    message: row.message,
+    firstName: row.first_name,
+    expiresAt: row.expires_at.toISOString(),
+    trackingPixelUrl: context.org.open_tracking ? trackingPixelUrl(config, row.tracking_id) : null,
+  };
+}
+
+export function invitationEmail(
+  config: Pick<Config, 'publicUrl'>,
+  row: InvitationRow,
+  context: EmailContext,
+  link: string,
+  kind: InvitationEmailKind,
+): NewEmail {
+  return {
+    template: 'invitation',
+    data: invitationEmailData(config, row, context, link, kind),
+    to: row.email,
+    orgId: row.org_id,
+    invitationId: row.id,
+    senderName: context.org.sender_name,
+    replyTo: context.org.reply_to,
+  };
+}
+
+/** When the reminder of an invitation is due, or null when the org sends none. */
+export function reminderDueAt(row: Pick<InvitationRow, 'expires_at'>, reminderDaysBeforeExpiry: number): Date | null {
+  if (reminderDaysBeforeExpiry <= 0) return null;
+  return new Date(row.expires_at.getTime() - reminderDaysBeforeExpiry * DAY);
+}
+
+export interface TokenMail {
+  row: InvitationRow;
+  token: string;
+  kind: Exclude<InvitationEmailKind, 'reminder'>;
+  context: EmailContext;
+}
+
+/**
+ * Queues the email of freshly minted tokens (creation, resend, correction) and parks their
+ * reminder when the org sends reminders and the reminder would still fall before expiry.
+ */
+export async function queueTokenEmails(
+  trx: Transaction<DB>,
+  config: Pick<Config, 'publicUrl'>,
+  mails: readonly TokenMail[],
+  now: Date,
+): Promise<void> {
+  const emails = mails.map(({ row, token, kind, context }) => invitationEmail(config, row, context, inviteLink(config, token), kind));
+  await enqueueEmails(trx, emails, now);
+  const parked = mails.filter(({ row, context }) => {
+    const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
+    return due !== null && due.getTime() > now.getTime();
+  });
+  await enqueueEmails(
+    trx,
+    parked.map(({ row, token, context }) => invitationEmail(config, row, context, inviteLink(config, token), 'reminder')),
+    PARKED_AT,
+  );
+}

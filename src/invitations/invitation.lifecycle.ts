@@ -1,0 +1,483 @@
+/**
+ * The invitation lifecycle: one small function per transition. Each takes a row its caller has
+ * locked (SELECT … FOR UPDATE in the caller's transaction), checks the state, writes the row
+ * change and its event, and queues any email, all in that transaction. So a rollback leaves
+ * no event and sends nothing, and two transitions of one invitation never interleave.
+ *
+ * Event `data` carries what `replay()` (invitation.replay.ts) needs to rebuild the row.
+ *
+ * Token rules (SPEC rules 1–2): the digest is replaced on rotation (resend, correction); on
+ * accept, decline, revoke and expiry it is kept, so a dead link is still recognised and the
+ * invitee is told which state it is in, but no transition accepts it any more.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { DAY, MINUTE } from '../clock.js';
+import type { Config } from '../config.js';
+import type { DB, InvitationRow, JsonObject, NewInvitation, UserRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent, appendEvents, type EventActor } from '../events/event.repository.js';
+import { enqueueEmail } from '../mail/outbox.js';
+import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
+import { invitationEmailData, queueTokenEmails, reminderDueAt, type TokenMail } from './invitation.email.js';
+import {
+  cancelQueuedInvitationEmails,
+  type EmailContext,
+  findLiveByScopes,
+  findParkedReminder,
+  releaseParkedReminder,
+  scopeKey,
+  updateInvitation,
+} from './invitation.repository.js';
+import { isClickable, isDue, isEditable, isLive, isResendable } from './invitation.states.js';
+import { consoleLink, mintToken, newTrackingId } from './invitation.token.js';
+
+/** What every transition works with. */
+export interface Step {
+  trx: Transaction<DB>;
+  config: Pick<Config, 'publicUrl'>;
+  now: Date;
+  actor: EventActor;
+}
+
+/** SPEC rule 4: one resend per minute per invitation. */
+export const RESEND_COOLDOWN_MS = MINUTE;
+
+export const INVITEE_ACTOR: EventActor = { type: 'invitee', id: null, label: 'Invitee' };
+
+async function record(step: Step, row: InvitationRow, type: string, data: JsonObject = {}): Promise<void> {
+  await appendEvent(step.trx, {
+    type,
+    orgId: row.org_id,
+    actor: step.actor,
+    invitationId: row.id,
+    personId: row.person_id,
+    userId: row.user_id,
+    data,
+    occurredAt: step.now,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// create
+
+export interface CreateInput {
+  email: string;
+  role: string;
+  resourceId: string | null;
+  personId: string | null;
+  userId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  message: string | null;
+  metadata: JsonObject;
+  expiresAt: Date;
+  inviter: { type: 'user' | 'api_key'; id: string; name: string };
+}
+
+/** The `invitation.created` data: everything replay needs to start the row. */
+function createdData(row: InvitationRow): JsonObject {
+  return {
+    email: row.email,
+    role: row.role,
+    resourceId: row.resource_id,
+    personId: row.person_id,
+    userId: row.user_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    message: row.message,
+    expiresAt: row.expires_at.toISOString(),
+  };
+}
+
+/**
+ * Creates invitations (one, or a bulk batch) in one insert. The partial unique index
+ * `invitations_one_live` settles a race with a concurrent create of the same email, org and
+ * resource: the loser inserts nothing and gets the live row back (`created: false`), with no
+ * event and no email (SPEC rule 6).
+ */
+export async function create(
+  step: Step,
+  orgId: string,
+  contextFor: (row: InvitationRow) => EmailContext,
+  inputs: readonly CreateInput[],
+  /** The org has webhook endpoints (read by the caller in this transaction). */
+  hasWebhooks = true,
+): Promise<{ row: InvitationRow; created: boolean }[]> {
+  if (inputs.length === 0) return [];
+  const tokens = new Map<string, string>();
+  const values: NewInvitation[] = inputs.map((input) => {
+    const { token, hash } = mintToken();
+    tokens.set(hash, token);
+    return {
+      org_id: orgId,
+      resource_id: input.resourceId,
+      role: input.role,
+      email: input.email,
+      first_name: input.firstName,
+      last_name: input.lastName,
+      person_id: input.personId,
+      user_id: input.userId,
+      inviter_type: input.inviter.type,
+      inviter_id: input.inviter.id,
+      inviter_name: input.inviter.name,
+      message: input.message,
+      metadata: JSON.stringify(input.metadata),
+      status: 'pending',
+      token_hash: hash,
+      tracking_id: newTrackingId(),
+      expires_at: input.expiresAt,
+      created_at: step.now,
+      updated_at: step.now,
+      token_issued_at: step.now,
+    };
+  });
+  const inserted = await step.trx
+    .insertInto('invitations')
+    .values(values)
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .execute();
+  const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
+  const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
+  for (const row of await findLiveByScopes(step.trx, orgId, lost)) {
+    byScope.set(scopeKey(row.email, row.resource_id), { row, created: false });
+  }
+
+  await appendEvents(
+    step.trx,
+    inserted.map((row) => ({
+      type: 'invitation.created',
+      orgId,
+      actor: step.actor,
+      invitationId: row.id,
+      personId: row.person_id,
+      userId: row.user_id,
+      data: createdData(row),
+      occurredAt: step.now,
+    })),
+    hasWebhooks ? 'check' : 'none',
+  );
+  const mails: TokenMail[] = inserted.map((row) => {
+    const token = row.token_hash === null ? undefined : tokens.get(row.token_hash);
+    if (token === undefined) throw new Error('minted token lost');
+    return { row, token, kind: 'invitation', context: contextFor(row) };
+  });
+  await queueTokenEmails(step.trx, step.config, mails, step.now);
+
+  return inputs.map((input) => {
+    const result = byScope.get(scopeKey(input.email, input.resourceId));
+    // The live row that beat us went final between our insert and our look: a rare race.
+    if (result === undefined) throw new AppError('CONFLICT');
+    return result;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// edit and correct
+
+export interface EditChanges {
+  role?: string;
+  resourceId?: string | null;
+  message?: string | null;
+  expiresAt?: Date;
+}
+
+type Change = { from: string | null; to: string | null };
+
+function diff(row: InvitationRow, changes: EditChanges): Record<string, Change> {
+  const found: Record<string, Change> = {};
+  if (changes.role !== undefined && changes.role !== row.role) found.role = { from: row.role, to: changes.role };
+  if (changes.resourceId !== undefined && changes.resourceId !== row.resource_id) {
+    found.resourceId = { from: row.resource_id, to: changes.resourceId };
+  }
+  if (changes.message !== undefined && changes.message !== row.message) found.message = { from: row.message, to: changes.message };
+  if (changes.expiresAt !== undefined && changes.expiresAt.getTime() !== row.expires_at.getTime()) {
+    found.expiresAt = { from: row.expires_at.toISOString(), to: changes.expiresAt.toISOString() };
+  }
+  return found;
+}
+
+function columnsOf(changes: Record<string, Change>) {
+  return {
+    ...(changes.role === undefined ? {} : { role: changes.role.to ?? '' }),
+    ...(changes.resourceId === undefined ? {} : { resource_id: changes.resourceId.to }),
+    ...(changes.message === undefined ? {} : { message: changes.message.to }),
+    ...(changes.expiresAt?.to == null ? {} : { expires_at: new Date(changes.expiresAt.to) }),
+  };
+}
+
+/** Edit in place (SPEC rule 5): role, resource, message, expiry; the token and its emails stay. */
+export async function edit(step: Step, row: InvitationRow, changes: EditChanges): Promise<InvitationRow> {
+  if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  const changed = diff(row, changes);
+  if (Object.keys(changed).length === 0) return row;
+  const updated = await updateInvitation(step.trx, row.id, { ...columnsOf(changed), updated_at: step.now });
+  await record(step, updated, 'invitation.updated', { changes: changed, tokenRotated: false });
+  return updated;
+}
+
+/**
+ * Email correction (SPEC rule 5): the address was wrong, so the old token and everything
+ * tracked about the old address go; a new token is sent to the new address and the expiry
+ * restarts (unless the same change sets it). A `failed` invitation is revived this way.
+ */
+export async function correct(
+  step: Step,
+  row: InvitationRow,
+  email: string,
+  changes: EditChanges & { expiresAt: Date },
+  contextAfter: EmailContext,
+): Promise<InvitationRow> {
+  if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  const changed = { ...diff(row, changes), email: { from: row.email, to: email } };
+  const { token, hash } = mintToken();
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, {
+    ...columnsOf(changed),
+    email,
+    status: 'pending',
+    token_hash: hash,
+    token_issued_at: step.now,
+    tracking_id: newTrackingId(),
+    sent_at: null,
+    last_sent_at: null,
+    opened_at: null,
+    last_opened_at: null,
+    clicked_at: null,
+    failed_at: null,
+    reminded_at: null,
+    updated_at: step.now,
+  });
+  await record(step, updated, 'invitation.updated', { changes: changed, tokenRotated: true, from: row.status });
+  await queueTokenEmails(step.trx, step.config, [{ row: updated, token, kind: 'invitation', context: contextAfter }], step.now);
+  return updated;
+}
+
+// ---------------------------------------------------------------------------------------------
+// resend, revoke, expire, remind
+
+/**
+ * Resend (SPEC rule 4): a new token, the expiry restarted at the org's lifetime, the count up
+ * by one, at most once a minute. Revives `expired` and `failed`. The invitation goes back to
+ * `pending` until the mail server takes the new email (the dispatcher then marks it `sent`).
+ */
+export async function resend(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
+  if (!isResendable(row.status)) throw new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
+  const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - step.now.getTime();
+  if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+  const { token, hash } = mintToken();
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, {
+    status: 'pending',
+    token_hash: hash,
+    token_issued_at: step.now,
+    expires_at: new Date(step.now.getTime() + context.org.invitation_ttl_days * DAY),
+    resend_count: row.resend_count + 1,
+    expired_at: null,
+    failed_at: null,
+    reminded_at: null,
+    updated_at: step.now,
+  });
+  await record(step, updated, 'invitation.resent', {
+    from: row.status,
+    expiresAt: updated.expires_at.toISOString(),
+    resendCount: updated.resend_count,
+  });
+  await queueTokenEmails(step.trx, step.config, [{ row: updated, token, kind: 'resend', context }], step.now);
+  return updated;
+}
+
+/** Revoke: from any non-final state. The link stops working at once; unsent emails are dropped. */
+export async function revoke(step: Step, row: InvitationRow): Promise<InvitationRow> {
+  if (!isResendable(row.status)) throw new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, { status: 'revoked', revoked_at: step.now, updated_at: step.now });
+  await record(step, updated, 'invitation.revoked', { from: row.status });
+  return updated;
+}
+
+/** Expire a live invitation whose time is up (the sweep, or a consuming path on the spot). */
+export async function expire(step: Step, row: InvitationRow): Promise<InvitationRow> {
+  if (!isDue(row, step.now)) return row;
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, { status: 'expired', expired_at: step.now, updated_at: step.now });
+  await record(step, updated, 'invitation.expired', { from: row.status, expiresAt: row.expires_at.toISOString() });
+  return updated;
+}
+
+/**
+ * Remind: releases the reminder parked when the token was minted, refreshed with the
+ * invitation as it is now (an edit may have changed role, message or expiry) but with the same
+ * link. Once per token; nothing happens when there is no parked reminder.
+ */
+export async function remind(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
+  const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
+  if (!isLive(row.status) || row.reminded_at !== null || due === null || due > step.now || isDue(row, step.now)) return row;
+  const parked = await findParkedReminder(step.trx, row.id);
+  if (parked === undefined) return row;
+  const data = invitationEmailData(step.config, row, context, parked.link, 'reminder');
+  await releaseParkedReminder(
+    step.trx,
+    parked.id,
+    { to: row.email, template: 'invitation', data, senderName: context.org.sender_name, replyTo: context.org.reply_to },
+    step.now,
+  );
+  const updated = await updateInvitation(step.trx, row.id, { reminded_at: step.now, updated_at: step.now });
+  await record(step, updated, 'invitation.reminded', {});
+  return updated;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the invitee's side
+
+/** The invitation page rendered and asked for the invitation (SPEC rule 13): first click only. */
+export async function click(step: Step, row: InvitationRow): Promise<InvitationRow> {
+  if (!isClickable(row.status)) return row;
+  const updated = await updateInvitation(step.trx, row.id, {
+    status: 'clicked',
+    clicked_at: row.clicked_at ?? step.now,
+    updated_at: step.now,
+  });
+  await record(step, updated, 'invitation.clicked', { from: row.status });
+  return updated;
+}
+
+/** GET/HEAD of the link: no state change, only an `invitation.visited` event (SPEC rule 13). */
+export async function visit(
+  step: Pick<Step, 'now' | 'actor'> & { db: Kysely<DB> },
+  row: InvitationRow,
+  data: { method: string; likelyScanner: boolean },
+): Promise<void> {
+  await appendEvent(step.db, {
+    type: 'invitation.visited',
+    orgId: row.org_id,
+    actor: step.actor,
+    invitationId: row.id,
+    personId: row.person_id,
+    data,
+    occurredAt: step.now,
+  });
+}
+
+/** Links the org's directory entry for this invitation to the user (the vet portal's employee record). */
+async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<string | null> {
+  let query = step.trx.selectFrom('people').select(['id', 'user_id']).where('org_id', '=', row.org_id);
+  query = row.person_id === null ? query.where('email', '=', row.email) : query.where('id', '=', row.person_id);
+  const person = await query.forUpdate().executeTakeFirst();
+  if (person === undefined || person.user_id === userId) return person?.id ?? null;
+  // A person matched by email only is never taken over from another user; a named one is.
+  if (row.person_id === null && person.user_id !== null) return null;
+  await step.trx.updateTable('people').set({ user_id: userId, updated_at: step.now }).where('id', '=', person.id).execute();
+  await appendEvent(step.trx, {
+    type: 'person.linked',
+    orgId: row.org_id,
+    actor: step.actor,
+    invitationId: row.id,
+    personId: person.id,
+    userId,
+    data: { previousUserId: person.user_id },
+    occurredAt: step.now,
+  });
+  return person.id;
+}
+
+/**
+ * Accept (SPEC rules 7, 11, 12): the grant, the person link and the accepted invitation in the
+ * caller's transaction. The caller has refused dead states; the email must be the invited one.
+ */
+export async function accept(
+  step: Step,
+  row: InvitationRow,
+  user: Pick<UserRow, 'id' | 'email'>,
+): Promise<{ row: InvitationRow; grant: Awaited<ReturnType<typeof insertGrantIfAbsent>>['grant'] }> {
+  if (!isLive(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  if (user.email !== row.email) throw new AppError('EMAIL_MISMATCH');
+  const { grant, created } = await insertGrantIfAbsent(
+    step.trx,
+    { orgId: row.org_id, userId: user.id, resourceId: row.resource_id, role: row.role },
+    step.now,
+  );
+  if (created) {
+    await appendEvent(step.trx, {
+      type: 'membership.granted',
+      orgId: row.org_id,
+      actor: step.actor,
+      invitationId: row.id,
+      userId: user.id,
+      data: { grantId: grant.id, resourceId: grant.resource_id, role: grant.role },
+      occurredAt: step.now,
+    });
+  }
+  await linkPerson(step, row, user.id);
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, {
+    status: 'accepted',
+    accepted_at: step.now,
+    user_id: user.id,
+    updated_at: step.now,
+  });
+  await record(step, updated, 'invitation.accepted', { from: row.status, userId: user.id, grantId: grant.id, grantCreated: created });
+  return { row: updated, grant };
+}
+
+export async function decline(step: Step, row: InvitationRow): Promise<InvitationRow> {
+  if (!isLive(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  const updated = await updateInvitation(step.trx, row.id, { status: 'declined', declined_at: step.now, updated_at: step.now });
+  await record(step, updated, 'invitation.declined', { from: row.status });
+  return updated;
+}
+
+/** How long a renewal request silences further ones for the same invitation. */
+export const RENEWAL_REQUEST_QUIET_MS = DAY;
+
+/**
+ * An expired link asks for a fresh one: when the org allows, the resend path sends it at once;
+ * otherwise the inviter (when a user) gets a `renewal_request` email, at most once a day.
+ */
+export async function requestRenewal(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
+  if (row.status !== 'expired') throw new AppError('INVITATION_NOT_EXPIRED', { extra: { state: { status: row.status } } });
+  if (context.org.auto_renew) return resend(step, row, context);
+  const recent = await step.trx
+    .selectFrom('events')
+    .select('id')
+    .where('invitation_id', '=', row.id)
+    .where('type', '=', 'invitation.renewal_requested')
+    .where('occurred_at', '>', new Date(step.now.getTime() - RENEWAL_REQUEST_QUIET_MS))
+    .executeTakeFirst();
+  if (recent !== undefined) return row;
+  const inviter =
+    row.inviter_type === 'user' && row.inviter_id !== null
+      ? await step.trx.selectFrom('users').select(['email', 'first_name', 'last_name', 'status']).where('id', '=', row.inviter_id).executeTakeFirst()
+      : undefined;
+  const notify = inviter?.status === 'active';
+  if (notify) {
+    await enqueueEmail(
+      step.trx,
+      {
+        template: 'renewal_request',
+        to: inviter.email,
+        orgId: row.org_id,
+        invitationId: row.id,
+        senderName: context.org.sender_name,
+        replyTo: context.org.reply_to,
+        data: {
+          orgName: context.org.name,
+          inviteeEmail: row.email,
+          inviterName: row.inviter_name,
+          consoleLink: consoleLink(step.config, row.org_id, row.id),
+        },
+      },
+      step.now,
+    );
+  }
+  await record(step, row, 'invitation.renewal_requested', { inviterNotified: notify });
+  return row;
+}
+
+/** Delete (the inviter's clean-up): the row goes, its events stay (SPEC: audit trail). */
+export async function remove(step: Step, row: InvitationRow): Promise<void> {
+  await cancelQueuedInvitationEmails(step.trx, [row.id]);
+  await step.trx.deleteFrom('invitations').where('id', '=', row.id).execute();
+  await record(step, row, 'invitation.deleted', { email: row.email, status: row.status });
+}

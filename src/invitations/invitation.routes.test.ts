@@ -1,0 +1,564 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, HOUR, MINUTE } from '../clock.js';
+import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
+import {
+  apiKey,
+  auth,
+  createPerson,
+  eventTypes,
+  invitationRow,
+  invite,
+  inviteOk,
+  type InvitationAnswer,
+  markFailed,
+  markSent,
+  queuedEmails,
+  tokenFor,
+} from '../test/invitations.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await testApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const code = errorCode;
+const base = (orgId: string) => `/api/v1/orgs/${orgId}/invitations`;
+
+describe('create', () => {
+  it('creates an org-wide invitation: 201, pending, queued email with the link, token digest only at rest', async () => {
+    const { org, cookie, user } = await ownerWithOrg(t);
+    await t.ctx.db.updateTable('orgs').set({ sender_name: 'Acme HR', reply_to: 'hr@acme.test' }).where('id', '=', org.id).execute();
+    const res = await invite(t, cookie, org.id, { email: '  New.Hire@Example.TEST ', role: 'member', message: 'Welcome <b>aboard</b>' });
+    expect(res.statusCode).toBe(201);
+    const inv = res.json<InvitationAnswer>();
+    expect(inv).toMatchObject({
+      email: 'new.hire@example.test',
+      role: 'member',
+      status: 'pending',
+      resourceId: null,
+      resendCount: 0,
+      inviter: { type: 'user', id: user.id, name: 'Test User' },
+      message: 'Welcome <b>aboard</b>',
+      metadata: {},
+    });
+    expect(new Date(inv.expiresAt).getTime() - t.clock.now().getTime()).toBe(30 * DAY);
+    expect(res.body).not.toMatch(/token|tracking/i);
+
+    const [email] = await queuedEmails(t, inv.id);
+    expect(email?.payload).toMatchObject({
+      to: 'new.hire@example.test',
+      template: 'invitation',
+      senderName: 'Acme HR',
+      replyTo: 'hr@acme.test',
+      data: { kind: 'invitation', orgName: 'Acme Clinics', roleName: 'Member', inviterName: 'Test User', resourceName: null },
+    });
+    const token = await tokenFor(t, inv.id);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(email?.payload.data.link).toBe(`http://gatehouse.test/invite/${token}`);
+    const row = await invitationRow(t, inv.id);
+    expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row?.token_hash).not.toContain(token);
+    expect(email?.payload.data.trackingPixelUrl).toBe(`http://gatehouse.test/t/${row?.tracking_id ?? ''}.gif`);
+    expect(await eventTypes(t, inv.id)).toEqual(['invitation.created']);
+  });
+
+  it('leaves the tracking pixel out when the org turned open tracking off', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    await t.ctx.db.updateTable('orgs').set({ open_tracking: false }).where('id', '=', org.id).execute();
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const [email] = await queuedEmails(t, invitation.id);
+    expect(email?.payload.data.trackingPixelUrl).toBeNull();
+  });
+
+  it('invites to one resource, and answers a duplicate with the live invitation (200, no second row or email)', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const clinic = await createResource(t, org.id, 'Northside');
+    const email = uniqueEmail();
+    const first = await invite(t, cookie, org.id, { email, role: 'admin', resourceId: clinic.id });
+    expect(first.statusCode).toBe(201);
+    const again = await invite(t, cookie, org.id, { email: email.toUpperCase(), role: 'member', resourceId: clinic.id });
+    expect(again.statusCode).toBe(200);
+    expect(again.json<InvitationAnswer>().id).toBe(first.json<InvitationAnswer>().id);
+    expect(again.json<InvitationAnswer>().role).toBe('admin');
+    expect(await queuedEmails(t, first.json<InvitationAnswer>().id)).toHaveLength(1);
+    // Another scope (org-wide, or another resource) is independent.
+    const orgWide = await invite(t, cookie, org.id, { email, role: 'member' });
+    expect(orgWide.statusCode).toBe(201);
+    const other = await createResource(t, org.id, 'Southside');
+    expect((await invite(t, cookie, org.id, { email, role: 'member', resourceId: other.id })).statusCode).toBe(201);
+  });
+
+  it('is 409 ALREADY_MEMBER when the email already has that access (org-wide covers each resource)', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const clinic = await createResource(t, org.id);
+    const member = await createUser(t);
+    await grant(t, member.id, org.id, 'member');
+    const orgWide = await invite(t, cookie, org.id, { email: member.email, role: 'admin' });
+    expect([orgWide.statusCode, code(orgWide)]).toEqual([409, 'ALREADY_MEMBER']);
+    const resource = await invite(t, cookie, org.id, { email: member.email, role: 'member', resourceId: clinic.id });
+    expect(code(resource)).toBe('ALREADY_MEMBER');
+    // A resource grant does not cover the org as a whole.
+    const local = await createUser(t);
+    await grant(t, local.id, org.id, 'member', clinic.id);
+    expect((await invite(t, cookie, org.id, { email: local.email, role: 'member' })).statusCode).toBe(201);
+  });
+
+  it('refuses roles the inviter cannot grant (403 ROLE_NOT_GRANTABLE) and unknown roles (404 ROLE_NOT_FOUND)', async () => {
+    const { org } = await ownerWithOrg(t);
+    const admin = await createUser(t);
+    await grant(t, admin.id, org.id, 'admin');
+    const cookie = await signIn(t, admin.email);
+    const owner = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'owner' });
+    expect([owner.statusCode, code(owner)]).toEqual([403, 'ROLE_NOT_GRANTABLE']);
+    const unknown = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'wizard' });
+    expect([unknown.statusCode, code(unknown)]).toEqual([404, 'ROLE_NOT_FOUND']);
+    expect(await t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id).execute()).toEqual([]);
+  });
+
+  it('lets a resource admin invite to their resource only', async () => {
+    const { org } = await ownerWithOrg(t);
+    const mine = await createResource(t, org.id, 'Mine');
+    const theirs = await createResource(t, org.id, 'Theirs');
+    const local = await createUser(t);
+    await grant(t, local.id, org.id, 'admin', mine.id);
+    const cookie = await signIn(t, local.email);
+    expect((await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member', resourceId: mine.id })).statusCode).toBe(201);
+    const elsewhere = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member', resourceId: theirs.id });
+    expect([elsewhere.statusCode, code(elsewhere)]).toEqual([403, 'FORBIDDEN']);
+    const orgWide = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    expect(code(orgWide)).toBe('FORBIDDEN');
+  });
+
+  it('validates expiry (1–90 days), message, metadata, email and fields with coded 400s, writing nothing', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const now = t.clock.now().getTime();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ expiresAt: new Date(now + HOUR).toISOString() }, 'EXPIRY_OUT_OF_RANGE', 'expiresAt'],
+      [{ expiresAt: new Date(now + 91 * DAY).toISOString() }, 'EXPIRY_OUT_OF_RANGE', 'expiresAt'],
+      [{ message: 'x'.repeat(2001) }, 'VALIDATION_FAILED', 'message'],
+      [{ metadata: { blob: 'x'.repeat(5000) } }, 'METADATA_TOO_LARGE', 'metadata'],
+      [{ email: 'not-an-email' }, 'INVALID_EMAIL', 'email'],
+      [{ nickname: 'x' }, 'VALIDATION_FAILED', 'nickname'],
+      [{ resourceId: 'nope' }, 'VALIDATION_FAILED', 'resourceId'],
+    ];
+    for (const [patch, wanted, path] of cases) {
+      const res = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member', ...patch });
+      expect([res.statusCode, code(res)], JSON.stringify(patch).slice(0, 60)).toEqual([400, wanted]);
+      expect(res.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe(path);
+    }
+    const custom = await invite(t, cookie, org.id, {
+      email: uniqueEmail(),
+      role: 'member',
+      expiresAt: new Date(now + 7 * DAY).toISOString(),
+      metadata: { crmId: 42, tags: ['a'] },
+    });
+    expect(custom.statusCode).toBe(201);
+    expect(custom.json<InvitationAnswer>()).toMatchObject({ metadata: { crmId: 42, tags: ['a'] }, expiresAt: new Date(now + 7 * DAY).toISOString() });
+    expect(await t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id).execute()).toHaveLength(1);
+  });
+
+  it('404s an unknown resource or person of the org', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const other = await createOrg(t, 'Other');
+    const foreign = await createResource(t, other.id);
+    const res = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member', resourceId: foreign.id });
+    expect([res.statusCode, code(res)]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+    const person = await createPerson(t, other.id, { email: uniqueEmail() });
+    const p = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member', personId: person.id });
+    expect([p.statusCode, code(p)]).toEqual([404, 'PERSON_NOT_FOUND']);
+  });
+
+  it('prefills names from the person, and attaches the person with the same email', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const person = await createPerson(t, org.id, { email: uniqueEmail(), first_name: 'Ada', last_name: 'Vet' });
+    const named = await inviteOk(t, cookie, org.id, { email: person.email, role: 'member', personId: person.id });
+    expect(named.invitation).toMatchObject({ personId: person.id, firstName: 'Ada', lastName: 'Vet' });
+    const byEmail = await createPerson(t, org.id, { email: uniqueEmail(), first_name: 'Bo' });
+    const matched = await inviteOk(t, cookie, org.id, { email: byEmail.email, role: 'member', firstName: 'Robert' });
+    expect(matched.invitation).toMatchObject({ personId: byEmail.id, firstName: 'Robert', lastName: 'Person' });
+  });
+
+  it('user-first: createUser makes an `invited` user stored on the invitation, reused when invited again', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const email = uniqueEmail();
+    const { invitation } = await inviteOk(t, cookie, org.id, { email, role: 'member', createUser: true, firstName: 'Una', lastName: 'First' });
+    const user = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+    expect(user).toMatchObject({ status: 'invited', first_name: 'Una', password_hash: null, email_verified_at: null });
+    expect(invitation.userId).toBe(user.id);
+    const clinic = await createResource(t, org.id);
+    const again = await inviteOk(t, cookie, org.id, { email, role: 'member', resourceId: clinic.id, createUser: true });
+    expect(again.invitation.userId).toBe(user.id);
+    expect(await t.ctx.db.selectFrom('users').select('id').where('email', '=', email).execute()).toHaveLength(1);
+  });
+
+  it('fans `invitation.created` out to the org’s webhook endpoints in the same transaction', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const endpoint = await t.ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ org_id: org.id, url: 'https://hooks.example.test/in', events: JSON.stringify(['invitation.created']), secret: 'whsec_test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const deliveries = await t.ctx.db.selectFrom('outbox').select(['payload', 'invitation_id']).where('webhook_endpoint_id', '=', endpoint.id).execute();
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ invitation_id: invitation.id, payload: { type: 'invitation.created', data: { invitationId: invitation.id, role: 'member' } } });
+  });
+
+  it('records an API key as the inviter', async () => {
+    const { org } = await ownerWithOrg(t);
+    const key = await apiKey(t, org.id, ['invitations:manage', 'invitations:read', 'org:read', 'members:read', 'people:read']);
+    const res = await invite(t, key, org.id, { email: uniqueEmail(), role: 'member' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json<InvitationAnswer>().inviter).toMatchObject({ type: 'api_key', name: 'CRM integration' });
+  });
+});
+
+describe('authorization', () => {
+  it('401 without credentials, 404 for another org, and another org’s invitation ids are 404', async () => {
+    const a = await ownerWithOrg(t, 'A');
+    const b = await ownerWithOrg(t, 'B');
+    const { invitation } = await inviteOk(t, a.cookie, a.org.id, { email: uniqueEmail(), role: 'member' });
+    const anon = await t.inject({ method: 'GET', url: base(a.org.id) });
+    expect([anon.statusCode, code(anon)]).toEqual([401, 'UNAUTHENTICATED']);
+    const outsider = await t.inject({ method: 'GET', url: base(a.org.id), headers: auth(b.cookie) });
+    expect([outsider.statusCode, code(outsider)]).toEqual([404, 'ORG_NOT_FOUND']);
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['PATCH', ''],
+      ['POST', '/resend'],
+      ['POST', '/revoke'],
+      ['DELETE', ''],
+    ] as const) {
+      const res = await t.inject({
+        method,
+        url: `${base(b.org.id)}/${invitation.id}${suffix}`,
+        headers: auth(b.cookie),
+        ...(method === 'PATCH' ? { payload: { message: 'x' } } : {}),
+      });
+      expect([res.statusCode, code(res)], `${method} ${suffix}`).toEqual([404, 'INVITATION_NOT_FOUND']);
+    }
+    expect((await invitationRow(t, invitation.id))?.status).toBe('pending');
+  });
+
+  it('a viewer may not invite (403), a member may read but not manage', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const viewer = await createUser(t);
+    await grant(t, viewer.id, org.id, 'viewer');
+    const vc = await signIn(t, viewer.email);
+    expect(code(await invite(t, vc, org.id, { email: uniqueEmail(), role: 'viewer' }))).toBe('FORBIDDEN');
+    expect(code(await t.inject({ method: 'GET', url: base(org.id), headers: auth(vc) }))).toBe('FORBIDDEN');
+    const member = await createUser(t);
+    await grant(t, member.id, org.id, 'member');
+    const mc = await signIn(t, member.email);
+    expect((await t.inject({ method: 'GET', url: `${base(org.id)}/${invitation.id}`, headers: auth(mc) })).statusCode).toBe(200);
+    const revoke = await t.inject({ method: 'POST', url: `${base(org.id)}/${invitation.id}/revoke`, headers: auth(mc) });
+    expect([revoke.statusCode, code(revoke)]).toEqual([403, 'FORBIDDEN']);
+  });
+});
+
+describe('list', () => {
+  it('filters by status, email, person, resource and free text, and pages with an opaque cursor', async () => {
+    const { org, cookie } = await ownerWithOrg(t, 'Listing');
+    const clinic = await createResource(t, org.id, 'Clinic');
+    const person = await createPerson(t, org.id, { email: 'kim.list@example.test', first_name: 'Kim' });
+    const made: InvitationAnswer[] = [];
+    for (let i = 0; i < 7; i++) {
+      t.clock.advance(1000);
+      const body: Record<string, unknown> = { email: `list.${String(i)}@example.test`, role: 'member' };
+      if (i === 3) body.resourceId = clinic.id;
+      made.push((await inviteOk(t, cookie, org.id, body)).invitation);
+    }
+    t.clock.advance(1000);
+    made.push((await inviteOk(t, cookie, org.id, { email: person.email, role: 'member', personId: person.id })).invitation);
+    await markSent(t, made[0]?.id ?? '');
+
+    const get = (query: string) => t.inject({ method: 'GET', url: `${base(org.id)}?${query}`, headers: auth(cookie) });
+    const page1 = await get('limit=3');
+    const body1 = page1.json<{ items: InvitationAnswer[]; nextCursor: string | null }>();
+    expect(body1.items.map((i) => i.email)).toEqual(['kim.list@example.test', 'list.6@example.test', 'list.5@example.test']);
+    const page2 = (await get(`limit=3&cursor=${body1.nextCursor ?? ''}`)).json<{ items: InvitationAnswer[]; nextCursor: string | null }>();
+    expect(page2.items.map((i) => i.email)).toEqual(['list.4@example.test', 'list.3@example.test', 'list.2@example.test']);
+    const page3 = (await get(`limit=3&cursor=${page2.nextCursor ?? ''}`)).json<{ items: InvitationAnswer[]; nextCursor: string | null }>();
+    expect(page3.items.map((i) => i.email)).toEqual(['list.1@example.test', 'list.0@example.test']);
+    expect(page3.nextCursor).toBeNull();
+
+    const items = async (query: string) => (await get(query)).json<{ items: InvitationAnswer[] }>().items.map((i) => i.email);
+    expect(await items('status=sent')).toEqual(['list.0@example.test']);
+    expect(await items('status=sent&status=pending')).toHaveLength(8);
+    expect(await items('email=LIST.2@example.test')).toEqual(['list.2@example.test']);
+    expect(await items(`personId=${person.id}`)).toEqual(['kim.list@example.test']);
+    expect(await items(`resourceId=${clinic.id}`)).toEqual(['list.3@example.test']);
+    expect(await items('q=kim')).toEqual(['kim.list@example.test']);
+    expect(await items('q=%25')).toEqual([]);
+    const bad = await get('cursor=garbage');
+    expect([bad.statusCode, code(bad)]).toEqual([400, 'VALIDATION_FAILED']);
+    const badStatus = await get('status=bogus');
+    expect([badStatus.statusCode, code(badStatus)]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('lets a resource admin list their resource with ?resourceId, not the whole org', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const clinic = await createResource(t, org.id);
+    await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member', resourceId: clinic.id });
+    await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const local = await createUser(t);
+    await grant(t, local.id, org.id, 'admin', clinic.id);
+    const lc = await signIn(t, local.email);
+    const mine = await t.inject({ method: 'GET', url: `${base(org.id)}?resourceId=${clinic.id}`, headers: auth(lc) });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json<{ items: unknown[] }>().items).toHaveLength(1);
+    expect(code(await t.inject({ method: 'GET', url: base(org.id), headers: auth(lc) }))).toBe('FORBIDDEN');
+  });
+});
+
+describe('get, edit, correct', () => {
+  it('answers one invitation with its event timeline', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    await markSent(t, invitation.id);
+    const res = await t.inject({ method: 'GET', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie) });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<InvitationAnswer & { events: { type: string; actor: { type: string } }[] }>();
+    expect(body.status).toBe('sent');
+    expect(body.events.map((e) => [e.type, e.actor.type])).toEqual([
+      ['invitation.created', 'user'],
+      ['invitation.sent', 'system'],
+    ]);
+  });
+
+  it('edits role, resource, message and expiry in place: same token, no new email', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const clinic = await createResource(t, org.id);
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const expiresAt = new Date(t.clock.now().getTime() + 10 * DAY).toISOString();
+    const res = await t.inject({
+      method: 'PATCH',
+      url: `${base(org.id)}/${invitation.id}`,
+      headers: auth(cookie),
+      payload: { role: 'admin', resourceId: clinic.id, message: 'See you Monday', expiresAt },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<InvitationAnswer>()).toMatchObject({ role: 'admin', resourceId: clinic.id, message: 'See you Monday', expiresAt });
+    expect(await tokenFor(t, invitation.id)).toBe(token);
+    expect(await queuedEmails(t, invitation.id)).toHaveLength(1);
+    const lookup = await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token } });
+    expect(lookup.statusCode).toBe(200);
+    const events = await t.ctx.db.selectFrom('events').select(['type', 'data']).where('invitation_id', '=', invitation.id).execute();
+    expect(events.find((e) => e.type === 'invitation.updated')?.data).toMatchObject({
+      tokenRotated: false,
+      changes: { role: { from: 'member', to: 'admin' }, resourceId: { from: null, to: clinic.id } },
+    });
+  });
+
+  it('corrects the email: new token to the new address, the old link dies, the old unsent email is dropped', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: 'tpyo@example.test', role: 'member' });
+    const res = await t.inject({
+      method: 'PATCH',
+      url: `${base(org.id)}/${invitation.id}`,
+      headers: auth(cookie),
+      payload: { email: 'typo@example.test' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<InvitationAnswer>()).toMatchObject({ email: 'typo@example.test', status: 'pending' });
+    const emails = await queuedEmails(t, invitation.id);
+    expect(emails.map((e) => e.payload.to)).toEqual(['typo@example.test']);
+    const fresh = await tokenFor(t, invitation.id);
+    expect(fresh).not.toBe(token);
+    const old = await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token } });
+    expect([old.statusCode, code(old)]).toEqual([404, 'INVITATION_NOT_FOUND']);
+    expect((await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token: fresh } })).statusCode).toBe(200);
+  });
+
+  it('corrects a failed (bounced) invitation, reviving it', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: 'bounce@example.test', role: 'member' });
+    await markFailed(t, invitation.id);
+    const res = await t.inject({ method: 'PATCH', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie), payload: { email: 'fixed@example.test' } });
+    expect(res.json<InvitationAnswer>()).toMatchObject({ status: 'pending', email: 'fixed@example.test', failedAt: null });
+  });
+
+  it('is 409 INVITATION_NOT_PENDING once final, 409 INVITATION_DUPLICATE when the correction collides', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const other = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const clash = await t.inject({ method: 'PATCH', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie), payload: { email: other.invitation.email } });
+    expect([clash.statusCode, code(clash)]).toEqual([409, 'INVITATION_DUPLICATE']);
+    await t.inject({ method: 'POST', url: `${base(org.id)}/${invitation.id}/revoke`, headers: auth(cookie) });
+    const res = await t.inject({ method: 'PATCH', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie), payload: { role: 'admin' } });
+    expect([res.statusCode, code(res)]).toEqual([409, 'INVITATION_NOT_PENDING']);
+    const empty = await t.inject({ method: 'PATCH', url: `${base(org.id)}/${other.invitation.id}`, headers: auth(cookie), payload: {} });
+    expect([empty.statusCode, code(empty)]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+});
+
+describe('resend, revoke, delete', () => {
+  it('resend rotates the token, restarts expiry, counts, and is limited to one a minute', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    await markSent(t, invitation.id);
+    const url = `${base(org.id)}/${invitation.id}/resend`;
+    const tooSoon = await t.inject({ method: 'POST', url, headers: auth(cookie) });
+    expect([tooSoon.statusCode, code(tooSoon)]).toEqual([429, 'RESEND_TOO_SOON']);
+    expect(Number(tooSoon.headers['retry-after'])).toBeGreaterThan(0);
+    t.clock.advance(2 * DAY);
+    const res = await t.inject({ method: 'POST', url, headers: auth(cookie) });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<InvitationAnswer>();
+    expect(body).toMatchObject({ status: 'pending', resendCount: 1 });
+    expect(new Date(body.expiresAt).getTime()).toBe(t.clock.now().getTime() + 30 * DAY);
+    const fresh = await tokenFor(t, invitation.id);
+    expect(fresh).not.toBe(token);
+    const emails = await queuedEmails(t, invitation.id);
+    expect(emails.map((e) => e.payload.data.kind)).toEqual(['invitation', 'resend']);
+    expect(code(await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token } }))).toBe('INVITATION_NOT_FOUND');
+    const again = await t.inject({ method: 'POST', url, headers: auth(cookie) });
+    expect(code(again)).toBe('RESEND_TOO_SOON');
+    t.clock.advance(MINUTE);
+    expect((await t.inject({ method: 'POST', url, headers: auth(cookie) })).json<InvitationAnswer>().resendCount).toBe(2);
+  });
+
+  it('resend revives expired and failed invitations', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const expired = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member', expiresAt: new Date(t.clock.now().getTime() + DAY).toISOString() });
+    const failed = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    await markFailed(t, failed.invitation.id);
+    t.clock.advance(2 * DAY);
+    const look = await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token: expired.token } });
+    expect(look.json<{ invitation: { status: string } }>().invitation.status).toBe('expired');
+    for (const id of [expired.invitation.id, failed.invitation.id]) {
+      const res = await t.inject({ method: 'POST', url: `${base(org.id)}/${id}/resend`, headers: auth(cookie) });
+      expect(res.json<InvitationAnswer>()).toMatchObject({ status: 'pending', expiredAt: null, failedAt: null, resendCount: 1 });
+    }
+  });
+
+  it('revoke kills the link and drops unsent email; revoking twice is 409', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const res = await t.inject({ method: 'POST', url: `${base(org.id)}/${invitation.id}/revoke`, headers: auth(cookie) });
+    expect(res.json<InvitationAnswer>()).toMatchObject({ status: 'revoked' });
+    expect(await queuedEmails(t, invitation.id)).toEqual([]);
+    const accept = await t.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token } });
+    expect([accept.statusCode, code(accept)]).toEqual([410, 'INVITATION_REVOKED']);
+    const again = await t.inject({ method: 'POST', url: `${base(org.id)}/${invitation.id}/revoke`, headers: auth(cookie) });
+    expect([again.statusCode, code(again)]).toEqual([409, 'INVITATION_NOT_PENDING']);
+  });
+
+  it('delete answers 204, the row goes, its events stay (plus invitation.deleted)', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const res = await t.inject({ method: 'DELETE', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie) });
+    expect(res.statusCode).toBe(204);
+    expect(await invitationRow(t, invitation.id)).toBeUndefined();
+    expect(await eventTypes(t, invitation.id)).toEqual(['invitation.created', 'invitation.deleted']);
+    expect(code(await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token } }))).toBe('INVITATION_NOT_FOUND');
+    const gone = await t.inject({ method: 'GET', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie) });
+    expect(code(gone)).toBe('INVITATION_NOT_FOUND');
+  });
+});
+
+describe('bulk', () => {
+  it('answers each item on its own and writes the valid ones', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const member = await createUser(t);
+    await grant(t, member.id, org.id, 'member');
+    const dup = uniqueEmail();
+    const res = await t.inject({
+      method: 'POST',
+      url: `${base(org.id)}/bulk`,
+      headers: auth(cookie),
+      payload: {
+        invitations: [
+          { email: uniqueEmail(), role: 'member' },
+          { email: 'broken', role: 'member' },
+          { email: member.email, role: 'member' },
+          { email: dup, role: 'member' },
+          { email: dup, role: 'admin' },
+          { email: uniqueEmail(), role: 'member', surprise: true },
+          'not even an object',
+          { email: uniqueEmail(), role: 'wizard' },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const results = res.json<{ results: { index: number; ok: boolean; created?: boolean; invitation?: InvitationAnswer; error?: { code: string } }[] }>().results;
+    expect(results.map((r) => [r.index, r.ok, r.created ?? null, r.error?.code ?? null])).toEqual([
+      [0, true, true, null],
+      [1, false, null, 'INVALID_EMAIL'],
+      [2, false, null, 'ALREADY_MEMBER'],
+      [3, true, true, null],
+      [4, true, false, null],
+      [5, false, null, 'VALIDATION_FAILED'],
+      [6, false, null, 'VALIDATION_FAILED'],
+      [7, false, null, 'ROLE_NOT_FOUND'],
+    ]);
+    expect(results[4]?.invitation?.id).toBe(results[3]?.invitation?.id);
+    expect(await t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id).execute()).toHaveLength(2);
+    expect(await t.ctx.db.selectFrom('outbox').select('id').where('org_id', '=', org.id).where('kind', '=', 'email').execute()).toHaveLength(2);
+  });
+
+  it('refuses more than 1,000 items with 400 BULK_TOO_LARGE', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const invitations = Array.from({ length: 1001 }, (_, i) => ({ email: `b${String(i)}@example.test`, role: 'member' }));
+    const res = await t.inject({ method: 'POST', url: `${base(org.id)}/bulk`, headers: auth(cookie), payload: { invitations } });
+    expect([res.statusCode, code(res)]).toEqual([400, 'BULK_TOO_LARGE']);
+  });
+
+  it('writes 1,000 in one request', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const invitations = Array.from({ length: 1000 }, (_, i) => ({ email: `many${String(i)}@example.test`, role: 'member' }));
+    const res = await t.inject({ method: 'POST', url: `${base(org.id)}/bulk`, headers: auth(cookie), payload: { invitations } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ results: { ok: boolean }[] }>().results.every((r) => r.ok)).toBe(true);
+    const count = await t.ctx.db.selectFrom('invitations').select((eb) => eb.fn.countAll<string>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1000);
+  });
+});
+
+describe('quota', () => {
+  it('429 INVITATION_QUOTA_EXCEEDED with Retry-After past the org’s hourly quota; duplicates still answer', async () => {
+    t.clock.set(new Date(Math.floor(t.clock.now().getTime() / HOUR) * HOUR + HOUR + 15 * MINUTE));
+    const { org, cookie } = await ownerWithOrg(t);
+    await t.ctx.db.updateTable('orgs').set({ invitations_per_hour: 2 }).where('id', '=', org.id).execute();
+    const first = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const third = await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    expect([third.statusCode, code(third)]).toEqual([429, 'INVITATION_QUOTA_EXCEEDED']);
+    expect(third.headers['retry-after']).toBe(String(45 * 60));
+    const dup = await invite(t, cookie, org.id, { email: first.invitation.email, role: 'member' });
+    expect(dup.statusCode).toBe(200);
+    const bulk = await t.inject({
+      method: 'POST',
+      url: `${base(org.id)}/bulk`,
+      headers: auth(cookie),
+      payload: { invitations: [{ email: uniqueEmail(), role: 'member' }] },
+    });
+    expect(bulk.json<{ results: { error?: { code: string } }[] }>().results[0]?.error?.code).toBe('INVITATION_QUOTA_EXCEEDED');
+    t.clock.advance(HOUR);
+    expect((await invite(t, cookie, org.id, { email: uniqueEmail(), role: 'member' })).statusCode).toBe(201);
+  });
+});
+
+describe('org event log', () => {
+  it('lists events newest first, filtered by invitation and type, paginated', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    await markSent(t, invitation.id);
+    await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member' });
+    const url = `/api/v1/orgs/${org.id}/events`;
+    const all = (await t.inject({ method: 'GET', url, headers: auth(cookie) })).json<{ items: { type: string }[] }>();
+    expect(all.items.map((e) => e.type)).toEqual(['invitation.created', 'invitation.sent', 'invitation.created']);
+    const one = await t.inject({ method: 'GET', url: `${url}?invitationId=${invitation.id}&type=invitation.sent`, headers: auth(cookie) });
+    expect(one.json<{ items: { type: string }[] }>().items.map((e) => e.type)).toEqual(['invitation.sent']);
+    const p1 = (await t.inject({ method: 'GET', url: `${url}?limit=2`, headers: auth(cookie) })).json<{ items: unknown[]; nextCursor: string }>();
+    const p2 = (await t.inject({ method: 'GET', url: `${url}?limit=2&cursor=${p1.nextCursor}`, headers: auth(cookie) })).json<{ items: unknown[]; nextCursor: null }>();
+    expect([p1.items.length, p2.items.length, p2.nextCursor]).toEqual([2, 1, null]);
+    const outsider = await ownerWithOrg(t);
+    expect(code(await t.inject({ method: 'GET', url, headers: auth(outsider.cookie) }))).toBe('ORG_NOT_FOUND');
+  });
+});

@@ -1,0 +1,499 @@
+/**
+ * The inviter's side of invitations: create (one or a bulk batch), list, get, edit/correct,
+ * resend, revoke, delete. Each service opens its transaction, authorizes inside it, and calls
+ * the lifecycle transition with the row locked.
+ *
+ * Authorization (SPEC rule 14): everything goes through authorize()/assertGrantable() at the
+ * scope of the invitation (its resource when it has one). Someone without standing in the org
+ * gets 404 ORG_NOT_FOUND; an id of another org's invitation is 404 INVITATION_NOT_FOUND.
+ */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Actor } from '../auth/actor.js';
+import { eventActor } from '../auth/actor.js';
+import { parseEmail } from '../auth/email.js';
+import { builtInRole } from '../auth/permissions.js';
+import { assertGrantable, authorize, standing } from '../auth/policy.js';
+import { DAY, HOUR } from '../clock.js';
+import type { AppContext } from '../context.js';
+import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvents } from '../events/event.repository.js';
+import { decodeTimeCursor, encodeTimeCursor } from './cursor.js';
+import * as lifecycle from './invitation.lifecycle.js';
+import {
+  addQuotaUse,
+  type EmailContext,
+  findInvitation,
+  findLiveByScopes,
+  loadCreateContext,
+  loadEmailContext,
+  lockInvitation,
+  scopeKey,
+} from './invitation.repository.js';
+import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
+
+type Tx = Transaction<DB>;
+
+export const EXPIRY_MIN_MS = DAY;
+export const EXPIRY_MAX_MS = 90 * DAY;
+/** A client's "now + 1 day" arrives a moment after it was computed. */
+const EXPIRY_SLACK_MS = 60_000;
+
+function step(ctx: AppContext, trx: Tx, actor: Actor): lifecycle.Step {
+  return { trx, config: ctx.config, now: ctx.clock.now(), actor: eventActor(actor) };
+}
+
+function inviterOf(actor: Actor): lifecycle.CreateInput['inviter'] {
+  return actor.type === 'user'
+    ? { type: 'user', id: actor.userId, name: actor.name }
+    : { type: 'api_key', id: actor.keyId, name: actor.name };
+}
+
+/** expiresAt within the bounds (1–90 days from now); the org's default lifetime when absent. */
+export function parseExpiry(raw: string | undefined, org: Pick<OrgRow, 'invitation_ttl_days'>, now: Date): Date {
+  if (raw === undefined) return new Date(now.getTime() + org.invitation_ttl_days * DAY);
+  const at = new Date(raw);
+  const ahead = at.getTime() - now.getTime();
+  if (Number.isNaN(ahead) || ahead < EXPIRY_MIN_MS - EXPIRY_SLACK_MS || ahead > EXPIRY_MAX_MS) {
+    throw new AppError('EXPIRY_OUT_OF_RANGE', {
+      details: [{ path: 'expiresAt', message: 'must be between 1 and 90 days from now' }],
+    });
+  }
+  return at;
+}
+
+function parseMetadata(metadata: Record<string, unknown> | undefined): JsonObject {
+  if (metadata === undefined) return {};
+  const text = JSON.stringify(metadata);
+  if (Buffer.byteLength(text, 'utf8') > METADATA_MAX_BYTES) {
+    throw new AppError('METADATA_TOO_LARGE', { details: [{ path: 'metadata', message: 'must be at most 4 KB of JSON' }] });
+  }
+  return JSON.parse(text) as JsonObject;
+}
+
+function retryAfter(now: Date): Record<string, string> {
+  const windowEnd = Math.floor(now.getTime() / HOUR) * HOUR + HOUR;
+  return { 'retry-after': String(Math.ceil((windowEnd - now.getTime()) / 1000)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// create
+
+export type CreateOutcome = { ok: true; row: InvitationRow; created: boolean } | { ok: false; error: AppError };
+
+interface Candidate {
+  index: number;
+  input: lifecycle.CreateInput;
+  createUser: boolean;
+}
+
+/** Per-request memo of authorization and grantability answers, by scope and role. */
+function policyMemo(trx: Tx, actor: Actor, orgId: string) {
+  const memo = new Map<string, Promise<AppError | null>>();
+  const settle = (key: string, check: () => Promise<unknown>) => {
+    let found = memo.get(key);
+    if (found === undefined) {
+      found = check().then(
+        () => null,
+        (error: unknown) => {
+          if (error instanceof AppError && error.code !== 'ORG_NOT_FOUND') return error;
+          throw error;
+        },
+      );
+      memo.set(key, found);
+    }
+    return found;
+  };
+  return async (role: string, resourceId: string | null): Promise<AppError | null> => {
+    const scope = { orgId, resourceId };
+    const denied = await settle(`manage:${resourceId ?? ''}`, () => authorize(trx, actor, 'invitations:manage', scope));
+    if (denied !== null) return denied;
+    return settle(`grant:${resourceId ?? ''}:${role}`, () => assertGrantable(trx, actor, role, scope));
+  };
+}
+
+/**
+ * Creates invitations: the single create is a batch of one, so both share every rule.
+ * Items are checked one by one (a bad item fails alone) and the good ones are written
+ * together (one insert of invitations, events and emails).
+ */
+export async function createInvitations(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  items: readonly CreateInvitationBody[],
+): Promise<CreateOutcome[]> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now();
+    // 404 for someone with no standing in the org: the whole request, not item by item.
+    if (!(await standing(trx, actor, { orgId })).member) throw new AppError('ORG_NOT_FOUND');
+    const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
+    const fail = (index: number, error: unknown) => {
+      if (!(error instanceof AppError)) throw error;
+      outcomes[index] = { ok: false, error };
+    };
+
+    const emails = new Map<number, string>();
+    for (const [index, item] of items.entries()) {
+      try {
+        emails.set(index, parseEmail(item.email));
+      } catch (error) {
+        fail(index, error);
+      }
+    }
+    const windowStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
+    const context = await loadCreateContext(trx, orgId, {
+      emails: [...new Set(emails.values())],
+      personIds: [...new Set(items.flatMap((item) => (item.personId == null ? [] : [item.personId])))],
+      windowStart,
+    });
+    if (context === undefined) throw new AppError('ORG_NOT_FOUND');
+    const { org, people, accounts } = context;
+    const resourceIds = [...new Set(items.flatMap((item) => (item.resourceId == null ? [] : [item.resourceId])))];
+    const resources = new Map(
+      resourceIds.length === 0
+        ? []
+        : (
+            await trx.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', resourceIds).execute()
+          ).map((r) => [r.id, r.name]),
+    );
+    const policy = policyMemo(trx, actor, orgId);
+
+    // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
+    //    person, existing access; then one invitation per (email, resource) in the batch.
+    const candidates: Candidate[] = [];
+    const firstOfScope = new Map<string, number>();
+    const sameAs = new Map<number, number>();
+    for (const [index, item] of items.entries()) {
+      const email = emails.get(index);
+      if (email === undefined) continue;
+      try {
+        const expiresAt = parseExpiry(item.expiresAt, org, now);
+        const metadata = parseMetadata(item.metadata);
+        const resourceId = item.resourceId ?? null;
+        if (resourceId !== null && !resources.has(resourceId)) {
+          throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
+        }
+        const denied = await policy(item.role, resourceId);
+        if (denied !== null) throw denied;
+        const person =
+          item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
+        if (item.personId != null && person === undefined) {
+          throw new AppError('PERSON_NOT_FOUND', { details: [{ path: 'personId', message: 'no such person in this organization' }] });
+        }
+        // SPEC rule 6: someone who already has this access (an org-wide grant covers every resource).
+        const hasAccess = accounts.some(
+          (a) => a.email === email && a.grant_id !== null && (a.resource_id === null || a.resource_id === resourceId),
+        );
+        if (hasAccess) throw new AppError('ALREADY_MEMBER');
+        const key = scopeKey(email, resourceId);
+        const first = firstOfScope.get(key);
+        if (first !== undefined) {
+          sameAs.set(index, first);
+          continue;
+        }
+        firstOfScope.set(key, index);
+        candidates.push({
+          index,
+          createUser: item.createUser === true,
+          input: {
+            email,
+            role: item.role,
+            resourceId,
+            personId: person?.id ?? null,
+            userId: null,
+            firstName: item.firstName ?? person?.first_name ?? null,
+            lastName: item.lastName ?? person?.last_name ?? null,
+            message: item.message ?? null,
+            metadata,
+            expiresAt,
+            inviter: inviterOf(actor),
+          },
+        });
+      } catch (error) {
+        fail(index, error);
+      }
+    }
+
+    // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
+    const remaining = org.invitations_per_hour - context.quotaUsed;
+    let toCreate = candidates;
+    if (candidates.length > remaining) {
+      const live = new Map(
+        (await findLiveByScopes(trx, orgId, candidates.map((c) => c.input))).map((row) => [scopeKey(row.email, row.resource_id), row]),
+      );
+      toCreate = [];
+      for (const candidate of candidates) {
+        const existing = live.get(scopeKey(candidate.input.email, candidate.input.resourceId));
+        if (existing !== undefined) outcomes[candidate.index] = { ok: true, row: existing, created: false };
+        else if (toCreate.length < remaining) toCreate.push(candidate);
+        else fail(candidate.index, new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(now) }));
+      }
+    }
+
+    // 3. The user-first flow: an `invited` user record for each email that has no account yet.
+    const stepNow = step(ctx, trx, actor);
+    await attachInvitedUsers(stepNow, orgId, toCreate, accounts);
+
+    // 4. Write.
+    const roles = await customRoleNames(trx, orgId, toCreate);
+    const contextFor = (row: InvitationRow): EmailContext => ({
+      org,
+      resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
+      roleName: builtInRole(row.role)?.name ?? roles.get(row.role) ?? row.role,
+    });
+    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input), context.hasWebhooks);
+    for (const [i, result] of results.entries()) {
+      const candidate = toCreate[i];
+      if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
+    }
+    await addQuotaUse(trx, orgId, windowStart, results.filter((r) => r.created).length);
+
+    return outcomes.map((outcome, index) => {
+      if (outcome !== undefined) return outcome;
+      const first = sameAs.get(index);
+      const original = first === undefined ? undefined : outcomes[first];
+      if (original?.ok === true) return { ok: true as const, row: original.row, created: false };
+      return original ?? { ok: false as const, error: new AppError('INTERNAL') };
+    });
+  });
+}
+
+async function customRoleNames(trx: Tx, orgId: string, candidates: readonly Candidate[]): Promise<Map<string, string>> {
+  const keys = [...new Set(candidates.map((c) => c.input.role).filter((key) => builtInRole(key) === undefined))];
+  if (keys.length === 0) return new Map();
+  const rows = await trx.selectFrom('roles').select(['key', 'name']).where('org_id', '=', orgId).where('key', 'in', keys).execute();
+  return new Map(rows.map((r) => [r.key, r.name]));
+}
+
+/**
+ * User-first flow (SPEC rule 10): sets `userId` on candidates that asked for it, creating an
+ * `invited` user (no password, unverified) when the email has no account. An existing account
+ * of any status is used as it is.
+ */
+async function attachInvitedUsers(
+  s: lifecycle.Step,
+  orgId: string,
+  candidates: readonly Candidate[],
+  accounts: readonly { id: string; email: string }[],
+): Promise<void> {
+  const wanting = candidates.filter((c) => c.createUser);
+  if (wanting.length === 0) return;
+  const known = new Map(accounts.map((a) => [a.email, a.id]));
+  const missing = wanting.filter((c) => !known.has(c.input.email));
+  if (missing.length > 0) {
+    const inserted = await s.trx
+      .insertInto('users')
+      .values(
+        missing.map((c) => ({
+          email: c.input.email,
+          first_name: c.input.firstName ?? '',
+          last_name: c.input.lastName ?? '',
+          password_hash: null,
+          status: 'invited' as const,
+          created_at: s.now,
+          updated_at: s.now,
+        })),
+      )
+      .onConflict((oc) => oc.column('email').doNothing())
+      .returning(['id', 'email'])
+      .execute();
+    for (const user of inserted) known.set(user.email, user.id);
+    await appendEvents(
+      s.trx,
+      inserted.map((user) => ({
+        type: 'user.invited',
+        orgId,
+        actor: s.actor,
+        userId: user.id,
+        data: { email: user.email },
+        occurredAt: s.now,
+      })),
+    );
+    // A concurrent create of the same email won the insert: use its row.
+    const lost = missing.filter((c) => !known.has(c.input.email)).map((c) => c.input.email);
+    if (lost.length > 0) {
+      for (const user of await s.trx.selectFrom('users').select(['id', 'email']).where('email', 'in', lost).execute()) {
+        known.set(user.email, user.id);
+      }
+    }
+  }
+  for (const c of wanting) c.input.userId = known.get(c.input.email) ?? null;
+}
+
+export async function createInvitation(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  body: CreateInvitationBody,
+): Promise<{ row: InvitationRow; created: boolean }> {
+  const [outcome] = await createInvitations(ctx, actor, orgId, [body]);
+  if (outcome === undefined) throw new AppError('INTERNAL');
+  if (!outcome.ok) throw outcome.error;
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+// read
+
+/**
+ * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). With
+ * `resourceId`, permission is checked at that resource, so a resource's own admin may list it.
+ */
+export async function listInvitations(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  query: ListInvitationsQuery,
+): Promise<{ rows: InvitationRow[]; nextCursor: string | null }> {
+  await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
+  const limit = query.limit ?? 50;
+  let q = ctx.db
+    .selectFrom('invitations')
+    .selectAll()
+    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
+    .where('org_id', '=', orgId);
+  if (query.status !== undefined && query.status.length > 0) q = q.where('status', 'in', query.status);
+  if (query.email !== undefined) q = q.where('email', '=', query.email.trim().toLowerCase());
+  if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
+  if (query.resourceId !== undefined) q = q.where('resource_id', '=', query.resourceId);
+  if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+  if (query.q !== undefined) {
+    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb('email', 'ilike', pattern),
+        eb('first_name', 'ilike', pattern),
+        eb('last_name', 'ilike', pattern),
+        eb('inviter_name', 'ilike', pattern),
+      ]),
+    );
+  }
+  if (query.cursor !== undefined) {
+    const cursor = decodeTimeCursor(query.cursor);
+    q = q.where(
+      (eb) => eb.refTuple('created_at', 'id'),
+      '<',
+      (eb) => eb.tuple(sql<Date>`timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond'`, eb.val(cursor.id)),
+    );
+  }
+  const found = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const page = found.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    rows: page.map(({ created_micros: _micros, ...row }) => row),
+    nextCursor: found.length > limit && last !== undefined ? encodeTimeCursor({ micros: last.created_micros, id: last.id }) : null,
+  };
+}
+
+/** Authorizes access to one invitation of an org: 404 ORG_NOT_FOUND, 404 INVITATION_NOT_FOUND, 403. */
+async function authorizeInvitation(
+  db: Kysely<DB> | Tx,
+  actor: Actor,
+  orgId: string,
+  permission: string,
+  find: () => Promise<InvitationRow | undefined>,
+): Promise<InvitationRow> {
+  if (!(await standing(db, actor, { orgId })).member) throw new AppError('ORG_NOT_FOUND');
+  const row = await find();
+  if (row === undefined) throw new AppError('INVITATION_NOT_FOUND');
+  await authorize(db, actor, permission, { orgId, resourceId: row.resource_id });
+  return row;
+}
+
+export async function getInvitation(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  id: string,
+): Promise<{ row: InvitationRow; events: EventRow[] }> {
+  const row = await authorizeInvitation(ctx.db, actor, orgId, 'invitations:read', () => findInvitation(ctx.db, orgId, id));
+  const events = await ctx.db.selectFrom('events').selectAll().where('invitation_id', '=', id).orderBy('seq').execute();
+  return { row, events };
+}
+
+// ---------------------------------------------------------------------------------------------
+// change
+
+async function withInvitation<T>(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  id: string,
+  work: (s: lifecycle.Step, row: InvitationRow) => Promise<T>,
+): Promise<T> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await authorizeInvitation(trx, actor, orgId, 'invitations:manage', () => lockInvitation(trx, orgId, id));
+    return work(step(ctx, trx, actor), row);
+  });
+}
+
+/**
+ * PATCH: role, resource, message and expiry are edited in place (the token stays); a new email
+ * is a correction (new token, sent to the new address). The new scope is authorized like a create.
+ */
+export async function editInvitation(
+  ctx: AppContext,
+  actor: Actor,
+  orgId: string,
+  id: string,
+  body: PatchInvitationBody,
+): Promise<InvitationRow> {
+  return withInvitation(ctx, actor, orgId, id, async (s, row) => {
+    const resourceId = body.resourceId === undefined ? row.resource_id : body.resourceId;
+    const role = body.role ?? row.role;
+    const email = body.email === undefined ? row.email : parseEmail(body.email);
+    const org = await s.trx.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+    const expiresAt = body.expiresAt === undefined ? undefined : parseExpiry(body.expiresAt, org, s.now);
+    if (resourceId !== row.resource_id || role !== row.role) {
+      if (resourceId !== null) {
+        const resource = await s.trx.selectFrom('resources').select('id').where('org_id', '=', orgId).where('id', '=', resourceId).executeTakeFirst();
+        if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
+      }
+      await authorize(s.trx, actor, 'invitations:manage', { orgId, resourceId });
+      await assertGrantable(s.trx, actor, role, { orgId, resourceId });
+    }
+    if (email !== row.email || resourceId !== row.resource_id) {
+      await assertNoConflict(s.trx, orgId, row.id, email, resourceId);
+    }
+    const changes: lifecycle.EditChanges = {
+      role,
+      resourceId,
+      ...(body.message === undefined ? {} : { message: body.message }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    };
+    if (email === row.email) return lifecycle.edit(s, row, changes);
+    const context = await loadEmailContext(s.trx, { org_id: orgId, resource_id: resourceId, role });
+    return lifecycle.correct(s, row, email, { ...changes, expiresAt: expiresAt ?? parseExpiry(undefined, org, s.now) }, context);
+  });
+}
+
+/** The new (email, resource) must not already have access nor another live invitation (SPEC rule 6). */
+async function assertNoConflict(trx: Tx, orgId: string, id: string, email: string, resourceId: string | null): Promise<void> {
+  const live = await findLiveByScopes(trx, orgId, [{ email, resourceId }]);
+  if (live.some((row) => row.id !== id)) throw new AppError('INVITATION_DUPLICATE');
+  const user = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (user === undefined) return;
+  let grants = trx.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', user.id);
+  grants =
+    resourceId === null
+      ? grants.where('resource_id', 'is', null)
+      : grants.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', resourceId)]));
+  if ((await grants.executeTakeFirst()) !== undefined) throw new AppError('ALREADY_MEMBER');
+}
+
+export async function resendInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<InvitationRow> {
+  return withInvitation(ctx, actor, orgId, id, async (s, row) => {
+    // A revived invitation must not collide with a newer live one for the same email and scope.
+    if (row.status === 'expired' || row.status === 'failed') await assertNoConflict(s.trx, orgId, row.id, row.email, row.resource_id);
+    return lifecycle.resend(s, row, await loadEmailContext(s.trx, row));
+  });
+}
+
+export async function revokeInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<InvitationRow> {
+  return withInvitation(ctx, actor, orgId, id, (s, row) => lifecycle.revoke(s, row));
+}
+
+export async function deleteInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<void> {
+  await withInvitation(ctx, actor, orgId, id, (s, row) => lifecycle.remove(s, row));
+}

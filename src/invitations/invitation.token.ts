@@ -1,0 +1,44 @@
+/**
+ * Invitation tokens (SPEC rules 1–2): 32 random bytes, base64url, that appear only in the
+ * emailed link; the database keeps their SHA-256 digest. Links are built from PUBLIC_URL only,
+ * never from request headers (SPEC rule 15).
+ */
+import { randomToken, sha256 } from '../auth/crypto.js';
+import type { Config } from '../config.js';
+
+export interface MintedToken {
+  /** The secret: goes into the email's link and nowhere else. */
+  token: string;
+  /** What the row stores. */
+  hash: string;
+}
+
+export function mintToken(): MintedToken {
+  const token = randomToken(32);
+  return { token, hash: sha256(token) };
+}
+
+export function tokenHash(token: string): string {
+  return sha256(token);
+}
+
+/** A token shape check before any database work: 32 bytes in base64url are 43 characters. */
+export function looksLikeToken(token: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(token);
+}
+
+export function newTrackingId(): string {
+  return randomToken(16);
+}
+
+export function inviteLink(config: Pick<Config, 'publicUrl'>, token: string): string {
+  return `${config.publicUrl}/invite/${token}`;
+}
+
+export function trackingPixelUrl(config: Pick<Config, 'publicUrl'>, trackingId: string): string {
+  return `${config.publicUrl}/t/${trackingId}.gif`;
+}
+
+export function consoleLink(config: Pick<Config, 'publicUrl'>, orgId: string, invitationId: string): string {
+  return `${config.publicUrl}/orgs/${orgId}/invitations/${invitationId}`;
+}

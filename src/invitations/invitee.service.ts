@@ -1,0 +1,235 @@
+/**
+ * The invitee's side (the token is the credential): look up, accept, register, decline, ask
+ * for renewal, and the link's GET/HEAD visit.
+ *
+ * Every consuming path locks the invitation by its token digest and checks expiry with the
+ * injected clock first: an invitation past its time is expired there and then (row and
+ * `invitation.expired` event), and that write is committed even though the answer is an
+ * error, so the row never says "live" after a client was told "expired".
+ */
+import type { Transaction } from 'kysely';
+import type { Actor } from '../auth/actor.js';
+import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
+import { createSession, type SessionMeta } from '../auth/session.repository.js';
+import { displayName } from '../auth/user.presenter.js';
+import type { AppContext } from '../context.js';
+import type { DB, GrantRow, InvitationRow, UserRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { appendEvent, type EventActor, SYSTEM_ACTOR } from '../events/event.repository.js';
+import * as lifecycle from './invitation.lifecycle.js';
+import {
+  type EmailContext,
+  findInvitationByTokenHash,
+  loadEmailContext,
+  lockInvitationByTokenHash,
+} from './invitation.repository.js';
+import { consumeRefusal } from './invitation.states.js';
+import { looksLikeToken, tokenHash } from './invitation.token.js';
+
+type Tx = Transaction<DB>;
+
+/**
+ * Runs `work` in a transaction; an AppError it *returns* is thrown after the commit, so what
+ * it wrote before refusing (an on-the-spot expiry) stays. A thrown error rolls back as usual.
+ */
+async function commitThenThrow<T>(ctx: AppContext, work: (trx: Tx) => Promise<T | AppError>): Promise<T> {
+  const result = await ctx.db.transaction().execute(work);
+  if (result instanceof AppError) throw result;
+  return result;
+}
+
+/** Locks the token's invitation and expires it on the spot when its time is up; 404 when unknown. */
+async function lockLive(trx: Tx, ctx: AppContext, token: string, actor: EventActor): Promise<{ s: lifecycle.Step; row: InvitationRow }> {
+  if (!looksLikeToken(token)) throw new AppError('INVITATION_NOT_FOUND');
+  const found = await lockInvitationByTokenHash(trx, tokenHash(token));
+  if (found === undefined) throw new AppError('INVITATION_NOT_FOUND');
+  const s: lifecycle.Step = { trx, config: ctx.config, now: ctx.clock.now(), actor };
+  return { s, row: await lifecycle.expire({ ...s, actor: SYSTEM_ACTOR }, found) };
+}
+
+function userActor(user: Pick<UserRow, 'id' | 'first_name' | 'last_name' | 'email'>): EventActor {
+  return { type: 'user', id: user.id, label: displayName(user) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// lookup
+
+export interface LookupResult {
+  row: InvitationRow;
+  context: EmailContext;
+  account: { exists: boolean; signedIn: boolean; signedInEmail: string | null; emailMatches: boolean };
+}
+
+/** The invitation page's first POST: what to show, and `clicked` recorded (SPEC rule 13). */
+export async function lookupInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<LookupResult> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const { s, row: current } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
+    const row = await lifecycle.click(s, current);
+    const context = await loadEmailContext(trx, row);
+    const user = await trx.selectFrom('users').select('status').where('email', '=', row.email).executeTakeFirst();
+    const signedInEmail = actor?.type === 'user' ? actor.email : null;
+    return {
+      row,
+      context,
+      account: {
+        // An `invited` (user-first) record is not an account yet: that invitee registers.
+        exists: user !== undefined && user.status !== 'invited',
+        signedIn: signedInEmail !== null,
+        signedInEmail,
+        emailMatches: signedInEmail === row.email,
+      },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// accept
+
+/**
+ * Accept while signed in (SPEC rules 7, 11, 12). Concurrent accepts of one token queue on the
+ * row lock: the first accepts, the rest find it accepted and get 409 with the current state.
+ */
+export async function acceptInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<GrantRow> {
+  return commitThenThrow(ctx, async (trx) => {
+    const { s, row } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
+    const refusal = consumeRefusal(row);
+    if (refusal !== null) return refusal;
+    if (actor?.type !== 'user') return new AppError('SIGN_IN_REQUIRED', { extra: { email: row.email } });
+    // Refused without a write: the invitation stays valid for the right account.
+    if (actor.email !== row.email) return new AppError('EMAIL_MISMATCH');
+    const user = await trx.selectFrom('users').selectAll().where('id', '=', actor.userId).executeTakeFirstOrThrow();
+    const { grant } = await lifecycle.accept({ ...s, actor: userActor(user) }, row, user);
+    return grant;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// register
+
+export interface RegisterInput {
+  token: string;
+  firstName: string;
+  lastName: string;
+  password: string;
+  acceptTerms: boolean;
+}
+
+export interface RegisterResult {
+  user: UserRow;
+  grant: GrantRow;
+  session: { token: string; expiresAt: Date };
+}
+
+/**
+ * Register from an invitation (SPEC rules 9, 10): one transaction creates the account (or
+ * activates the user-first `invited` record; a fresh one when that record was deleted), with
+ * the email verified by the token and the terms timestamp, then grants, links, accepts and
+ * opens a session. An active account with that email is 409 ACCOUNT_EXISTS (sign in instead).
+ *
+ * Two invitations to one email registered at once give one user: the user row is locked (or
+ * inserted under the unique email), so the second finds an active account.
+ */
+export async function registerFromInvitation(ctx: AppContext, input: RegisterInput, meta: SessionMeta): Promise<RegisterResult> {
+  if (!input.acceptTerms) throw new AppError('TERMS_NOT_ACCEPTED', { details: [{ path: 'acceptTerms', message: 'must be true' }] });
+  assertPasswordPolicy(input.password);
+  if (!looksLikeToken(input.token)) throw new AppError('INVITATION_NOT_FOUND');
+  // Hashing is slow on purpose: done before the transaction so no lock waits on it.
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  return commitThenThrow(ctx, async (trx) => {
+    const { s, row } = await lockLive(trx, ctx, input.token, lifecycle.INVITEE_ACTOR);
+    const refusal = consumeRefusal(row);
+    if (refusal !== null) return refusal;
+    const account = {
+      first_name: input.firstName.trim(),
+      last_name: input.lastName.trim(),
+      password_hash: passwordHash,
+      status: 'active' as const,
+      email_verified_at: s.now,
+      terms_accepted_at: s.now,
+      updated_at: s.now,
+    };
+    let user = await trx.selectFrom('users').selectAll().where('email', '=', row.email).forUpdate().executeTakeFirst();
+    let activated = false;
+    if (user === undefined) {
+      user = await trx
+        .insertInto('users')
+        .values({ email: row.email, created_at: s.now, ...account })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      // Lost a race with a concurrent registration of the same email: that account exists now.
+      if (user === undefined) return new AppError('ACCOUNT_EXISTS');
+    } else if (user.status === 'invited') {
+      user = await trx.updateTable('users').set(account).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+      activated = true;
+    } else {
+      return new AppError('ACCOUNT_EXISTS');
+    }
+    const actor = userActor(user);
+    await appendEvent(trx, {
+      type: 'user.registered',
+      orgId: row.org_id,
+      actor,
+      invitationId: row.id,
+      userId: user.id,
+      data: { via: 'invitation', activated, emailVerified: true, termsAcceptedAt: s.now.toISOString() },
+      occurredAt: s.now,
+    });
+    const { grant } = await lifecycle.accept({ ...s, actor }, row, user);
+    const session = await createSession(trx, user.id, s.now, meta);
+    return { user, grant, session };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// decline, renew
+
+export async function declineInvitation(ctx: AppContext, token: string): Promise<{ row: InvitationRow; context: EmailContext }> {
+  return commitThenThrow(ctx, async (trx) => {
+    const { s, row } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
+    const refusal = consumeRefusal(row);
+    if (refusal !== null) return refusal;
+    const declined = await lifecycle.decline(s, row);
+    return { row: declined, context: await loadEmailContext(trx, declined) };
+  });
+}
+
+/** An expired link asks for a new one; 409 INVITATION_NOT_EXPIRED for any other state. */
+export async function renewInvitation(ctx: AppContext, token: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const { s, row } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
+    await lifecycle.requestRenewal(s, row, await loadEmailContext(trx, row));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the link itself
+
+/** Known link scanners and preview fetchers (mail security gateways, chat unfurlers, tools). */
+const SCANNER_AGENTS =
+  /bot|crawl|spider|preview|scan|safelinks|proofpoint|mimecast|barracuda|urldefense|fireeye|forcepoint|python|curl|wget|go-http-client|java\/|okhttp|headless|slack|whatsapp|facebookexternalhit|skypeuripreview/i;
+/** A visit this soon after the email went out is more likely a gateway than a person. */
+export const SCANNER_WINDOW_MS = 10_000;
+
+export function likelyScanner(method: string, userAgent: string | undefined, row: InvitationRow, now: Date): boolean {
+  if (method === 'HEAD') return true;
+  if (userAgent === undefined || userAgent === '' || SCANNER_AGENTS.test(userAgent)) return true;
+  const sent = Math.max(row.token_issued_at.getTime(), row.last_sent_at?.getTime() ?? 0);
+  return now.getTime() - sent < SCANNER_WINDOW_MS;
+}
+
+/**
+ * GET/HEAD /invite/:token: changes no state (SPEC rule 13); it only appends
+ * `invitation.visited` when the token is known. Returns nothing the page could leak.
+ */
+export async function visitInvitation(ctx: AppContext, token: string, method: string, userAgent: string | undefined): Promise<void> {
+  if (!looksLikeToken(token)) return;
+  const row = await findInvitationByTokenHash(ctx.db, tokenHash(token));
+  if (row === undefined) return;
+  const now = ctx.clock.now();
+  await lifecycle.visit(
+    { db: ctx.db, now, actor: lifecycle.INVITEE_ACTOR },
+    row,
+    { method, likelyScanner: likelyScanner(method, userAgent, row, now) },
+  );
+}
