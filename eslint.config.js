@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/', 'coverage/', 'test-results/', '.gatehouse/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/src/', 'web/public/', 'web/vite.config.ts', 'web/e2e/vitest.config.ts', 'coverage/', 'test-results/', '.gatehouse/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

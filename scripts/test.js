@@ -30,7 +30,17 @@ async function serverReachable() {
   }
 }
 
+// The browser suite (web/e2e) runs once, against a server on the embedded database.
+function browserSuite() {
+  console.log('\n=== Browser suite (Chromium, embedded database) ===\n');
+  const started = Date.now();
+  const result = spawnSync('vitest', ['run', '--config', 'web/e2e/vitest.config.ts'], { stdio: 'inherit', env: process.env });
+  console.log(`Browser suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status ?? 1;
+}
+
 let status = vitest('pglite');
+if (extra.length === 0) status ||= browserSuite();
 if (url === '') {
   if (ci) {
     console.error('CI=true but TEST_DATABASE_URL is not set: the PostgreSQL run is required.');

@@ -31,6 +31,7 @@ import { peopleRoutes } from './people/person.routes.js';
 import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
+import { webRoutes } from './http/web.plugin.js';
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -42,6 +43,8 @@ export interface AppDeps {
   defaultMetrics?: boolean;
   /** Where log lines go (stdout by default); tests capture them. */
   logStream?: NodeJS.WritableStream;
+  /** Where the built console lives (default dist/web of this checkout). */
+  webRoot?: string;
 }
 
 
@@ -115,6 +118,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
+  // Last: the console's catch-all must not shadow any API route.
+  await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
 }
 

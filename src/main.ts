@@ -121,6 +121,22 @@ export const commands: Record<string, Command> = {
       console.log(`${created ? 'Created' : 'Promoted'} instance admin ${user.email}.`);
     },
   },
+  demo: {
+    summary: 'load a demo clinic group with people in every access state (idempotent) and print how to sign in',
+    usage: 'gatehouse demo [--if-empty]',
+    options: { 'if-empty': { type: 'boolean' } },
+    run: async (config, values) => {
+      // Imported here so the other commands do not load the HTTP stack.
+      const { loadDemo } = await import('./demo/demo.js');
+      const result = await loadDemo(config, { ifEmpty: values['if-empty'] === true });
+      if (result.reason === 'not-empty') {
+        console.log('The database already has accounts: no demo loaded (run `gatehouse demo` to add it anyway).');
+        return;
+      }
+      console.log(result.loaded ? 'Demo loaded: Riverside Veterinary Group, 3 clinics, 30 people.' : 'The demo is already loaded.');
+      console.log(`Open ${result.url} and sign in as ${result.email} with the password ${result.password}`);
+    },
+  },
 };
 
 function help(): string {

@@ -2,7 +2,6 @@
  * The invitee's routes (API.md "Invitations (invitee side)"): the token is the credential.
  * All are limited per IP (AUTH_RATE_LIMIT). The link's GET/HEAD changes no state.
  */
-import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
@@ -21,6 +20,7 @@ import {
   RegisterBody,
   TokenBody,
 } from './invitation.schema.js';
+import { CONSOLE_HEADERS } from '../http/web.plugin.js';
 import { renderInvitePage } from './invitee.page.js';
 import {
   acceptInvitation,
@@ -34,20 +34,14 @@ import {
 const TAGS = ['invitee'];
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 410: ErrorSchema, 429: ErrorSchema };
 
-/** The page: no referrer (the token is in its address), never cached, never framed. */
+/**
+ * The page is the web console (its /invite view reads the token, strips it from the address and
+ * asks lookup); no referrer (the token is in its address), never cached, never framed.
+ */
 function sendPage(reply: FastifyReply) {
-  const nonce = randomBytes(16).toString('base64');
   return reply
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .header('x-robots-tag', 'noindex, nofollow')
-    .header('x-content-type-options', 'nosniff')
-    .header(
-      'content-security-policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    )
-    .type('text/html; charset=utf-8')
-    .send(renderInvitePage({ nonce }));
+    .headers({ ...CONSOLE_HEADERS, 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' })
+    .send(renderInvitePage());
 }
 
 export function inviteeRoutes(ctx: AppContext) {

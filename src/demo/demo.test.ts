@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { createServerDatabase, testBackend } from '../test/database.js';
+import { DEMO_PEOPLE } from './demo.data.js';
+import { loadDemo } from './demo.js';
+
+let config: Config;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  if (testBackend() === 'postgres') {
+    const server = await createServerDatabase();
+    config = loadConfig({ DATABASE_URL: server.url, LOG_LEVEL: 'silent' });
+    cleanup = () => server.drop();
+  } else {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-demo-'));
+    config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    cleanup = () => rm(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await cleanup();
+});
+
+async function census() {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const db = database.db;
+    const count = async (table: 'users' | 'people' | 'invitations' | 'events' | 'resources' | 'orgs') =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const statuses = await db.selectFrom('invitations').select(['status']).execute();
+    return {
+      users: await count('users'),
+      people: await count('people'),
+      invitations: await count('invitations'),
+      events: await count('events'),
+      resources: await count('resources'),
+      orgs: await count('orgs'),
+      statuses: statuses.map((s) => s.status).sort(),
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+describe('gatehouse demo', () => {
+  it('loads a clinic group with invitations in every state through the real paths, once', async () => {
+    const first = await loadDemo(config, { ifEmpty: true });
+    expect(first).toMatchObject({ loaded: true, reason: 'loaded', email: 'admin@riverside.example' });
+    const after = await census();
+    expect(after).toMatchObject({ orgs: 1, resources: 3, people: DEMO_PEOPLE.length });
+    // Every invitation state the console shows, reached through the real paths.
+    expect(new Set(after.statuses)).toEqual(
+      new Set(['sent', 'opened', 'clicked', 'accepted', 'declined', 'revoked', 'expired', 'failed']),
+    );
+    expect(after.users).toBe(1 + DEMO_PEOPLE.filter((p) => p.state === 'registered').length);
+
+    expect(await loadDemo(config, { ifEmpty: false })).toMatchObject({ loaded: false, reason: 'exists' });
+    expect(await loadDemo(config, { ifEmpty: true })).toMatchObject({ loaded: false, reason: 'exists' });
+    expect(await census()).toEqual(after);
+  }, 180_000);
+
+  it('loads nothing --if-empty into a database that already has accounts', async () => {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await database.db.deleteFrom('orgs').where('name', '=', 'Riverside Veterinary Group').execute();
+    } finally {
+      await database.close();
+    }
+    expect(await loadDemo(config, { ifEmpty: true })).toMatchObject({ loaded: false, reason: 'not-empty' });
+    expect((await census()).orgs).toBe(0);
+  }, 60_000);
+});

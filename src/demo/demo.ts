@@ -1,0 +1,227 @@
+/**
+ * `gatehouse demo`: a clinic group with three locations, 30 people in every access state, a
+ * custom role and some members, so a newcomer's first start shows a living console.
+ *
+ * Everything goes through the real paths: the HTTP API (app.inject), the outbox and the
+ * dispatcher into the dev mailbox, the invitee's lookup/register/decline with the token from
+ * the emailed link, the tracking pixel, and the expiry sweep. A ManualClock walks through the
+ * last two weeks so the timelines look lived-in; the audit trail stays replayable because no
+ * row is written by hand.
+ *
+ * Idempotent: when the demo organization exists, nothing is written and the sign-in is printed
+ * again. `--if-empty` loads nothing into a database that already has users (what `npm start`
+ * uses, so an operator's own data is never mixed with the demo).
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../app.js';
+import { createInstanceAdmin } from '../auth/account.service.js';
+import { DAY, HOUR, ManualClock, MINUTE, systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import { sweepExpiredBatch } from '../invitations/invitation.workers.js';
+import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailboxTransport } from '../mail/mailbox.transport.js';
+import { DeliveryError, type MailTransport } from '../mail/transport.js';
+import { DEMO_ADMIN, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
+
+export interface DemoOutcome {
+  loaded: boolean;
+  reason: 'loaded' | 'exists' | 'not-empty';
+  email: string;
+  password: string;
+  url: string;
+}
+
+/** Emails to this domain bounce (a permanent 5xx), so one invitation ends `failed`. */
+const BOUNCING_DOMAIN = '@bounce.invalid';
+
+function demoTransport(inner: MailTransport): MailTransport {
+  return {
+    name: 'demo',
+    async send(email) {
+      if (email.to.endsWith(BOUNCING_DOMAIN)) throw new DeliveryError('550 5.1.1 mailbox unavailable (demo)', true, 550);
+      return inner.send(email);
+    },
+    close: () => inner.close(),
+  };
+}
+
+class DemoApi {
+  private cookies = new Map<string, string>();
+  constructor(private readonly app: FastifyInstance) {}
+
+  async call(as: string | null, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown): Promise<LightMyRequestResponse> {
+    const cookie = as === null ? undefined : this.cookies.get(as);
+    const res = await this.app.inject({
+      method,
+      url,
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      headers: cookie === undefined ? {} : { cookie },
+    });
+    if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} answered ${String(res.statusCode)} ${res.body}`);
+    return res;
+  }
+
+  async json<T>(as: string | null, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown): Promise<T> {
+    return (await this.call(as, method, url, payload)).json<T>();
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    const res = await this.call(null, 'POST', '/api/v1/auth/sign-in', { email, password });
+    const session = res.cookies.find((c) => c.name === 'gatehouse_session');
+    if (session === undefined) throw new Error('demo: sign-in set no cookie');
+    this.cookies.set(email, `gatehouse_session=${session.value}`);
+  }
+}
+
+interface MailItem {
+  to: string;
+  text: string;
+  html: string;
+  sentAt: string;
+}
+
+/**
+ * scrypt cost of the demo's accounts: they all share a published password, so the production
+ * cost (about 0.3 s a hash) would only slow the first start down.
+ */
+const DEMO_SCRYPT_COST = 2 ** 14;
+
+export async function loadDemo(config: Config, options: { ifEmpty: boolean }): Promise<DemoOutcome> {
+  const outcome = (loaded: boolean, reason: DemoOutcome['reason']): DemoOutcome => ({
+    loaded,
+    reason,
+    email: DEMO_ADMIN.email,
+    password: DEMO_PASSWORD,
+    url: config.publicUrl,
+  });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(database.db);
+    const users = await database.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const org = await database.db.selectFrom('orgs').select('id').where('name', '=', DEMO_ORG).executeTakeFirst();
+    if (org !== undefined) return outcome(false, 'exists');
+    if (options.ifEmpty && Number(users.n) > 0) return outcome(false, 'not-empty');
+
+    // Two weeks ago, the group started using Gatehouse.
+    const now = systemClock.now();
+    const clock = new ManualClock(new Date(now.getTime() - 14 * DAY));
+    // The demo signs in and registers many accounts from one address: no abuse limit here.
+    const app = await buildApp(
+      // The one bounce is deliberate: keep its warning out of a newcomer's first start.
+      { ...config, authRateLimit: 0, logLevel: 'error' },
+      { db: database.db, backend: database.backend, clock, scryptCost: DEMO_SCRYPT_COST },
+    );
+    await app.ready();
+    const api = new DemoApi(app);
+    const transport = demoTransport(mailboxTransport(database.db, clock));
+    const deliver = async () => {
+      while ((await dispatchOnce(app.ctx, transport, { maxAttempts: 1 })).claimed > 0) {
+        // until the outbox is drained
+      }
+    };
+    const mailbox = async (to: string): Promise<MailItem[]> => {
+      const page = await api.json<{ items: MailItem[] }>(DEMO_ADMIN.email, 'GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+      return [...page.items].sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt));
+    };
+    const tokenFor = async (to: string): Promise<string> => {
+      const newest = (await mailbox(to))[0];
+      const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
+      if (token === undefined) throw new Error(`demo: no invitation link was emailed to ${to}`);
+      return token;
+    };
+
+    try {
+      await createInstanceAdmin(database.db, { ...DEMO_ADMIN, password: DEMO_PASSWORD }, { scryptCost: app.ctx.scryptCost, now: clock.now() });
+      const signInAdmin = () => api.signIn(DEMO_ADMIN.email, DEMO_PASSWORD);
+      await signInAdmin();
+      const admin = DEMO_ADMIN.email;
+
+      const created = await api.json<{ id: string }>(admin, 'POST', '/api/v1/orgs', { name: DEMO_ORG });
+      const base = `/api/v1/orgs/${created.id}`;
+      await api.call(admin, 'PATCH', base, {
+        settings: { invitationTtlDays: 14, reminderDaysBeforeExpiry: 3, senderName: 'Riverside Veterinary Group', openTracking: true },
+      });
+      const resources = new Map<string, string>();
+      for (const r of DEMO_RESOURCES) {
+        const resource = await api.json<{ id: string }>(admin, 'POST', `${base}/resources`, { kind: 'location', name: r });
+        resources.set(r, resource.id);
+      }
+      await api.call(admin, 'POST', `${base}/roles`, DEMO_ROLE);
+
+      const people = new Map<string, { id: string; person: DemoPerson }>();
+      for (const person of DEMO_PEOPLE) {
+        const row = await api.json<{ id: string }>(admin, 'POST', `${base}/people`, {
+          firstName: person.firstName,
+          lastName: person.lastName,
+          email: person.email,
+          title: person.title,
+          resourceId: person.location === null ? null : (resources.get(person.location) ?? null),
+        });
+        people.set(person.email, { id: row.id, person });
+      }
+
+      // Invitations go out over the two weeks; each invitee then does what their state says.
+      const invited = DEMO_PEOPLE.filter((p) => p.state !== 'not_invited');
+      const step = Math.floor((13 * DAY) / invited.length);
+      for (const person of invited) {
+        clock.advance(step);
+        const entry = people.get(person.email);
+        const short = person.state === 'expired';
+        await api.call(admin, 'POST', `${base}/invitations`, {
+          email: person.email,
+          role: person.role,
+          personId: entry?.id,
+          firstName: person.firstName,
+          lastName: person.lastName,
+          ...(person.location === null || person.scope === 'org' ? {} : { resourceId: resources.get(person.location) }),
+          ...(short ? { expiresAt: new Date(clock.now().getTime() + 2 * DAY).toISOString() } : {}),
+          ...(person.message === undefined ? {} : { message: person.message }),
+        });
+        clock.advance(2 * MINUTE);
+        await deliver();
+        if (person.state === 'failed' || person.state === 'expired' || person.state === 'invited') continue;
+        if (person.state === 'revoked') {
+          clock.advance(5 * HOUR);
+          const list = await api.json<{ items: { id: string }[] }>(admin, 'GET', `${base}/invitations?email=${encodeURIComponent(person.email)}`);
+          const id = list.items[0]?.id;
+          if (id !== undefined) await api.call(admin, 'POST', `${base}/invitations/${id}/revoke`);
+          continue;
+        }
+        // Opened: the mail client shows the tracking pixel.
+        clock.advance(40 * MINUTE);
+        const pixel = /\/t\/([A-Za-z0-9_-]+)\.gif/.exec((await mailbox(person.email))[0]?.html ?? '')?.[1];
+        if (pixel !== undefined) await app.inject({ method: 'GET', url: `/t/${pixel}.gif` });
+        if (person.state === 'opened') continue;
+        const token = await tokenFor(person.email);
+        clock.advance(3 * MINUTE);
+        await api.call(null, 'POST', '/api/v1/invitations/lookup', { token });
+        if (person.state === 'clicked') continue;
+        clock.advance(4 * MINUTE);
+        if (person.state === 'declined') {
+          await api.call(null, 'POST', '/api/v1/invitations/decline', { token });
+          continue;
+        }
+        await api.call(null, 'POST', '/api/v1/invitations/register', {
+          token,
+          firstName: person.firstName,
+          lastName: person.lastName,
+          password: DEMO_PASSWORD,
+          acceptTerms: true,
+        });
+      }
+
+      // Back to the present: the sweep expires what ran out, and its emails go.
+      clock.set(now);
+      while ((await sweepExpiredBatch(app.ctx)) > 0) {
+        // until no expired invitation is left
+      }
+      await deliver();
+    } finally {
+      await app.close();
+    }
+    return outcome(true, 'loaded');
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { openTestDatabase, type TestDatabase } from '../test/database.js';
+import { isConsolePath } from './web.plugin.js';
+
+const INDEX = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
+
+let root: string;
+let database: TestDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'gatehouse-web-'));
+  await mkdir(path.join(root, 'assets'));
+  await writeFile(path.join(root, 'index.html'), INDEX);
+  await writeFile(path.join(root, 'assets', 'index-abc123.js'), 'console.log("console")');
+  await writeFile(path.join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  database = await openTestDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gatehouse.test', DATA_DIR: '/nonexistent' });
+  app = await buildApp(config, { db: database.db, backend: database.backend, webRoot: root });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the console is served by the API process', () => {
+  it.each(['/', '/sign-in', '/orgs', '/orgs/6f1c7f0e-59c5-4a4e-9d43-1c3e3f0b7a10/people', '/setup/abc', '/verify-email/abc', '/reset-password/abc', '/mailbox'])(
+    'GET %s answers index.html with no-referrer and no-cache',
+    async (url) => {
+      const res = await app.inject({ url });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.body).toBe(INDEX);
+    },
+  );
+
+  it('answers HEAD of a console path without a body', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/orgs' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+  });
+
+  it('serves hashed assets as immutable and the icon', async () => {
+    const asset = await app.inject({ url: '/assets/index-abc123.js' });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['cache-control']).toContain('immutable');
+    expect(asset.body).toContain('console');
+    expect((await app.inject({ url: '/favicon.svg' })).headers['content-type']).toContain('image/svg+xml');
+  });
+
+  it('keeps the JSON 404 for unknown API, tracking and operations paths and missing assets', async () => {
+    for (const url of ['/api/v1/nothing-here', '/api', '/t/nothing', '/assets/missing.js', '/docs/nothing-here']) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    }
+  });
+
+  it('does not shadow the operations endpoints', async () => {
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ url: '/openapi.json' })).json()).toMatchObject({ openapi: '3.1.0' });
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(200);
+  });
+
+  it('leaves the catch-all out of the OpenAPI document', async () => {
+    const paths = Object.keys((await app.inject({ url: '/openapi.json' })).json<{ paths: object }>().paths);
+    expect(paths).not.toContain('/*');
+    expect(paths).not.toContain('/favicon.svg');
+  });
+
+  it('answers other methods on console paths with the JSON 404', async () => {
+    const res = await app.inject({ method: 'POST', url: '/orgs', payload: {} });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('classifies paths', () => {
+    expect(isConsolePath('/orgs?x=1')).toBe(true);
+    expect(isConsolePath('/apiary')).toBe(true);
+    expect(isConsolePath('/api/v1/me')).toBe(false);
+    expect(isConsolePath('/readyz')).toBe(false);
+    expect(isConsolePath('/docs/json')).toBe(false);
+  });
+});
+
+describe('without a built console', () => {
+  it('says how to build it instead of failing', async () => {
+    const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gatehouse.test', DATA_DIR: '/nonexistent' });
+    const bare = await buildApp(config, { db: database.db, backend: database.backend, webRoot: path.join(root, 'missing') });
+    try {
+      const res = await bare.inject({ url: '/' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('npm run build');
+    } finally {
+      await bare.close();
+    }
+  });
+});

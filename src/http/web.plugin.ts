@@ -1,0 +1,98 @@
+/**
+ * Serves the built Vue console (dist/web, written by `vite build`) from the API process, so
+ * production has one server. Hashed assets are served by @fastify/static; every other GET of a
+ * console path answers index.html and the Vue router takes over (SPA fallback).
+ *
+ * The fallback never swallows the API or the operations endpoints: an unknown path under
+ * RESERVED_PREFIXES keeps the JSON 404 of the error handler. `/invite/:token` is the
+ * invitations route's (GET/HEAD change no state there); it answers with consoleHtml() too.
+ *
+ * The plugin lives in src/http/ rather than src/web/ because tsc compiles src/ into dist/ and
+ * Vite writes the console to dist/web/: a src/web/ folder would be emptied by every Vite build.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '../errors.js';
+
+/** dist/web of this checkout: the same from src/http (tests) and dist/http (built). */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** Paths that belong to the API and operations; they are never answered with the console. */
+const RESERVED_PREFIXES = ['/api/', '/t/', '/invite/', '/docs', '/assets/'];
+const RESERVED_PATHS = new Set(['/api', '/healthz', '/readyz', '/metrics', '/openapi.json', '/invite', '/t']);
+
+export function isConsolePath(url: string): boolean {
+  const pathname = url.split('?')[0] ?? '';
+  if (RESERVED_PATHS.has(pathname)) return false;
+  return !RESERVED_PREFIXES.some((prefix) => pathname.startsWith(prefix));
+}
+
+const NOT_BUILT_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse</title></head>
+<body><h1>Gatehouse</h1><p>The web console is not built. Run <code>npm run build</code>, then start the server again.</p></body></html>`;
+
+/**
+ * Pages that carry a token in their path (invitation, setup, verification, reset links) must not
+ * leak it in a Referer header; the console strips it from the address bar as soon as it loads.
+ * The CSP keeps the console to its own origin: scripts and styles are built files, mail
+ * previews render in a sandboxed frame.
+ */
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-cache',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+};
+
+let cached: { root: string; html: string } | null = null;
+
+/** The console's index.html from `root` (read once per root), or a page saying it is not built. */
+export function consoleHtml(root: string = DEFAULT_WEB_ROOT): string {
+  if (cached?.root === root) return cached.html;
+  const file = path.join(root, 'index.html');
+  if (!existsSync(file)) return NOT_BUILT_HTML;
+  cached = { root, html: readFileSync(file, 'utf8') };
+  return cached.html;
+}
+
+/** Sends the console page with its headers; for any route that answers with the Vue app. */
+export function sendConsole(reply: FastifyReply, root: string = DEFAULT_WEB_ROOT): FastifyReply {
+  return reply.headers(CONSOLE_HEADERS).send(consoleHtml(root));
+}
+
+export function webRoutes(options: { root?: string } = {}) {
+  const root = options.root ?? DEFAULT_WEB_ROOT;
+  return async (app: FastifyInstance) => {
+    const assets = path.join(root, 'assets');
+    if (existsSync(assets)) {
+      // Registered per file at start-up (wildcard: false), so the catch-all below stays ours.
+      await app.register(fastifyStatic, {
+        root: assets,
+        prefix: '/assets/',
+        wildcard: false,
+        index: false,
+        setHeaders: (reply) => {
+          // Vite names every asset by its content hash.
+          void reply.header('cache-control', 'public, max-age=31536000, immutable');
+        },
+      });
+    }
+    const favicon = path.join(root, 'favicon.svg');
+    if (existsSync(favicon)) {
+      const icon = readFileSync(favicon);
+      app.get('/favicon.svg', { schema: { hide: true } }, async (_request, reply) =>
+        reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
+      );
+    }
+    app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+      if (!isConsolePath(request.url)) throw new AppError('NOT_FOUND');
+      return sendConsole(reply, root);
+    });
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The browser suite's stage: a real `gatehouse serve` started from dist/ on a free port with a
+ * fresh DATA_DIR (embedded PGlite, dev mailbox), and Debian's Chromium driven by playwright-core.
+ *
+ * Moving time: the server runs on the system clock, so an invitation is expired by stopping the
+ * server (PGlite flushes on SIGTERM), writing a past `expires_at` into its data directory, and
+ * starting it again — no test-only code in the server, on the default backend.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { openDatabase } from '../../src/db/database.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const RESULTS = path.join(ROOT, 'test-results');
+export const ADMIN = { email: 'admin@e2e.test', password: 'admin password 1', firstName: 'Ada', lastName: 'Admin' };
+
+/** Under CI a missing browser fails the suite; elsewhere it is skipped with a warning. */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI=true but Chromium is not at ${CHROMIUM} (apt-get install chromium)`);
+  console.warn(`Chromium not found at ${CHROMIUM}: skipping the browser suite.`);
+  return false;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`gatehouse ${args.join(' ')} exited ${String(code)}: ${out}`));
+    });
+  });
+}
+
+export class Server {
+  private child: ChildProcess | null = null;
+  private log = '';
+  private constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${String(this.port)}`;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(this.port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: this.url,
+      DATA_DIR: this.dataDir,
+      AUTH_RATE_LIMIT: '0',
+      LOG_LEVEL: 'warn',
+    };
+    // Always the embedded database and the dev mailbox, whatever the caller's environment says.
+    delete env.DATABASE_URL;
+    delete env.SMTP_URL;
+    return env;
+  }
+
+  static async create(): Promise<Server> {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
+    return new Server(dataDir, await freePort());
+  }
+
+  cli(args: string[]): Promise<string> {
+    return run(args, this.env());
+  }
+
+  async start(): Promise<void> {
+    this.log = '';
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), 'serve'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    this.child = child;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`gatehouse serve exited: ${this.log}`);
+      try {
+        if ((await fetch(`${this.url}/readyz`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`gatehouse serve did not become ready: ${this.log}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    this.child = null;
+  }
+
+  /** Runs `work` on the server's embedded database while the server is stopped (PGlite has one owner). */
+  async withStoppedDatabase(work: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<void>): Promise<void> {
+    await this.stop();
+    const database = await openDatabase({ databaseUrl: null, dataDir: this.dataDir });
+    try {
+      await work(database.db);
+    } finally {
+      await database.close();
+    }
+    await this.start();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  // launch() gives every run a fresh temporary profile (its own user-data-dir), removed on close.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(RESULTS, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Waits until the dev mailbox holds at least `count` invitation emails to `to` and returns the
+ * link in the newest one.
+ */
+export async function linkFromMailbox(page: Page, to: string, count = 1): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const res = await page.request.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+    if (res.ok()) {
+      const body = (await res.json()) as { items: { text: string; sentAt: string }[] };
+      const links = [...body.items]
+        .sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt))
+        .map((m) => /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(m.text)?.[0])
+        .filter((link) => link !== undefined);
+      if (links.length >= count && links[0] !== undefined) return links[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no invitation email (${String(count)}) to ${to} arrived`);
+}

@@ -1,0 +1,132 @@
+/**
+ * The console's one way to call the API: openapi-fetch typed by the served contract, and
+ * `unwrap`, which turns an error answer into an ApiError carrying the API's code, a message
+ * for people, and per-field messages from `details` (so forms show them beside the field).
+ */
+import createClient from 'openapi-fetch';
+import type { paths as AllPaths } from './schema';
+
+export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin' });
+
+export interface FieldErrors {
+  [path: string]: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldErrors = {},
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Plainer words than the API's for the codes people meet in the console. */
+const MESSAGES: Record<string, string> = {
+  VALIDATION_FAILED: 'Please correct the highlighted fields.',
+  INVALID_CREDENTIALS: 'That email and password do not match an account.',
+  UNAUTHENTICATED: 'Your session has ended. Sign in again.',
+  FORBIDDEN: 'You do not have permission to do this here.',
+  RATE_LIMITED: 'Too many attempts. Wait a minute and try again.',
+  CSRF_REJECTED: 'The request was blocked. Reload the page and try again.',
+  INTERNAL: 'Something went wrong on the server. Try again in a moment.',
+  NETWORK: 'The server cannot be reached. Check your connection and try again.',
+  ALREADY_MEMBER: 'This person already has this access.',
+  ROLE_NOT_GRANTABLE: 'You cannot give a role with more permissions than you hold here.',
+  RESEND_TOO_SOON: 'This invitation was just sent. Wait a minute before resending.',
+  EMAIL_MISMATCH: 'You are signed in with a different email address than the one invited.',
+  ACCOUNT_EXISTS: 'An account with this email already exists. Sign in to accept.',
+  LAST_OWNER: 'An organization must keep at least one owner.',
+};
+
+/** Field messages: the API says "must match format email"; people read "Enter a valid email address." */
+function fieldMessage(path: string, message: string): string {
+  if (message === 'is required') return 'This field is required.';
+  if (/format "?email/.test(message) || (path.endsWith('email') && /format/.test(message))) {
+    return 'Enter a valid email address.';
+  }
+  if (/must NOT have fewer than (\d+)/.test(message)) {
+    const n = /(\d+)/.exec(message)?.[1] ?? '';
+    return n === '1' ? 'This field is required.' : `Use at least ${n} characters.`;
+  }
+  if (/must NOT have more than (\d+)/.test(message)) return `Use at most ${/(\d+)/.exec(message)?.[1] ?? ''} characters.`;
+  return message.charAt(0).toUpperCase() + message.slice(1) + (message.endsWith('.') ? '' : '.');
+}
+
+/** Field-level codes map to the field they concern, so the message appears beside it. */
+const CODE_FIELDS: Record<string, string> = {
+  INVALID_EMAIL: 'email',
+  EMAIL_TAKEN: 'email',
+  PERSON_EXISTS: 'email',
+  PASSWORD_TOO_SHORT: 'password',
+  PASSWORD_TOO_LONG: 'password',
+  TERMS_NOT_ACCEPTED: 'acceptTerms',
+  EXPIRY_OUT_OF_RANGE: 'expiresAt',
+  ROLE_EXISTS: 'key',
+  UNKNOWN_PERMISSION: 'permissions',
+  WEBHOOK_URL_FORBIDDEN: 'url',
+  UNKNOWN_EVENT_TYPE: 'events',
+};
+
+interface ErrorShape {
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+export function toApiError(status: number, body: unknown, retryAfter: string | null = null): ApiError {
+  const error = (body as ErrorShape | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : status >= 500 ? 'INTERNAL' : 'UNKNOWN';
+  const serverMessage = typeof error?.message === 'string' ? error.message : `Request failed (${String(status)}).`;
+  const fields: FieldErrors = {};
+  if (Array.isArray(error?.details)) {
+    for (const detail of error.details as { path?: unknown; message?: unknown }[]) {
+      if (typeof detail.path === 'string' && typeof detail.message === 'string' && fields[detail.path] === undefined) {
+        fields[detail.path] = fieldMessage(detail.path, detail.message);
+      }
+    }
+  }
+  const field = CODE_FIELDS[code];
+  if (field !== undefined && fields[field] === undefined) fields[field] = serverMessage;
+  const seconds = retryAfter === null ? null : Number(retryAfter);
+  return new ApiError(status, code, MESSAGES[code] ?? serverMessage, fields, Number.isFinite(seconds) ? seconds : null);
+}
+
+let onUnauthenticated: (() => void) | null = null;
+/** Called when a console call finds the session gone (the session store sends the user to sign in). */
+export function setUnauthenticatedHandler(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+type Result<D> = { data?: D; error?: unknown; response: Response };
+
+/** Awaits an openapi-fetch call; returns its data or throws an ApiError. */
+export async function unwrap<D>(call: Promise<Result<D>>): Promise<D> {
+  let result: Result<D>;
+  try {
+    result = await call;
+  } catch {
+    throw new ApiError(0, 'NETWORK', MESSAGES.NETWORK ?? 'Network error.');
+  }
+  const { response } = result;
+  if (response.ok) return result.data as D;
+  const error = toApiError(response.status, result.error, response.headers.get('retry-after'));
+  if (error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+  return Promise.reject(error);
+}
+
+/** The message to show for anything thrown by an API call. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return error instanceof Error ? error.message : 'Something went wrong.';
+}
+
+export function fieldsOf(error: unknown): FieldErrors {
+  return error instanceof ApiError ? error.fields : {};
+}
+
+export function codeOf(error: unknown): string | null {
+  return error instanceof ApiError ? error.code : null;
+}

@@ -1,0 +1,94 @@
+/** Display helpers: dates, names, and the words and colours of statuses. */
+import type { AccessStatus, InvitationStatus } from '../api/types';
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export function when(iso: string | null | undefined): string {
+  return iso === null || iso === undefined ? '—' : dateTime.format(new Date(iso));
+}
+
+export function day(iso: string | null | undefined): string {
+  return iso === null || iso === undefined ? '—' : dateOnly.format(new Date(iso));
+}
+
+export function fullName(p: { firstName?: string | null; lastName?: string | null; email?: string }): string {
+  const name = `${p.firstName ?? ''} ${p.lastName ?? ''}`.trim();
+  return name === '' ? (p.email ?? '') : name;
+}
+
+type Tone = 'grey' | 'blue' | 'teal' | 'green' | 'amber' | 'red';
+
+export const ACCESS_STATUSES: Record<AccessStatus, { label: string; tone: Tone }> = {
+  not_invited: { label: 'Not invited', tone: 'grey' },
+  invited: { label: 'Invited', tone: 'blue' },
+  opened: { label: 'Opened', tone: 'blue' },
+  clicked: { label: 'Clicked', tone: 'teal' },
+  registered: { label: 'Registered', tone: 'green' },
+  expired: { label: 'Expired', tone: 'amber' },
+  declined: { label: 'Declined', tone: 'red' },
+  revoked: { label: 'Revoked', tone: 'grey' },
+  failed: { label: 'Delivery failed', tone: 'red' },
+};
+
+export const INVITATION_STATUSES: Record<InvitationStatus, { label: string; tone: Tone }> = {
+  pending: { label: 'Pending', tone: 'blue' },
+  sent: { label: 'Sent', tone: 'blue' },
+  opened: { label: 'Opened', tone: 'blue' },
+  clicked: { label: 'Clicked', tone: 'teal' },
+  accepted: { label: 'Accepted', tone: 'green' },
+  declined: { label: 'Declined', tone: 'red' },
+  revoked: { label: 'Revoked', tone: 'grey' },
+  expired: { label: 'Expired', tone: 'amber' },
+  failed: { label: 'Delivery failed', tone: 'red' },
+};
+
+/** States in which an invitation's link still works (and it can be edited or revoked). */
+export const LIVE: readonly InvitationStatus[] = ['pending', 'sent', 'opened', 'clicked'];
+
+export function isLive(status: InvitationStatus): boolean {
+  return LIVE.includes(status);
+}
+
+/** `invitation.resent` -> "Resent"; unknown types keep their name. */
+export function eventLabel(type: string): string {
+  const labels: Record<string, string> = {
+    'invitation.created': 'Invitation created',
+    'invitation.updated': 'Invitation edited',
+    'invitation.sent': 'Email delivered to the mail server',
+    'invitation.delivery_failed': 'Email could not be delivered',
+    'invitation.opened': 'Email opened',
+    'invitation.visited': 'Link visited',
+    'invitation.clicked': 'Invitation page opened',
+    'invitation.resent': 'Resent',
+    'invitation.reminded': 'Reminder sent',
+    'invitation.revoked': 'Revoked',
+    'invitation.expired': 'Expired',
+    'invitation.accepted': 'Accepted',
+    'invitation.declined': 'Declined',
+    'invitation.deleted': 'Deleted',
+    'invitation.renewal_requested': 'Invitee asked for a new link',
+    'user.registered': 'Account registered',
+    'user.verified': 'Email verified',
+    'user.deleted': 'Account deleted',
+    'membership.granted': 'Access granted',
+    'membership.changed': 'Role changed',
+    'membership.removed': 'Access removed',
+    'person.linked': 'Person linked to account',
+  };
+  return labels[type] ?? type;
+}
+
+/** Splits pasted or uploaded text into addresses: commas, semicolons, spaces or new lines. */
+export function parseAddresses(text: string): string[] {
+  const seen = new Set<string>();
+  for (const part of text.split(/[\s,;]+/)) {
+    const cleaned = part.replace(/^<|>$/g, '').trim().toLowerCase();
+    if (cleaned !== '') seen.add(cleaned);
+  }
+  return [...seen];
+}
+
+export function looksLikeEmail(value: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+}
