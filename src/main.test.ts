@@ -78,7 +78,7 @@ describe('gatehouse CLI', () => {
     expect(second.stdout).toMatch(/up to date/);
   });
 
-  it('serve becomes ready, then shuts down cleanly on SIGTERM', async () => {
+  it('serve becomes ready, then shuts down cleanly on SIGTERM', { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-serve-'));
     dirs.push(dataDir);
     const port = await freePort();
@@ -88,7 +88,9 @@ describe('gatehouse CLI', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
     let ready = false;
-    for (let i = 0; i < 200 && !ready; i++) {
+    // Generous: on a loaded 2-core machine the embedded database alone can take many seconds.
+    const deadline = Date.now() + 90_000;
+    while (!ready && Date.now() < deadline && child.exitCode === null) {
       ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false);
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }

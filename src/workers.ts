@@ -3,8 +3,8 @@
  * the expiry sweep). Each worker is safe to run on several instances against one database.
  */
 import type { AppContext } from './context.js';
-import { mailDispatcherWorker } from './mail/dispatcher.worker.js';
 import { invitationMaintenanceWorker } from './invitations/invitation.workers.js';
+import { mailDispatcherWorker } from './mail/dispatcher.worker.js';
 
 export interface Worker {
   readonly name: string;

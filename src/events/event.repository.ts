@@ -26,21 +26,25 @@ export interface NewEvent {
   occurredAt: Date;
 }
 
+function eventValues(event: NewEvent) {
+  return {
+    type: event.type,
+    org_id: event.orgId,
+    invitation_id: event.invitationId ?? null,
+    user_id: event.userId ?? null,
+    person_id: event.personId ?? null,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id,
+    actor_label: event.actor.label,
+    data: JSON.stringify(event.data ?? {}),
+    occurred_at: event.occurredAt,
+  };
+}
+
 export async function appendEvent(trx: Transaction<DB> | Kysely<DB>, event: NewEvent): Promise<EventRow> {
   const row = await trx
     .insertInto('events')
-    .values({
-      type: event.type,
-      org_id: event.orgId,
-      invitation_id: event.invitationId ?? null,
-      user_id: event.userId ?? null,
-      person_id: event.personId ?? null,
-      actor_type: event.actor.type,
-      actor_id: event.actor.id,
-      actor_label: event.actor.label,
-      data: JSON.stringify(event.data ?? {}),
-      occurred_at: event.occurredAt,
-    })
+    .values(eventValues(event))
     .returningAll()
     .executeTakeFirstOrThrow();
   if (row.org_id !== null) await enqueueWebhookDeliveries(trx, row);
@@ -60,20 +64,7 @@ export async function appendEvents(
   if (events.length === 0) return [];
   const rows = await trx
     .insertInto('events')
-    .values(
-      events.map((event) => ({
-        type: event.type,
-        org_id: event.orgId,
-        invitation_id: event.invitationId ?? null,
-        user_id: event.userId ?? null,
-        person_id: event.personId ?? null,
-        actor_type: event.actor.type,
-        actor_id: event.actor.id,
-        actor_label: event.actor.label,
-        data: JSON.stringify(event.data ?? {}),
-        occurred_at: event.occurredAt,
-      })),
-    )
+    .values(events.map(eventValues))
     .returningAll()
     .execute();
   const orgIds = [...new Set(rows.flatMap((row) => (row.org_id === null ? [] : [row.org_id])))];

@@ -9,6 +9,7 @@ import { DAY, HOUR, MINUTE } from '../clock.js';
 import { testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, signIn, uniqueEmail } from '../test/fixtures.js';
 import { invitationRow, markFailed, markSent, queuedEmails } from '../test/invitations.js';
+import { recordOpen } from '../mail/tracking.service.js';
 import { replay, stateOf } from './invitation.replay.js';
 import { sendDueRemindersBatch, sweepExpiredBatch } from './invitation.workers.js';
 
@@ -32,14 +33,14 @@ afterAll(async () => {
 
 type Op =
   | { op: 'advance'; ms: number }
-  | { op: 'sent' | 'failed' | 'resend' | 'revoke' | 'click' | 'accept' | 'decline' | 'sweep' | 'remind' | 'renew' | 'visit' }
+  | { op: 'sent' | 'failed' | 'open' | 'resend' | 'revoke' | 'click' | 'accept' | 'decline' | 'sweep' | 'remind' | 'renew' | 'visit' }
   | { op: 'edit'; role: 'member' | 'admin' | null; message: string | null | undefined; days: number | null; resource: boolean | null }
   | { op: 'correct' };
 
 const ops: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(30_000, 2 * MINUTE, HOUR, 3 * DAY, 20 * DAY, 40 * DAY) }),
   fc.constantFrom(
-    ...(['sent', 'failed', 'resend', 'revoke', 'click', 'accept', 'decline', 'sweep', 'remind', 'renew', 'visit'] as const).map((op) => ({ op })),
+    ...(['sent', 'failed', 'open', 'resend', 'revoke', 'click', 'accept', 'decline', 'sweep', 'remind', 'renew', 'visit'] as const).map((op) => ({ op })),
   ),
   fc.record({
     op: fc.constant('edit' as const),
@@ -85,6 +86,12 @@ async function run(sequence: readonly Op[]): Promise<string> {
       case 'failed':
         await markFailed(t, id);
         break;
+      case 'open': {
+        // The tracking pixel (mail/tracking.service.ts).
+        const row = await invitationRow(t, id);
+        if (row !== undefined) await recordOpen(t.ctx, row.tracking_id);
+        break;
+      }
       case 'resend': {
         const res = await t.inject({ method: 'POST', url: `${url}/resend`, headers: await owner() });
         if (res.statusCode === 200) token = await latestToken();
@@ -154,11 +161,11 @@ describe('replay(events) reproduces the row', () => {
         expect(replayed).toEqual(stateOf(row));
         reached.add(row.status);
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
     // The sequences reach most of the state machine (not only `pending`).
     expect(reached.size).toBeGreaterThanOrEqual(5);
-  });
+  }, 180_000);
 
   it('for a deleted invitation: null', async () => {
     const id = await run([{ op: 'sent' }]);

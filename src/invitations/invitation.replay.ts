@@ -99,12 +99,12 @@ function apply(state: InvitationState, event: ReplayEvent, at: string): Invitati
       if (state.status !== 'pending' && state.status !== 'sent') return state;
       return { ...state, status: 'failed', failedAt: at, updatedAt: at };
     case 'invitation.opened':
+      // mail/tracking.service.ts: `sent` -> `opened`; the open times, and not `updated_at`.
       return {
         ...state,
-        status: state.status === 'pending' || state.status === 'sent' ? 'opened' : state.status,
+        status: state.status === 'sent' ? 'opened' : state.status,
         openedAt: state.openedAt ?? at,
         lastOpenedAt: at,
-        updatedAt: at,
       };
     case 'invitation.clicked':
       return { ...state, status: 'clicked', clickedAt: state.clickedAt ?? at, updatedAt: at };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { sweepExpiredBatch } from './invitation.workers.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
 import {
   apiKey,
@@ -560,5 +561,56 @@ describe('org event log', () => {
     expect([p1.items.length, p2.items.length, p2.nextCursor]).toEqual([2, 1, null]);
     const outsider = await ownerWithOrg(t);
     expect(code(await t.inject({ method: 'GET', url, headers: auth(outsider.cookie) }))).toBe('ORG_NOT_FOUND');
+  });
+});
+
+describe('derived person access status', () => {
+  it('the people list filters by the states of each person’s latest invitation', async () => {
+    const { org, cookie, user } = await ownerWithOrg(t, 'Directory');
+    const people = {
+      notInvited: await createPerson(t, org.id, { email: uniqueEmail('none') }),
+      invited: await createPerson(t, org.id, { email: uniqueEmail('invited') }),
+      clicked: await createPerson(t, org.id, { email: uniqueEmail('clicked') }),
+      declined: await createPerson(t, org.id, { email: uniqueEmail('declined') }),
+      revoked: await createPerson(t, org.id, { email: uniqueEmail('revoked') }),
+      failed: await createPerson(t, org.id, { email: uniqueEmail('failed') }),
+      registered: await createPerson(t, org.id, { email: uniqueEmail('registered') }),
+    };
+    const tokens: Record<string, string> = {};
+    const ids: Record<string, string> = {};
+    for (const [name, person] of Object.entries(people)) {
+      if (name === 'notInvited') continue;
+      // Invited by email only: the person is found by their address.
+      const { invitation, token } = await inviteOk(t, cookie, org.id, { email: person.email, role: 'member' });
+      tokens[name] = token;
+      ids[name] = invitation.id;
+    }
+    await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token: tokens.clicked } });
+    await t.inject({ method: 'POST', url: '/api/v1/invitations/decline', payload: { token: tokens.declined } });
+    await t.inject({ method: 'POST', url: `${base(org.id)}/${ids.revoked ?? ''}/revoke`, headers: auth(cookie) });
+    await markFailed(t, ids.failed ?? '');
+    const reg = await t.inject({
+      method: 'POST',
+      url: '/api/v1/invitations/register',
+      payload: { token: tokens.registered, firstName: 'R', lastName: 'Egistered', password: 'long enough pw', acceptTerms: true },
+    });
+    expect(reg.statusCode).toBe(201);
+    const byStatus = async (status: string) =>
+      (await t.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/people?accessStatus=${status}`, headers: auth(cookie) }))
+        .json<{ items: { id: string; accessStatus: string; latestInvitationId: string | null }[] }>()
+        .items.map((p) => p.id);
+    expect(await byStatus('not_invited')).toEqual([people.notInvited.id]);
+    expect(await byStatus('invited')).toEqual([people.invited.id]);
+    expect(await byStatus('clicked')).toEqual([people.clicked.id]);
+    expect(await byStatus('declined')).toEqual([people.declined.id]);
+    expect(await byStatus('revoked')).toEqual([people.revoked.id]);
+    expect(await byStatus('failed')).toEqual([people.failed.id]);
+    expect(await byStatus('registered')).toEqual([people.registered.id]);
+    t.clock.advance(31 * DAY);
+    // Earlier tests left many overdue invitations: sweep until none is left.
+    while ((await sweepExpiredBatch(t.ctx)) > 0);
+    const fresh = await signIn(t, user.email);
+    const expired = await t.inject({ method: 'GET', url: `/api/v1/orgs/${org.id}/people?accessStatus=expired`, headers: auth(fresh) });
+    expect(expired.json<{ items: { id: string }[] }>().items.map((p) => p.id).sort()).toEqual([people.invited.id, people.clicked.id].sort());
   });
 });

@@ -12,7 +12,8 @@ import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { parseEmail } from '../auth/email.js';
 import { builtInRole } from '../auth/permissions.js';
-import { assertGrantable, authorize, standing } from '../auth/policy.js';
+import { assertGrantable, authorize, can, standing } from '../auth/policy.js';
+import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
@@ -125,8 +126,9 @@ export async function createInvitations(
 ): Promise<CreateOutcome[]> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
-    // 404 for someone with no standing in the org: the whole request, not item by item.
-    if (!(await standing(trx, actor, { orgId })).member) throw new AppError('ORG_NOT_FOUND');
+    // The whole request: 404 for someone with no standing in the org, 403 for someone who may
+    // invite nowhere in it. Past that, each item is authorized at its own scope.
+    await assertMayInviteSomewhere(trx, actor, orgId);
     const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
     const fail = (index: number, error: unknown) => {
       if (!(error instanceof AppError)) throw error;
@@ -257,6 +259,25 @@ export async function createInvitations(
       return original ?? { ok: false as const, error: new AppError('INTERNAL') };
     });
   });
+}
+
+/** 404 ORG_NOT_FOUND without standing; 403 FORBIDDEN without 'invitations:manage' at the org or any resource. */
+async function assertMayInviteSomewhere(trx: Tx, actor: Actor, orgId: string): Promise<void> {
+  const found = await standing(trx, actor, { orgId });
+  if (!found.member) throw new AppError('ORG_NOT_FOUND');
+  if (holds(found.permissions, 'invitations:manage')) return;
+  if (actor.type !== 'user') throw new AppError('FORBIDDEN');
+  const scopes = await trx
+    .selectFrom('grants')
+    .select('resource_id')
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', actor.userId)
+    .where('resource_id', 'is not', null)
+    .execute();
+  for (const { resource_id: resourceId } of scopes) {
+    if (await can(trx, actor, 'invitations:manage', { orgId, resourceId })) return;
+  }
+  throw new AppError('FORBIDDEN');
 }
 
 async function customRoleNames(trx: Tx, orgId: string, candidates: readonly Candidate[]): Promise<Map<string, string>> {

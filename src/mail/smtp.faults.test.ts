@@ -3,12 +3,15 @@
  * issue 5 "Faults": the server down then back, 4xx vs 5xx, a dispatcher dying between sending
  * and recording, a rollback, and two dispatchers on one database.
  */
+import { fork } from 'node:child_process';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { testApp, type TestApp } from '../test/app.js';
+import { testBackend } from '../test/database.js';
 import { type SmtpSink, startSmtpSink } from '../test/smtp-sink.js';
 import { dispatchOnce, type DispatchOptions } from './dispatcher.js';
 import { enqueueEmail } from './outbox.js';
@@ -190,6 +193,30 @@ describe('SMTP faults', () => {
     expect(sink.received.map((mail) => mail.messageId)).toEqual([messageId, messageId]);
     const [row] = await statuses();
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+    const events = await t.ctx.db.selectFrom('events').select('type').where('invitation_id', '=', invitation.id).execute();
+    expect(events.map((event) => event.type)).toEqual(['invitation.sent']);
+  });
+
+  // The same with a real process: a dispatcher child (the built dist/) is SIGKILLed right after
+  // the SMTP server accepted its message. PostgreSQL only: the child needs the database too.
+  it.runIf(testBackend() === 'postgres')('a dispatcher process SIGKILLed after sending: one duplicate, same Message-ID', async () => {
+    const { invitation, messageId } = await queuedInvitation(t.ctx.db, t.clock.now());
+    const script = fileURLToPath(new URL('./dispatcher-kill.child.js', import.meta.url));
+    const child = fork(script, [t.database.url ?? '', sink.url, t.clock.now().toISOString()], { stdio: 'ignore' });
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => { resolve(signal); }));
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => { resolve(); });
+      child.once('exit', () => { reject(new Error('the child exited before sending')); });
+    });
+    child.kill('SIGKILL');
+    expect(await exit).toBe('SIGKILL');
+    expect(sink.received.map((mail) => mail.messageId)).toEqual([messageId]);
+    const [claimed] = await statuses();
+    expect(claimed).toMatchObject({ status: 'pending', attempts: 1 });
+
+    t.clock.advance(2 * MINUTE);
+    expect(await drain(t.ctx, smtp())).toMatchObject({ claimed: 1, sent: 1 });
+    expect(sink.received.map((mail) => mail.messageId)).toEqual([messageId, messageId]);
     const events = await t.ctx.db.selectFrom('events').select('type').where('invitation_id', '=', invitation.id).execute();
     expect(events.map((event) => event.type)).toEqual(['invitation.sent']);
   });

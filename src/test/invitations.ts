@@ -6,8 +6,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { randomToken, sha256 } from '../auth/crypto.js';
 import type { InvitationRow, JsonObject } from '../db/schema.js';
-import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { PARKED_AT } from '../invitations/invitation.repository.js';
+import { markInvitationDeliveryFailed, markInvitationSent } from '../mail/invitation-delivery.js';
 import type { TestApp } from './app.js';
 
 export interface InvitationAnswer {
@@ -77,7 +77,7 @@ export async function tokenFor(t: TestApp, invitationId: string): Promise<string
   return token;
 }
 
-/** Stands in for the dispatcher's delivery: the queued emails sent; pending -> sent, `invitation.sent`. */
+/** What the dispatcher does on delivery: the queued emails sent; the invitation `sent` (mail/invitation-delivery.ts). */
 export async function markSent(t: TestApp, invitationId: string): Promise<void> {
   const at = t.clock.now();
   await t.ctx.db.transaction().execute(async (trx) => {
@@ -88,44 +88,21 @@ export async function markSent(t: TestApp, invitationId: string): Promise<void> 
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', at)
       .execute();
-    const row = await trx
-      .updateTable('invitations')
-      .set((eb) => ({ status: 'sent', sent_at: eb.fn.coalesce('sent_at', eb.val(at)), last_sent_at: at, updated_at: at }))
-      .where('id', '=', invitationId)
-      .where('status', '=', 'pending')
-      .returning(['org_id'])
-      .executeTakeFirst();
-    if (row === undefined) return;
-    await appendEvent(trx, {
-      type: 'invitation.sent',
-      orgId: row.org_id,
-      actor: SYSTEM_ACTOR,
-      invitationId,
-      data: { messageId: 'test', kind: 'invitation' },
-      occurredAt: at,
-    });
+    await markInvitationSent(trx, { invitationId, messageId: '<test@gatehouse>', kind: 'invitation', at });
   });
 }
 
-/** Stands in for the dispatcher giving up: pending|sent -> failed, `invitation.delivery_failed`. */
+/** What the dispatcher does when it gives up: the invitation `failed` (mail/invitation-delivery.ts). */
 export async function markFailed(t: TestApp, invitationId: string): Promise<void> {
   const at = t.clock.now();
   await t.ctx.db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('invitations')
-      .set({ status: 'failed', failed_at: at, updated_at: at })
-      .where('id', '=', invitationId)
-      .where('status', 'in', ['pending', 'sent'])
-      .returning(['org_id'])
-      .executeTakeFirst();
-    if (row === undefined) return;
-    await appendEvent(trx, {
-      type: 'invitation.delivery_failed',
-      orgId: row.org_id,
-      actor: SYSTEM_ACTOR,
+    await markInvitationDeliveryFailed(trx, {
       invitationId,
-      data: { messageId: 'test', kind: 'invitation', reason: '550 no such user', attempts: 5 },
-      occurredAt: at,
+      messageId: '<test@gatehouse>',
+      kind: 'invitation',
+      at,
+      reason: '550 no such user',
+      attempts: 8,
     });
   });
 }
