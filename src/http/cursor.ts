@@ -29,3 +29,23 @@ export function pageOf<T>(rows: T[], limit: number, key: (row: T) => readonly st
   const last = items[items.length - 1];
   return { items, nextCursor: last === undefined ? null : encodeCursor(key(last)) };
 }
+
+/** A `(timestamp, id)` keyset position, newest-first lists (webhook endpoints and deliveries, the mailbox). */
+export interface TimeIdCursor {
+  at: Date;
+  id: string;
+}
+
+export function encodeTimeIdCursor(at: Date, id: string): string {
+  return `${at.toISOString()}|${id}`;
+}
+
+/** 400 VALIDATION_FAILED (at `cursor`) for anything but a cursor made by encodeTimeIdCursor. */
+export function decodeTimeIdCursor(cursor: string): TimeIdCursor {
+  const [at = '', id = ''] = cursor.split('|');
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new AppError('VALIDATION_FAILED', { details: [{ path: 'cursor', message: 'is not a cursor from this list' }] });
+  }
+  return { at: date, id };
+}

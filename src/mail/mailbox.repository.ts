@@ -2,6 +2,7 @@
  * The dev mailbox: where emails go when SMTP_URL is unset, so a developer (and the test suite)
  * can read what Gatehouse would have sent.
  */
+import { encodeTimeIdCursor, type TimeIdCursor } from '../http/cursor.js';
 import type { Kysely } from 'kysely';
 import type { DB, MailboxRow } from '../db/schema.js';
 
@@ -38,14 +39,14 @@ export interface MailboxPage {
 /** Newest first. The cursor is the last row's `sent_at|id`. */
 export async function listMailbox(
   db: Kysely<DB>,
-  options: { limit: number; cursor: { sentAt: Date; id: string } | null; to: string | null },
+  options: { limit: number; cursor: TimeIdCursor | null; to: string | null },
 ): Promise<MailboxPage> {
   let query = db.selectFrom('mailbox').selectAll().orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1);
   if (options.to !== null) query = query.where('to', '=', options.to);
   const cursor = options.cursor;
   if (cursor !== null) {
     query = query.where((eb) =>
-      eb.or([eb('sent_at', '<', cursor.sentAt), eb.and([eb('sent_at', '=', cursor.sentAt), eb('id', '<', cursor.id)])]),
+      eb.or([eb('sent_at', '<', cursor.at), eb.and([eb('sent_at', '=', cursor.at), eb('id', '<', cursor.id)])]),
     );
   }
   const rows = await query.execute();
@@ -53,6 +54,6 @@ export async function listMailbox(
   const last = items.at(-1);
   return {
     items,
-    nextCursor: rows.length > options.limit && last !== undefined ? `${last.sent_at.toISOString()}|${last.id}` : null,
+    nextCursor: rows.length > options.limit && last !== undefined ? encodeTimeIdCursor(last.sent_at, last.id) : null,
   };
 }

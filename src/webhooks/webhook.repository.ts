@@ -2,12 +2,10 @@
  * Webhook endpoints and their delivery log (the outbox rows of kind `webhook`).
  */
 import type { Kysely } from 'kysely';
+import type { TimeIdCursor } from '../http/cursor.js';
 import type { DB, OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 
-export interface PageCursor {
-  at: Date;
-  id: string;
-}
+export type PageCursor = TimeIdCursor;
 
 export async function insertWebhookEndpoint(
   db: Kysely<DB>,

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
+import { decodeTimeIdCursor, encodeTimeIdCursor } from '../http/cursor.js';
 import type { OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { checkWebhookUrl, ForbiddenAddressError, type Lookup } from './ssrf.js';
@@ -70,19 +71,13 @@ export interface Page<T> {
 }
 
 function parseCursor(cursor: string | null): PageCursor | null {
-  if (cursor === null) return null;
-  const [at = '', id = ''] = cursor.split('|');
-  const date = new Date(at);
-  if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError('VALIDATION_FAILED', { details: [{ path: 'cursor', message: 'is not a cursor from this list' }] });
-  }
-  return { at: date, id };
+  return cursor === null ? null : decodeTimeIdCursor(cursor);
 }
 
 function page<T extends { created_at: Date; id: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last !== undefined ? `${last.created_at.toISOString()}|${last.id}` : null };
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeTimeIdCursor(last.created_at, last.id) : null };
 }
 
 export async function listEndpoints(ctx: AppContext, orgId: string, options: { limit: number; cursor: string | null }): Promise<Page<WebhookEndpointRow>> {
