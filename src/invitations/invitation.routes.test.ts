@@ -297,7 +297,7 @@ describe('list', () => {
     expect(await items('q=kim')).toEqual(['kim.list@example.test']);
     expect(await items('q=%25')).toEqual([]);
     const bad = await get('cursor=garbage');
-    expect([bad.statusCode, code(bad)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([bad.statusCode, code(bad)]).toEqual([400, 'INVALID_CURSOR']);
     const badStatus = await get('status=bogus');
     expect([badStatus.statusCode, code(badStatus)]).toEqual([400, 'VALIDATION_FAILED']);
   });
