@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
-import { registerErrorHandling } from './http/errors.plugin.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
@@ -64,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
   });
 
   const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });

@@ -10,6 +10,8 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: [415, 'This endpoint does not accept that content type.'],
   BODY_TOO_LARGE: [413, 'The request body is too large.'],
   NOT_FOUND: [404, 'There is nothing at this address.'],
+  INVALID_URL: [400, 'The address is not valid.'],
+  URL_TOO_LONG: [414, 'A part of the address is too long.'],
   METHOD_NOT_ALLOWED: [405, 'This method is not allowed here.'],
   RATE_LIMITED: [429, 'Too many requests; try again later.'],
   CSRF_REJECTED: [403, 'Cross-site request rejected: send JSON from the public origin.'],

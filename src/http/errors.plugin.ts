@@ -3,7 +3,7 @@
  * constraint violations all leave as `{ error: { code, message, details } }`. Anything else is
  * logged and answered as a 500 INTERNAL without internals.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type ErrorDetail, ERRORS, errorBody } from '../errors.js';
 
 interface ValidationIssue {
@@ -42,6 +42,8 @@ const PG_ERRORS: Record<string, ErrorCode> = {
   '23514': 'VALIDATION_FAILED',
   '22P02': 'VALIDATION_FAILED',
   '22001': 'VALIDATION_FAILED',
+  // A NUL byte in a string: PostgreSQL text cannot hold it.
+  '22021': 'VALIDATION_FAILED',
 };
 
 const FASTIFY_ERRORS: Record<string, ErrorCode> = {
@@ -50,6 +52,8 @@ const FASTIFY_ERRORS: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_BAD_URL: 'INVALID_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URL_TOO_LONG',
 };
 
 function send(reply: FastifyReply, error: AppError) {
@@ -75,6 +79,14 @@ export function toAppError(error: FastifyError & { validation?: ValidationIssue[
     return new AppError(code);
   }
   return null;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: what the router refuses before any route runs (a path
+ * parameter over `maxParamLength`, a malformed URL) leaves in the same shape as everything else.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void send(reply, toAppError(error) ?? new AppError('VALIDATION_FAILED'));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
