@@ -1,3 +1,7 @@
+/**
+ * Reads of the users table shared by accounts, sessions and invitations. Emails are stored
+ * canonical (auth/email.ts parseEmail), so callers pass the canonical form.
+ */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, UserRow } from '../db/schema.js';
 
