@@ -34,6 +34,13 @@ function cookieOf(res: { cookies: { name: string; value: string }[] }): string {
 }
 
 describe('sign-up and email verification', () => {
+  it('GET /auth/sign-up tells anyone whether sign-up is open', async () => {
+    const closed = await t.inject({ method: 'GET', url: '/api/v1/auth/sign-up' });
+    expect([closed.statusCode, closed.json()]).toEqual([200, { enabled: false }]);
+    const opened = await open.inject({ method: 'GET', url: '/api/v1/auth/sign-up' });
+    expect([opened.statusCode, opened.json()]).toEqual([200, { enabled: true }]);
+  });
+
   it('is 403 SIGNUP_DISABLED unless ALLOW_SIGNUP=true', async () => {
     const res = await t.inject({
       method: 'POST',
