@@ -1,5 +1,8 @@
 /**
  * Event types an endpoint may subscribe to (SPEC "Event"), plus `*` for all of them.
+ *
+ * The one list: the web console imports this module (web/src/lib/catalog.ts) for its webhook
+ * and audit-log pickers, so it must stay free of imports.
  */
 export const WEBHOOK_EVENT_TYPES = [
   'invitation.created',
