@@ -5,6 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { ActorType, DB, EventRow, JsonObject } from '../db/schema.js';
+import type { EventType } from './event.types.js';
 import { enqueueWebhookDeliveries } from '../webhooks/fanout.js';
 
 export interface EventActor {
@@ -16,7 +17,7 @@ export interface EventActor {
 export const SYSTEM_ACTOR: EventActor = { type: 'system', id: null, label: 'Gatehouse' };
 
 export interface NewEvent {
-  type: string;
+  type: EventType;
   orgId: string | null;
   actor: EventActor;
   invitationId?: string | null;

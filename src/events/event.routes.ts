@@ -8,7 +8,7 @@ import { requireActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../invitations/cursor.js';
+import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
 import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
 import { presentEvent } from './event.repository.js';
 

@@ -16,6 +16,7 @@ import type { Config } from '../config.js';
 import type { DB, InvitationRow, JsonObject, NewInvitation, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent, appendEvents, type EventActor } from '../events/event.repository.js';
+import type { EventType } from '../events/event.types.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
 import { invitationEmailData, queueTokenEmails, reminderDueAt, type TokenMail } from './invitation.email.js';
@@ -44,7 +45,7 @@ export const RESEND_COOLDOWN_MS = MINUTE;
 
 export const INVITEE_ACTOR: EventActor = { type: 'invitee', id: null, label: 'Invitee' };
 
-async function record(step: Step, row: InvitationRow, type: string, data: JsonObject = {}): Promise<void> {
+async function record(step: Step, row: InvitationRow, type: EventType, data: JsonObject = {}): Promise<void> {
   await appendEvent(step.trx, {
     type,
     orgId: row.org_id,

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR, MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailboxTransport } from '../mail/mailbox.transport.js';
+import type { MailTransport } from '../mail/transport.js';
 import { sweepExpiredBatch } from './invitation.workers.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
 import {
@@ -297,7 +300,7 @@ describe('list', () => {
     expect(await items('q=kim')).toEqual(['kim.list@example.test']);
     expect(await items('q=%25')).toEqual([]);
     const bad = await get('cursor=garbage');
-    expect([bad.statusCode, code(bad)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([bad.statusCode, code(bad)]).toEqual([400, 'INVALID_CURSOR']);
     const badStatus = await get('status=bogus');
     expect([badStatus.statusCode, code(badStatus)]).toEqual([400, 'VALIDATION_FAILED']);
   });
@@ -422,6 +425,44 @@ describe('resend, revoke, delete', () => {
     expect(code(again)).toBe('RESEND_TOO_SOON');
     t.clock.advance(MINUTE);
     expect((await t.inject({ method: 'POST', url, headers: auth(cookie) })).json<InvitationAnswer>().resendCount).toBe(2);
+  });
+
+  it('a resend racing the dispatcher: the email it already claimed is not sent with the dead link', async () => {
+    // Its own app, so the dispatcher claims only these two emails.
+    const own = await testApp();
+    try {
+      const { org, cookie } = await ownerWithOrg(own);
+      const first = await inviteOk(own, cookie, org.id, { email: uniqueEmail('first'), role: 'member' });
+      own.clock.advance(1000);
+      const raced = await inviteOk(own, cookie, org.id, { email: uniqueEmail('raced'), role: 'member' });
+      own.clock.advance(2 * MINUTE);
+      const mailbox = mailboxTransport(own.ctx.db, own.clock);
+      let resent: InvitationAnswer | undefined;
+      // Both emails are claimed in one round; while the first is being sent, the second is resent.
+      const racing: MailTransport = {
+        name: 'racing',
+        async send(email) {
+          if (email.to === first.invitation.email) {
+            const res = await own.inject({ method: 'POST', url: `${base(org.id)}/${raced.invitation.id}/resend`, headers: auth(cookie) });
+            resent = res.json<InvitationAnswer>();
+          }
+          return mailbox.send(email);
+        },
+        close: () => mailbox.close(),
+      };
+      const round = await dispatchOnce(own.ctx, racing, { concurrency: 1 });
+      expect(round).toMatchObject({ claimed: 2, sent: 1 });
+      expect(resent).toMatchObject({ status: 'pending', resendCount: 1 });
+      const fresh = await tokenFor(own, raced.invitation.id);
+      await dispatchOnce(own.ctx, mailbox);
+      const delivered = await own.ctx.db.selectFrom('mailbox').select(['to', 'text']).where('to', '=', raced.invitation.email).execute();
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0]?.text).toContain(fresh);
+      expect(delivered[0]?.text).not.toContain(raced.token);
+      expect((await invitationRow(own, raced.invitation.id))?.status).toBe('sent');
+    } finally {
+      await own.close();
+    }
   });
 
   it('resend revives expired and failed invitations', async () => {

@@ -19,7 +19,7 @@ import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvents } from '../events/event.repository.js';
-import { decodeTimeCursor, encodeTimeCursor } from './cursor.js';
+import { decodeTimeCursor, encodeTimeCursor } from '../http/cursor.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
   addQuotaUse,

@@ -338,7 +338,7 @@ describe('GET /api/v1/dev/mailbox', () => {
     const forbidden = await t.inject({ url: '/api/v1/dev/mailbox', headers: { cookie } });
     expect([forbidden.statusCode, errorCode(forbidden)]).toEqual([403, 'FORBIDDEN']);
     const badCursor = await t.inject({ url: '/api/v1/dev/mailbox?cursor=nope', headers: { cookie: adminCookie } });
-    expect([badCursor.statusCode, errorCode(badCursor)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([badCursor.statusCode, errorCode(badCursor)]).toEqual([400, 'INVALID_CURSOR']);
     const badLimit = await t.inject({ url: '/api/v1/dev/mailbox?limit=500', headers: { cookie: adminCookie } });
     expect([badLimit.statusCode, errorCode(badLimit)]).toEqual([400, 'VALIDATION_FAILED']);
     const unknown = await t.inject({ url: '/api/v1/dev/mailbox?sort=x', headers: { cookie: adminCookie } });

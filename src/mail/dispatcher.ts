@@ -210,13 +210,7 @@ async function deliver(ctx: AppContext, transport: MailTransport, settings: Sett
   }
   const email = parseEmailPayload(row.payload);
   if (email === null) throw new DeliveryError('the outbox payload is not an email this version can render', true);
-  if (email.template === 'invitation' && row.invitation_id !== null) {
-    const live = await ctx.db.selectFrom('invitations').select('status').where('id', '=', row.invitation_id).executeTakeFirst();
-    // A link to a dead invitation helps nobody and its token no longer works.
-    if (live === undefined || ['accepted', 'declined', 'revoked', 'expired'].includes(live.status)) {
-      throw new DeliveryError(`not sent: the invitation is ${live?.status ?? 'deleted'}`, true);
-    }
-  }
+  if (email.template === 'invitation' && row.invitation_id !== null) await assertLinkStillLive(ctx, row, row.invitation_id);
   const rendered = renderEmail(email);
   const defaultFrom = parseMailFrom(ctx.config.mailFrom);
   const senderName = email.senderName?.trim() ?? '';
@@ -230,6 +224,30 @@ async function deliver(ctx: AppContext, transport: MailTransport, settings: Sett
     html: rendered.html,
     outboxId: row.id,
   });
+}
+
+/**
+ * The last look before an invitation email goes out. A link to a dead invitation helps nobody,
+ * and neither does one whose token was rotated after this row was claimed: a resend or an email
+ * correction deletes the unsent email (cancelQueuedInvitationEmails), but a dispatcher that
+ * claimed it a moment earlier still holds it. Only the few milliseconds between this check and
+ * the SMTP hand-off remain, where the old email can still leave (its link then answers 410).
+ */
+async function assertLinkStillLive(ctx: AppContext, row: OutboxRow, invitationId: string): Promise<void> {
+  const found = await ctx.db
+    .selectFrom('invitations')
+    .select((eb) => [
+      'status',
+      eb
+        .exists(eb.selectFrom('outbox').select('id').where('id', '=', row.id).where('attempts', '=', row.attempts))
+        .as('stillQueued'),
+    ])
+    .where('id', '=', invitationId)
+    .executeTakeFirst();
+  if (found === undefined || ['accepted', 'declined', 'revoked', 'expired'].includes(found.status)) {
+    throw new DeliveryError(`not sent: the invitation is ${found?.status ?? 'deleted'}`, true);
+  }
+  if (!found.stillQueued) throw new DeliveryError('not sent: superseded by a newer email (resend or correction)', true);
 }
 
 const TEMPLATES: readonly string[] = ['invitation', 'renewal_request', 'verify_email', 'password_reset'];

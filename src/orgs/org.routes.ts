@@ -9,11 +9,10 @@ import { Type } from 'typebox';
 import { requireActor, requireUser } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
+import { decodeCursor, pageOf, uuidCursor } from '../http/cursor.js';
 import { ErrorSchema, ListQuery, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { OrgSchema, presentOrg, presentResource, ResourceSchema } from './org.presenter.js';
 import * as service from './org.service.js';
-import { uuidCursor } from './route-helpers.js';
 
 const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });

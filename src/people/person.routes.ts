@@ -11,8 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { authorize, requireStanding } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
-import { AppError } from '../errors.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
+import { decodeCursor, invalidCursor, isUuid, pageOf } from '../http/cursor.js';
 import { ErrorSchema, ListQuery, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { AccessStatusSchema, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
@@ -27,13 +26,9 @@ const Title = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 const PersonParams = Type.Object({ orgId: Uuid, personId: Uuid });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function peopleCursor(cursor: string): [string, string, string] {
   const [lastName, firstName, id] = decodeCursor(cursor, 3);
-  if (lastName === undefined || firstName === undefined || id === undefined || !UUID.test(id)) {
-    throw new AppError('INVALID_CURSOR', { details: [{ path: 'querystring.cursor', message: 'is not a cursor' }] });
-  }
+  if (lastName === undefined || firstName === undefined || !isUuid(id)) throw invalidCursor();
   return [lastName, firstName, id];
 }
 

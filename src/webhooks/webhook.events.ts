@@ -1,33 +1,9 @@
 /**
- * Event types an endpoint may subscribe to (SPEC "Event"), plus `*` for all of them.
- *
- * The one list: the web console imports this module (web/src/lib/catalog.ts) for its webhook
- * and audit-log pickers, so it must stay free of imports.
+ * Event types an endpoint may subscribe to: every type Gatehouse writes, plus `*` for all of them.
  */
-export const WEBHOOK_EVENT_TYPES = [
-  'invitation.created',
-  'invitation.updated',
-  'invitation.sent',
-  'invitation.delivery_failed',
-  'invitation.opened',
-  'invitation.visited',
-  'invitation.clicked',
-  'invitation.resent',
-  'invitation.reminded',
-  'invitation.revoked',
-  'invitation.expired',
-  'invitation.accepted',
-  'invitation.declined',
-  'invitation.deleted',
-  'invitation.renewal_requested',
-  'user.registered',
-  'user.verified',
-  'user.deleted',
-  'membership.granted',
-  'membership.changed',
-  'membership.removed',
-  'person.linked',
-] as const;
+import { EVENT_TYPES } from '../events/event.types.js';
+
+export const WEBHOOK_EVENT_TYPES = EVENT_TYPES;
 
 export const ALL_EVENTS = '*';
 

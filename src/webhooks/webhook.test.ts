@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../clock.js';
 import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { EVENT_TYPES } from '../events/event.types.js';
 import { dispatchOnce } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { queuedInvitation } from '../mail/test-fixtures.js';
@@ -178,6 +179,22 @@ describe('webhooks delivered to a local receiver (WEBHOOK_ALLOW_PRIVATE=true)', 
     expect(row.last_error).toContain('deleted');
     const again = await p.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/webhooks/${endpoint.id}`, headers: { cookie } });
     expect([again.statusCode, errorCode(again)]).toEqual([404, 'WEBHOOK_NOT_FOUND']);
+  });
+
+  it('offers every event type Gatehouse writes, including user.invited from the user-first flow', async () => {
+    const { org, cookie } = await ownerWithOrg(p);
+    const all = await createEndpoint(p, org.id, cookie, { url: receiver.url, events: [...EVENT_TYPES] });
+    expect(all.statusCode).toBe(201);
+    const endpoint = (await createEndpoint(p, org.id, cookie, { url: receiver.url, events: ['user.invited'] })).json<{ id: string }>();
+    const invited = await p.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/invitations`,
+      headers: { cookie },
+      payload: { email: 'first.user@example.test', role: 'member', createUser: true },
+    });
+    expect(invited.statusCode).toBe(201);
+    const log = await deliveries(p, org.id, endpoint.id, cookie);
+    expect(log.map((d) => d.eventType)).toEqual(['user.invited']);
   });
 });
 

@@ -15,9 +15,9 @@ export const PERMISSIONS: { key: string; label: string }[] = [
 ];
 
 /**
- * The event types a webhook may subscribe to and the audit log is filtered by: the server's own
- * list, imported rather than copied, so a type added there reaches the pickers on the next
- * build. src/webhooks/webhook.events.ts imports nothing, which is what lets the console bundle
- * it; keep it that way (or move the list to the OpenAPI document as an enum).
+ * Every event type: the server's own list (src/events/event.types.ts, which the audit log,
+ * appendEvent() and webhook subscriptions read too), imported rather than copied, so a type
+ * added there reaches the webhook and audit pickers on the next build. That module imports
+ * nothing, which is what lets the console bundle it; keep it that way.
  */
-export { WEBHOOK_EVENT_TYPES as EVENT_TYPES } from '../../../src/webhooks/webhook.events';
+export { EVENT_TYPES, type EventType } from '../../../src/events/event.types';
