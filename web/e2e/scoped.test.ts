@@ -9,6 +9,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../src/events/event.types.js';
 import { accountLinkFromMailbox, ADMIN, browserAvailable, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
@@ -172,6 +173,13 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     await page.getByRole('link', { name: 'Access' }).click();
     await page.getByTestId('access-table').locator('tr[data-email="aisha.bello@riverside.example"]').waitFor();
     await screenshot(page, 'scoped-07-switcher');
+  });
+
+  it("the owner's webhook picker offers exactly the server's event types", async () => {
+    await owner.goto(`${orgUrl}/webhooks`);
+    await owner.getByLabel('All events').uncheck();
+    const offered = await owner.locator('fieldset label.check code').allTextContents();
+    expect(offered).toEqual([...EVENT_TYPES]);
   });
 
   it('works at phone width', async () => {
