@@ -135,6 +135,9 @@ export const commands: Record<string, Command> = {
       }
       console.log(result.loaded ? 'Demo loaded: Riverside Veterinary Group, 3 clinics, 30 people.' : 'The demo is already loaded.');
       console.log(`Open ${result.url} and sign in as ${result.email} with the password ${result.password}`);
+      console.log(
+        `To see the console of one clinic's admin, sign in as ${result.clinicLead.email} (${result.clinicLead.location}) with the same password`,
+      );
     },
   },
 };

@@ -34,6 +34,13 @@ function cookieOf(res: { cookies: { name: string; value: string }[] }): string {
 }
 
 describe('sign-up and email verification', () => {
+  it('GET /auth/sign-up tells anyone whether sign-up is open', async () => {
+    const closed = await t.inject({ method: 'GET', url: '/api/v1/auth/sign-up' });
+    expect([closed.statusCode, closed.json()]).toEqual([200, { enabled: false }]);
+    const opened = await open.inject({ method: 'GET', url: '/api/v1/auth/sign-up' });
+    expect([opened.statusCode, opened.json()]).toEqual([200, { enabled: true }]);
+  });
+
   it('is 403 SIGNUP_DISABLED unless ALLOW_SIGNUP=true', async () => {
     const res = await t.inject({
       method: 'POST',
@@ -101,7 +108,10 @@ describe('sign-up and email verification', () => {
     const post = (payload: object) => open.inject({ method: 'POST', url: '/api/v1/auth/sign-up', payload });
     const base = { email: uniqueEmail(), password: TEST_PASSWORD, firstName: 'A', lastName: 'B' };
     expect(errorCode(await post({ ...base, email: 'not an email' }))).toBe('INVALID_EMAIL');
-    expect(errorCode(await post({ ...base, password: 'short' }))).toBe('PASSWORD_TOO_SHORT');
+    const short = await post({ ...base, password: 'short' });
+    expect(errorCode(short)).toBe('PASSWORD_TOO_SHORT');
+    // The detail says the rule, so a form can show it beside the field.
+    expect(short.json<{ error: { details: unknown } }>().error.details).toEqual([{ path: 'password', message: 'must have at least 10 characters' }]);
     expect(errorCode(await post({ ...base, password: 'x'.repeat(257) }))).toBe('PASSWORD_TOO_LONG');
     expect(errorCode(await post({ ...base, isInstanceAdmin: true }))).toBe('VALIDATION_FAILED');
     expect(errorCode(await post({ email: base.email }))).toBe('VALIDATION_FAILED');

@@ -67,6 +67,19 @@ export function accountRoutes(ctx: AppContext) {
       },
     );
 
+    // Public and cheap: the sign-in page asks it before offering a link to sign up.
+    app.get(
+      '/api/v1/auth/sign-up',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Whether self-service sign-up is open on this instance (ALLOW_SIGNUP)',
+          response: { 200: Type.Object({ enabled: Type.Boolean() }) },
+        },
+      },
+      async () => ({ enabled: ctx.config.allowSignup }),
+    );
+
     app.post(
       '/api/v1/auth/verify-email',
       {

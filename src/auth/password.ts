@@ -28,8 +28,8 @@ export const PASSWORD_MAX = 256;
 export function assertPasswordPolicy(password: string): void {
   // Code points, not UTF-16 units: a password of emoji counts as many characters as it shows.
   const length = Array.from(password).length;
-  if (length < PASSWORD_MIN) throw new AppError('PASSWORD_TOO_SHORT', { details: [{ path: 'password', message: 'is too short' }] });
-  if (length > PASSWORD_MAX) throw new AppError('PASSWORD_TOO_LONG', { details: [{ path: 'password', message: 'is too long' }] });
+  if (length < PASSWORD_MIN) throw new AppError('PASSWORD_TOO_SHORT', { details: [{ path: 'password', message: `must have at least ${String(PASSWORD_MIN)} characters` }] });
+  if (length > PASSWORD_MAX) throw new AppError('PASSWORD_TOO_LONG', { details: [{ path: 'password', message: `must have at most ${String(PASSWORD_MAX)} characters` }] });
 }
 
 export async function hashPassword(password: string, cost: number): Promise<string> {

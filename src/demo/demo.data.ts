@@ -79,3 +79,13 @@ export const DEMO_PEOPLE: DemoPerson[] = ROWS.map(([firstName, lastName, title, 
   email: `${ascii(firstName)}.${ascii(lastName)}@${state === 'failed' ? 'bounce.invalid' : 'riverside.example'}`,
   ...(state === 'invited' && role === 'member' ? { message: `Welcome to the team at ${location ?? 'Riverside'}! Set up your account before your first shift.` } : {}),
 }));
+
+/**
+ * The demo's resource-scoped admin (the property CRM's "owner of one panel"): the lead of one
+ * clinic, with no access anywhere else in the group. `gatehouse demo` prints this sign-in too.
+ */
+export const DEMO_CLINIC_LEAD = (() => {
+  const lead = DEMO_PEOPLE.find((p) => p.scope === 'location' && p.role === 'admin' && p.state === 'registered');
+  if (lead?.location == null) throw new Error('demo: the cast needs a registered admin of one clinic');
+  return { email: lead.email, firstName: lead.firstName, lastName: lead.lastName, location: lead.location };
+})();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createServerDatabase, testBackend } from '../test/database.js';
-import { DEMO_PEOPLE } from './demo.data.js';
+import { DEMO_CLINIC_LEAD, DEMO_PEOPLE } from './demo.data.js';
 import { loadDemo } from './demo.js';
 
 let config: Config;
@@ -48,6 +48,21 @@ async function census() {
   }
 }
 
+async function grantsOf(email: string) {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await database.db
+      .selectFrom('grants as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .leftJoin('resources as r', 'r.id', 'g.resource_id')
+      .select(['g.role as role', 'r.name as resource'])
+      .where('u.email', '=', email)
+      .execute();
+  } finally {
+    await database.close();
+  }
+}
+
 describe('gatehouse demo', () => {
   it('loads a clinic group with invitations in every state through the real paths, once', async () => {
     const first = await loadDemo(config, { ifEmpty: true });
@@ -59,6 +74,10 @@ describe('gatehouse demo', () => {
       new Set(['sent', 'opened', 'clicked', 'accepted', 'declined', 'revoked', 'expired', 'failed']),
     );
     expect(after.users).toBe(1 + DEMO_PEOPLE.filter((p) => p.state === 'registered').length);
+
+    // The printed second sign-in holds admin on one clinic and nothing org-wide.
+    expect(first.clinicLead).toEqual({ email: 'tomas.garcia@riverside.example', location: 'Harbor Animal Hospital' });
+    expect(await grantsOf(DEMO_CLINIC_LEAD.email)).toEqual([{ role: 'admin', resource: DEMO_CLINIC_LEAD.location }]);
 
     expect(await loadDemo(config, { ifEmpty: false })).toMatchObject({ loaded: false, reason: 'exists' });
     expect(await loadDemo(config, { ifEmpty: true })).toMatchObject({ loaded: false, reason: 'exists' });

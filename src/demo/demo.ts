@@ -22,13 +22,15 @@ import { sweepExpiredBatch } from '../invitations/invitation.workers.js';
 import { dispatchOnce } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { DeliveryError, type MailTransport } from '../mail/transport.js';
-import { DEMO_ADMIN, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
+import { DEMO_ADMIN, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
 
 export interface DemoOutcome {
   loaded: boolean;
   reason: 'loaded' | 'exists' | 'not-empty';
   email: string;
   password: string;
+  /** A second sign-in (same password): the admin of one clinic only. */
+  clinicLead: { email: string; location: string };
   url: string;
 }
 
@@ -93,6 +95,7 @@ export async function loadDemo(config: Config, options: { ifEmpty: boolean }): P
     reason,
     email: DEMO_ADMIN.email,
     password: DEMO_PASSWORD,
+    clinicLead: { email: DEMO_CLINIC_LEAD.email, location: DEMO_CLINIC_LEAD.location },
     url: config.publicUrl,
   });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -1,6 +1,6 @@
 /**
  * Roles, grants and access lists:
- * GET/POST /roles, PATCH/DELETE /roles/:key, GET /access?resourceId=, POST /access/check,
+ * GET/POST /roles (GET also ?resourceId=), PATCH/DELETE /roles/:key, GET /access?resourceId=, POST /access/check,
  * PUT/DELETE /members/:userId/grants (all under /api/v1/orgs/:orgId).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -45,13 +45,16 @@ export function accessRoutes(ctx: AppContext) {
         schema: {
           tags: ['roles'],
           summary: 'Built-in and custom roles with their permissions',
+          description:
+            'With `resourceId`, `org:read` is checked at that resource, so someone who holds access on one resource only (its owner or admin) can name and grant roles there.',
           params: OrgParams,
+          querystring: Type.Object({ resourceId: Type.Optional(Uuid) }, { additionalProperties: false }),
           response: { 200: Type.Object({ items: Type.Array(RoleSchema) }), ...Errors },
         },
       },
       async (request) => {
         const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:read', { orgId });
+        await authorize(ctx.db, request.actor, 'org:read', { orgId, resourceId: request.query.resourceId ?? null });
         return { items: await listRoles(ctx, orgId) };
       },
     );

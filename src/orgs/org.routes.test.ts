@@ -170,6 +170,22 @@ describe('roles', () => {
     expect(deleted.statusCode).toBe(204);
   });
 
+  it('lists roles to a resource-scoped admin at their resource only (?resourceId=)', async () => {
+    const { org } = await ownerWithOrg(t);
+    const [mine, other] = [await createResource(t, org.id, 'Harbor'), await createResource(t, org.id, 'Uptown')];
+    const lead = await createUser(t);
+    await grant(t, lead.id, org.id, 'admin', mine.id);
+    const cookie = await signIn(t, lead.email);
+    const base = `/api/v1/orgs/${org.id}/roles`;
+    const atMine = await t.inject({ url: `${base}?resourceId=${mine.id}`, headers: { cookie } });
+    expect(atMine.statusCode).toBe(200);
+    expect(atMine.json<{ items: { key: string }[] }>().items.map((r) => r.key)).toEqual(['owner', 'admin', 'member', 'viewer']);
+    for (const url of [base, `${base}?resourceId=${other.id}`]) {
+      const res = await t.inject({ url, headers: { cookie } });
+      expect([res.statusCode, errorCode(res)]).toEqual([403, 'FORBIDDEN']);
+    }
+  });
+
   it('rejects bad keys, duplicate and built-in keys, unknown permissions, built-in edits and roles in use', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const base = `/api/v1/orgs/${org.id}/roles`;

@@ -55,7 +55,7 @@ describe.runIf(enabled)('console in Chromium', () => {
     await page.waitForURL(/\/orgs\/[0-9a-f-]{36}$/);
     orgUrl = new URL(page.url()).pathname;
 
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Name', { exact: true }).last().fill('Downtown');
     await page.getByRole('button', { name: 'Add location' }).click();
     await page.getByRole('link', { name: 'Downtown' }).waitFor();

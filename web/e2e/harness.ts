@@ -62,6 +62,8 @@ export class Server {
   private constructor(
     readonly dataDir: string,
     readonly port: number,
+    /** Extra environment for the server and its commands (ALLOW_SIGNUP=true, say). */
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
   ) {}
 
   get url(): string {
@@ -77,6 +79,7 @@ export class Server {
       DATA_DIR: this.dataDir,
       AUTH_RATE_LIMIT: '0',
       LOG_LEVEL: 'warn',
+      ...this.extraEnv,
     };
     // Always the embedded database and the dev mailbox, whatever the caller's environment says.
     delete env.DATABASE_URL;
@@ -84,9 +87,9 @@ export class Server {
     return env;
   }
 
-  static async create(): Promise<Server> {
+  static async create(extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
-    return new Server(dataDir, await freePort());
+    return new Server(dataDir, await freePort(), extraEnv);
   }
 
   cli(args: string[]): Promise<string> {
@@ -172,4 +175,26 @@ export async function linkFromMailbox(page: Page, to: string, count = 1): Promis
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`no invitation email (${String(count)}) to ${to} arrived`);
+}
+
+/**
+ * Waits until the dev mailbox (read by `page`'s signed-in instance admin) holds an email to `to`
+ * with a `/<kind>/<token>` link (verify-email, reset-password, ...) and returns the newest link.
+ */
+export async function accountLinkFromMailbox(page: Page, to: string, kind: string): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/${kind}/[A-Za-z0-9_-]+`);
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const res = await page.request.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+    if (res.ok()) {
+      const body = (await res.json()) as { items: { text: string; sentAt: string }[] };
+      const link = [...body.items]
+        .sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt))
+        .map((m) => pattern.exec(m.text)?.[0])
+        .find((found) => found !== undefined);
+      if (link !== undefined) return link;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no email with a /${kind}/ link to ${to} arrived`);
 }

@@ -15,17 +15,20 @@ declare module 'vue-router' {
   interface RouteMeta {
     auth?: boolean;
     title?: string;
+    /** The org page (lib/pages.ts) a route belongs to, checked by the console layout. */
+    page?: string;
   }
 }
 
 const org = (path: string, title: string, component: RouteRecordRaw['component']): RouteRecordRaw => ({
   path: `/orgs/:orgId/${path}`,
   component,
-  meta: { auth: true, title },
+  meta: { auth: true, title, page: path.split('/')[0] },
 }) as RouteRecordRaw;
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', component: SignIn, meta: { title: 'Sign in' } },
+  { path: '/sign-up', component: () => import('./pages/public/SignUp.vue'), meta: { title: 'Create an account' } },
   { path: '/forgot-password', component: () => import('./pages/public/ForgotPassword.vue'), meta: { title: 'Forgot password' } },
   { path: '/invite', component: Invite, meta: { title: 'Invitation' } },
   { path: '/setup', component: () => import('./pages/public/Setup.vue'), meta: { title: 'Set up Gatehouse' } },

@@ -39,6 +39,14 @@ export const ORG_MATRIX: MatrixEntry[] = [
 
   { method: 'GET', route: '/api/v1/orgs/:orgId/roles', allowed: EVERY_MEMBER, ok: 200, request: (w) => ({ url: `${org(w)}/roles` }) },
   {
+    method: 'GET',
+    route: '/api/v1/orgs/:orgId/roles',
+    variant: 'at a resource',
+    allowed: [...EVERY_MEMBER, 'resourceAdmin'],
+    ok: 200,
+    request: (w) => ({ url: `${org(w)}/roles?resourceId=${w.resourceId}` }),
+  },
+  {
     method: 'POST',
     route: '/api/v1/orgs/:orgId/roles',
     allowed: ADMINS,

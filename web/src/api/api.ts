@@ -41,6 +41,7 @@ const MESSAGES: Record<string, string> = {
   EMAIL_MISMATCH: 'You are signed in with a different email address than the one invited.',
   ACCOUNT_EXISTS: 'An account with this email already exists. Sign in to accept.',
   LAST_OWNER: 'An organization must keep at least one owner.',
+  SIGNUP_DISABLED: 'Sign-up is turned off here. Ask an administrator to invite you.',
 };
 
 /** Field messages: the API says "must match format email"; people read "Enter a valid email address." */
@@ -49,6 +50,7 @@ function fieldMessage(path: string, message: string): string {
   if (/format "?email/.test(message) || (path.endsWith('email') && /format/.test(message))) {
     return 'Enter a valid email address.';
   }
+  if (/must match pattern "\\S"/.test(message)) return 'This field cannot be blank.';
   if (/must NOT have fewer than (\d+)/.test(message)) {
     const n = /(\d+)/.exec(message)?.[1] ?? '';
     return n === '1' ? 'This field is required.' : `Use at least ${n} characters.`;

@@ -1,5 +1,6 @@
 /** Display helpers: dates, names, and the words and colours of statuses. */
 import type { AccessStatus, InvitationStatus } from '../api/types';
+import type { EventType } from './catalog';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -50,33 +51,44 @@ export function isLive(status: InvitationStatus): boolean {
   return LIVE.includes(status);
 }
 
-/** `invitation.resent` -> "Resent"; unknown types keep their name. */
+/**
+ * The words for each event type. Keyed by the server's list (lib/catalog.ts), so a type added
+ * there fails the console's build until it has words here.
+ */
+const EVENT_LABELS: Record<EventType, string> = {
+  'invitation.created': 'Invitation created',
+  'invitation.updated': 'Invitation edited',
+  'invitation.sent': 'Email delivered to the mail server',
+  'invitation.delivery_failed': 'Email could not be delivered',
+  'invitation.opened': 'Email opened',
+  'invitation.visited': 'Link visited',
+  'invitation.clicked': 'Invitation page opened',
+  'invitation.resent': 'Resent',
+  'invitation.reminded': 'Reminder sent',
+  'invitation.revoked': 'Revoked',
+  'invitation.expired': 'Expired',
+  'invitation.accepted': 'Accepted',
+  'invitation.declined': 'Declined',
+  'invitation.deleted': 'Deleted',
+  'invitation.renewal_requested': 'Invitee asked for a new link',
+  'user.invited': 'Account created for the invitee',
+  'user.registered': 'Account registered',
+  'user.verified': 'Email verified',
+  'user.deleted': 'Account deleted',
+  'membership.granted': 'Access granted',
+  'membership.changed': 'Role changed',
+  'membership.removed': 'Access removed',
+  'person.linked': 'Person linked to account',
+  'person.unlinked': 'Person unlinked from account',
+};
+
+function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_LABELS, type);
+}
+
+/** `invitation.resent` -> "Resent"; unknown types (from a newer server) keep their name. */
 export function eventLabel(type: string): string {
-  const labels: Record<string, string> = {
-    'invitation.created': 'Invitation created',
-    'invitation.updated': 'Invitation edited',
-    'invitation.sent': 'Email delivered to the mail server',
-    'invitation.delivery_failed': 'Email could not be delivered',
-    'invitation.opened': 'Email opened',
-    'invitation.visited': 'Link visited',
-    'invitation.clicked': 'Invitation page opened',
-    'invitation.resent': 'Resent',
-    'invitation.reminded': 'Reminder sent',
-    'invitation.revoked': 'Revoked',
-    'invitation.expired': 'Expired',
-    'invitation.accepted': 'Accepted',
-    'invitation.declined': 'Declined',
-    'invitation.deleted': 'Deleted',
-    'invitation.renewal_requested': 'Invitee asked for a new link',
-    'user.registered': 'Account registered',
-    'user.verified': 'Email verified',
-    'user.deleted': 'Account deleted',
-    'membership.granted': 'Access granted',
-    'membership.changed': 'Role changed',
-    'membership.removed': 'Access removed',
-    'person.linked': 'Person linked to account',
-  };
-  return labels[type] ?? type;
+  return isEventType(type) ? EVENT_LABELS[type] : type;
 }
 
 /** Splits pasted or uploaded text into addresses: commas, semicolons, spaces or new lines. */

@@ -1,10 +1,12 @@
 /**
  * The org being worked on: its record, resources and roles, loaded when the route's orgId
- * changes and shared by every page (pickers, names of resources and roles in lists).
+ * changes and shared by every page (pickers, names of resources and roles in lists), and, for
+ * someone who holds access on resources only, the resource they are working in.
  */
 import { reactive } from 'vue';
 import { api, unwrap } from '../api/api';
 import type { Org, Resource, Role } from '../api/types';
+import { myResources, orgWide } from './can';
 import { session } from './session';
 
 export const current = reactive<{
@@ -14,33 +16,64 @@ export const current = reactive<{
   org: Org | null;
   resources: Resource[];
   roles: Role[];
+  /**
+   * For someone whose access is on resources only: the one they are working in (People,
+   * Invitations and Access show it alone). Null for anyone with an org-wide grant.
+   */
+  resourceId: string | null;
   error: string | null;
-}>({ orgId: null, name: '', org: null, resources: [], roles: [], error: null });
+}>({ orgId: null, name: '', org: null, resources: [], roles: [], resourceId: null, error: null });
+
+const SCOPE_KEY = 'gatehouse.resource.';
+
+/** Switches a scoped user to another of their resources; remembered for this tab. */
+export function setScope(resourceId: string): void {
+  if (current.orgId === null || !myResources(current.orgId).some((r) => r.id === resourceId)) return;
+  current.resourceId = resourceId;
+  sessionStorage.setItem(SCOPE_KEY + current.orgId, resourceId);
+}
+
+/** True when the signed-in user works inside their resources in the current org (no org-wide grant). */
+export function scoped(): boolean {
+  return current.orgId !== null && !orgWide(current.orgId);
+}
 
 /**
- * Loads the org, its resources and roles. Someone who holds access on one location only may not
- * read the org-level records (403): they get what GET /me says instead (the org's name and their
- * locations), so their overview still renders.
+ * Loads the org, its resources and roles. Someone who holds access on resources only may not
+ * read the org-level records: their resources come from GET /me and the roles are read at
+ * their resource (GET /roles?resourceId=), so names and role pickers still work for them.
  */
 export async function loadOrg(orgId: string, force = false): Promise<void> {
   if (current.orgId === orgId && current.name !== '' && !force) return;
   current.orgId = orgId;
   const path = { orgId };
+  const mine = (session.me?.memberships ?? []).filter((m) => m.org.id === orgId);
+  if (!orgWide(orgId) && mine.length > 0) {
+    const resources = myResources(orgId);
+    const remembered = sessionStorage.getItem(SCOPE_KEY + orgId);
+    const scope = resources.find((r) => r.id === remembered)?.id ?? resources[0]?.id ?? null;
+    const roles = scope === null ? null : await unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path, query: { resourceId: scope } } })).catch(() => null);
+    if (current.orgId !== orgId) return;
+    current.org = null;
+    current.name = mine[0]?.org.name ?? '';
+    current.resources = resources.map((r) => ({ ...r, orgId, createdAt: '', updatedAt: '' }));
+    current.roles = roles?.items ?? [];
+    current.resourceId = scope;
+    return;
+  }
   const [org, resources, roles] = await Promise.allSettled([
     unwrap(api.GET('/api/v1/orgs/{orgId}', { params: { path } })),
     unwrap(api.GET('/api/v1/orgs/{orgId}/resources', { params: { path, query: { limit: 200 } } })),
     unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path } })),
   ]);
   if (current.orgId !== orgId) return;
-  const mine = (session.me?.memberships ?? []).filter((m) => m.org.id === orgId);
   if (org.status === 'rejected' && mine.length === 0) throw org.reason;
   current.org = org.status === 'fulfilled' ? org.value : null;
   current.name = current.org?.name ?? mine[0]?.org.name ?? '';
   current.resources =
-    resources.status === 'fulfilled'
-      ? resources.value.items
-      : mine.flatMap((m) => (m.resource === null ? [] : [{ ...m.resource, orgId, createdAt: '', updatedAt: '' }]));
+    resources.status === 'fulfilled' ? resources.value.items : myResources(orgId).map((r) => ({ ...r, orgId, createdAt: '', updatedAt: '' }));
   current.roles = roles.status === 'fulfilled' ? roles.value.items : [];
+  current.resourceId = null;
 }
 
 export async function reloadResources(): Promise<void> {
@@ -64,4 +97,21 @@ export function resourceName(id: string | null | undefined): string {
 
 export function roleName(key: string): string {
   return current.roles.find((r) => r.key === key)?.name ?? key;
+}
+
+/**
+ * The location filter a list page starts with. For a scoped user it is the resource they work
+ * in (a link naming another of theirs switches to it), never "all locations"; for everyone
+ * else, what the address says.
+ */
+export function initialResourceFilter(fromQuery: unknown): string {
+  const asked = typeof fromQuery === 'string' ? fromQuery : '';
+  if (!scoped()) return asked;
+  if (asked !== '') setScope(asked);
+  return current.resourceId ?? '';
+}
+
+/** Name of the resource a scoped user works in ('' otherwise), for headings. */
+export function scopeName(): string {
+  return scoped() && current.resourceId !== null ? resourceName(current.resourceId) : '';
 }
