@@ -3,6 +3,8 @@
  * listed in GATEHOUSE_PERMISSIONS; custom roles may also carry a host application's permissions
  * (`documents:read`, `bills:write`) that Gatehouse only stores and answers `access/check` with.
  * `*` (the owner's) holds every permission, including ones not yet invented.
+ *
+ * The console imports this module (web/src/lib/catalog.ts), so it must import nothing.
  */
 export const GATEHOUSE_PERMISSIONS = [
   'org:read',

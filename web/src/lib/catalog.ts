@@ -1,18 +1,27 @@
-/** Gatehouse's own permissions with the words the console shows for them, for pickers (the API validates them). */
-export const PERMISSIONS: { key: string; label: string }[] = [
-  { key: 'org:read', label: 'See the organization' },
-  { key: 'org:manage', label: 'Change settings and locations' },
-  { key: 'members:read', label: 'See who has access' },
-  { key: 'members:manage', label: 'Change and remove access' },
-  { key: 'roles:manage', label: 'Manage roles' },
-  { key: 'people:read', label: 'See the directory' },
-  { key: 'people:manage', label: 'Edit the directory' },
-  { key: 'invitations:read', label: 'See invitations' },
-  { key: 'invitations:manage', label: 'Invite, resend, edit, revoke' },
-  { key: 'events:read', label: 'Read the audit log' },
-  { key: 'api_keys:manage', label: 'Manage API keys' },
-  { key: 'webhooks:manage', label: 'Manage webhooks' },
-];
+import { GATEHOUSE_PERMISSIONS, type GatehousePermission } from '../../../src/auth/permissions';
+
+/**
+ * Gatehouse's own permissions (the server's list in src/auth/permissions.ts, which imports
+ * nothing, imported rather than copied) with the words the console shows for them, for pickers.
+ * A permission added on the server fails this build until it has words here.
+ */
+const PERMISSION_LABELS: Record<GatehousePermission, string> = {
+  'org:read': 'See the organization',
+  'org:manage': 'Change settings and locations',
+  'org:delete': 'Delete the organization',
+  'members:read': 'See who has access',
+  'members:manage': 'Change and remove access',
+  'roles:manage': 'Manage roles',
+  'people:read': 'See the directory',
+  'people:manage': 'Edit the directory',
+  'invitations:read': 'See invitations',
+  'invitations:manage': 'Invite, resend, edit, revoke',
+  'events:read': 'Read the audit log',
+  'api_keys:manage': 'Manage API keys',
+  'webhooks:manage': 'Manage webhooks',
+};
+
+export const PERMISSIONS: { key: GatehousePermission; label: string }[] = GATEHOUSE_PERMISSIONS.map((key) => ({ key, label: PERMISSION_LABELS[key] }));
 
 /**
  * Every event type: the server's own list (src/events/event.types.ts, which the audit log,
