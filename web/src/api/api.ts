@@ -41,6 +41,7 @@ const MESSAGES: Record<string, string> = {
   EMAIL_MISMATCH: 'You are signed in with a different email address than the one invited.',
   ACCOUNT_EXISTS: 'An account with this email already exists. Sign in to accept.',
   LAST_OWNER: 'An organization must keep at least one owner.',
+  ROLE_IN_USE: 'This role is still held by someone or offered in a pending invitation. Change their role or revoke those invitations first, then delete it.',
 };
 
 /** Field messages: the API says "must match format email"; people read "Enter a valid email address." */
@@ -54,6 +55,8 @@ function fieldMessage(path: string, message: string): string {
     return n === '1' ? 'This field is required.' : `Use at least ${n} characters.`;
   }
   if (/must NOT have more than (\d+)/.test(message)) return `Use at most ${/(\d+)/.exec(message)?.[1] ?? ''} characters.`;
+  const bound = /^must be (<=|>=) (-?\d+)$/.exec(message);
+  if (bound !== null) return bound[1] === '<=' ? `Use a number no greater than ${bound[2] ?? ''}.` : `Use a number no smaller than ${bound[2] ?? ''}.`;
   return message.charAt(0).toUpperCase() + message.slice(1) + (message.endsWith('.') ? '' : '.');
 }
 
