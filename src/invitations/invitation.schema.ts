@@ -114,7 +114,15 @@ export const EventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const EventPage = Page(EventSchema);
+/** An event in the org's audit log: also whom it concerns (its account, else its invitation's address). */
+export const OrgEventSchema = Type.Intersect([
+  EventSchema,
+  Type.Object({
+    subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
+  }),
+]);
+
+export const EventPage = Page(OrgEventSchema);
 
 // ---------------------------------------------------------------------------------------------
 // invitee side
