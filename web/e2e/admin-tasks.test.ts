@@ -565,7 +565,11 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     const view = page.getByTestId('mail-view');
     expect(await view.getByTestId('mail-link').first().getAttribute('href')).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
     expect(await view.textContent()).toContain('Riverside Vets');
+    // The HTML part renders in its sandboxed frame; the text part is one click away.
+    await view.frameLocator('iframe.mail').getByText('Riverside Vets').filter({ visible: true }).first().waitFor();
     await screenshot(page, '45-mailbox');
+    await view.getByRole('tab', { name: 'Text' }).click();
+    expect(await view.locator('pre.mailtext').textContent()).toContain('/invite/');
     await page.getByLabel('Recipient').fill('eve@e2e.test');
     await expect.poll(() => list.locator('tbody tr').count()).toBe(2);
   });
