@@ -233,6 +233,9 @@ export interface MailboxTable {
   text: string;
   html: string;
   sent_at: Timestamp;
+  /** `Name <address>` as the From header would carry it. */
+  sender: Generated<string>;
+  reply_to: string | null;
 }
 
 export interface WebhookEndpointsTable {

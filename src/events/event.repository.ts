@@ -82,6 +82,44 @@ export async function listInvitationEvents(db: Kysely<DB>, invitationId: string)
   return db.selectFrom('events').selectAll().where('invitation_id', '=', invitationId).orderBy('seq').execute();
 }
 
+export interface OrgEventRow extends EventRow {
+  subject_email: string | null;
+  subject_first_name: string | null;
+  subject_last_name: string | null;
+}
+
+/**
+ * An org's events, newest first (by `seq`), each with whom it concerns: the account it names,
+ * else its invitation's address. Read at list time, not stored in the event, so a deleted
+ * account's name leaves the audit trail with its row.
+ */
+export async function listOrgEvents(
+  db: Kysely<DB>,
+  options: { orgId: string; invitationId: string | null; type: string | null; beforeSeq: number | null; limit: number },
+): Promise<OrgEventRow[]> {
+  let query = db
+    .selectFrom('events')
+    .leftJoin('users', 'users.id', 'events.user_id')
+    .leftJoin('invitations', 'invitations.id', 'events.invitation_id')
+    .selectAll('events')
+    .select((eb) => [
+      eb.fn.coalesce('users.email', 'invitations.email').as('subject_email'),
+      'users.first_name as subject_first_name',
+      'users.last_name as subject_last_name',
+    ])
+    .where('events.org_id', '=', options.orgId);
+  if (options.invitationId !== null) query = query.where('events.invitation_id', '=', options.invitationId);
+  if (options.type !== null) query = query.where('events.type', '=', options.type);
+  if (options.beforeSeq !== null) query = query.where('events.seq', '<', options.beforeSeq);
+  return query.orderBy('events.seq', 'desc').limit(options.limit).execute();
+}
+
+/** An org event for the audit log: the event and `subject: { name, email }` (nulls when unknown). */
+export function presentOrgEvent(row: OrgEventRow) {
+  const name = `${row.subject_first_name ?? ''} ${row.subject_last_name ?? ''}`.trim();
+  return { ...presentEvent(row), subject: { name: name === '' ? null : name, email: row.subject_email } };
+}
+
 /** Presents an event for the API: `{ id, type, actor, data, occurredAt }`. */
 export function presentEvent(row: EventRow) {
   return {

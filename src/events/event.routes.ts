@@ -10,7 +10,7 @@ import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
 import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
-import { presentEvent } from './event.repository.js';
+import { listOrgEvents, presentOrgEvent } from './event.repository.js';
 
 export function eventRoutes(ctx: AppContext) {
   return async (root: FastifyInstance) => {
@@ -31,15 +31,17 @@ export function eventRoutes(ctx: AppContext) {
         const query = request.query;
         await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
         const limit = query.limit ?? 50;
-        let q = ctx.db.selectFrom('events').selectAll().where('org_id', '=', orgId);
-        if (query.invitationId !== undefined) q = q.where('invitation_id', '=', query.invitationId);
-        if (query.type !== undefined) q = q.where('type', '=', query.type);
-        if (query.cursor !== undefined) q = q.where('seq', '<', Number(decodeSeqCursor(query.cursor)));
-        const rows = await q.orderBy('seq', 'desc').limit(limit + 1).execute();
+        const rows = await listOrgEvents(ctx.db, {
+          orgId,
+          invitationId: query.invitationId ?? null,
+          type: query.type ?? null,
+          beforeSeq: query.cursor === undefined ? null : Number(decodeSeqCursor(query.cursor)),
+          limit: limit + 1,
+        });
         const page = rows.slice(0, limit);
         const last = page.at(-1);
         return {
-          items: page.map(presentEvent),
+          items: page.map(presentOrgEvent),
           nextCursor: rows.length > limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
         };
       },

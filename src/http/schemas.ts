@@ -17,6 +17,16 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
+/**
+ * A field of a request body that may be null to clear it. `null` comes first on purpose: with
+ * coerceTypes (which query strings need), AJV tries anyOf branches in order and coerces on the
+ * way, so `[String, Null]` turns a JSON null into "" before the Null branch is reached (clearing
+ * an org's reply-to then failed as "not a valid email address").
+ */
+export function NullableInput<T extends TSchema>(schema: T) {
+  return Type.Union([Type.Null(), schema]);
+}
+
 export const OrgParams = Type.Object({ orgId: Uuid });
 
 export const ListQuery = {

@@ -595,6 +595,8 @@ describe('org event log', () => {
     const url = `/api/v1/orgs/${org.id}/events`;
     const all = (await t.inject({ method: 'GET', url, headers: auth(cookie) })).json<{ items: { type: string }[] }>();
     expect(all.items.map((e) => e.type)).toEqual(['invitation.created', 'invitation.sent', 'invitation.created']);
+    // Whom each concerns: here the invitation's address (no account yet).
+    expect((all.items as { subject?: unknown }[])[1]?.subject).toEqual({ name: null, email: invitation.email });
     const one = await t.inject({ method: 'GET', url: `${url}?invitationId=${invitation.id}&type=invitation.sent`, headers: auth(cookie) });
     expect(one.json<{ items: { type: string }[] }>().items.map((e) => e.type)).toEqual(['invitation.sent']);
     const p1 = (await t.inject({ method: 'GET', url: `${url}?limit=2`, headers: auth(cookie) })).json<{ items: unknown[]; nextCursor: string }>();
@@ -602,6 +604,18 @@ describe('org event log', () => {
     expect([p1.items.length, p2.items.length, p2.nextCursor]).toEqual([2, 1, null]);
     const outsider = await ownerWithOrg(t);
     expect(code(await t.inject({ method: 'GET', url, headers: auth(outsider.cookie) }))).toBe('ORG_NOT_FOUND');
+  });
+
+  it('names the account an access event concerns, while the account exists', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const member = await createUser(t, { first_name: 'Hal', last_name: 'Helper' });
+    const put = await t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${member.id}/grants`, headers: auth(cookie), payload: { resourceId: null, role: 'viewer' } });
+    expect(put.statusCode).toBe(200);
+    const url = `/api/v1/orgs/${org.id}/events?type=membership.granted`;
+    const subjects = async () => (await t.inject({ method: 'GET', url, headers: auth(cookie) })).json<{ items: { subject: unknown }[] }>().items.map((e) => e.subject);
+    expect(await subjects()).toEqual([{ name: 'Hal Helper', email: member.email }]);
+    await t.ctx.db.deleteFrom('users').where('id', '=', member.id).execute();
+    expect(await subjects()).toEqual([{ name: null, email: null }]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { UserSchema } from '../auth/user.presenter.js';
-import { ErrorSchema, ListQuery, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { ErrorSchema, ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
 import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
 
 export const MESSAGE_MAX = 2000;
@@ -22,7 +22,7 @@ export const CreateInvitationBody = Type.Object(
     personId: Type.Optional(Type.Union([Uuid, Type.Null()])),
     firstName: Type.Optional(Name),
     lastName: Type.Optional(Name),
-    message: Type.Optional(Type.Union([Type.String({ maxLength: MESSAGE_MAX }), Type.Null()])),
+    message: Type.Optional(NullableInput(Type.String({ maxLength: MESSAGE_MAX }))),
     expiresAt: Type.Optional(Timestamp),
     /** User-first flow: create the user record (status `invited`) with the invitation. */
     createUser: Type.Optional(Type.Boolean()),
@@ -97,7 +97,7 @@ export const PatchInvitationBody = Type.Object(
   {
     role: Type.Optional(RoleKey),
     resourceId: Type.Optional(Type.Union([Uuid, Type.Null()])),
-    message: Type.Optional(Type.Union([Type.String({ maxLength: MESSAGE_MAX }), Type.Null()])),
+    message: Type.Optional(NullableInput(Type.String({ maxLength: MESSAGE_MAX }))),
     expiresAt: Type.Optional(Timestamp),
     email: Type.Optional(Type.String({ maxLength: 320 })),
   },
@@ -114,7 +114,15 @@ export const EventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const EventPage = Page(EventSchema);
+/** An event in the org's audit log: also whom it concerns (its account, else its invitation's address). */
+export const OrgEventSchema = Type.Intersect([
+  EventSchema,
+  Type.Object({
+    subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
+  }),
+]);
+
+export const EventPage = Page(OrgEventSchema);
 
 // ---------------------------------------------------------------------------------------------
 // invitee side

@@ -330,6 +330,18 @@ describe('GET /api/v1/dev/mailbox', () => {
     expect(next.json<{ items: unknown[] }>().items).toHaveLength(1);
   });
 
+  it('shows each message\'s From and Reply-To, so an org\'s sender settings can be checked', async () => {
+    await queuedInvitation(t.ctx.db, t.clock.now(), { email: 'from@example.test', senderName: 'Acme HR', replyTo: 'hr@acme.test' });
+    await enqueueEmail(t.ctx.db, { to: 'from@example.test', orgId: null, template: 'password_reset', data: { firstName: 'F', link: 'http://gatehouse.test/reset-password/2' } }, t.clock.now());
+    await drain(mailboxTransport(t.ctx.db, t.clock));
+    const res = await t.inject({ url: '/api/v1/dev/mailbox?to=from@example.test', headers: { cookie: adminCookie } });
+    const items = res.json<{ items: { subject: string; from: string; replyTo: string | null }[] }>().items;
+    expect(items.map((m) => [m.subject.startsWith('Reset') ? 'reset' : 'invitation', m.from, m.replyTo]).sort()).toEqual([
+      ['invitation', 'Acme HR <no-reply@localhost>', 'hr@acme.test'],
+      ['reset', 'Gatehouse <no-reply@localhost>', null],
+    ]);
+  });
+
   it('is 401 signed out, 403 for other users, 400 for a bad cursor or limit', async () => {
     const anonymous = await t.inject({ url: '/api/v1/dev/mailbox' });
     expect([anonymous.statusCode, errorCode(anonymous)]).toEqual([401, 'UNAUTHENTICATED']);

@@ -18,6 +18,9 @@ export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAA
 const MailboxMessage = Type.Object({
   id: Type.String({ format: 'uuid' }),
   messageId: Type.String(),
+  /** `Name <address>`: the org's sender name, if set, with MAIL_FROM's address. */
+  from: Type.String(),
+  replyTo: Type.Union([Type.String(), Type.Null()]),
   to: Type.String(),
   subject: Type.String(),
   text: Type.String(),

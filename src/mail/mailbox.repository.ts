@@ -14,6 +14,8 @@ export interface NewMailboxMessage {
   text: string;
   html: string;
   sentAt: Date;
+  sender: string;
+  replyTo: string | null;
 }
 
 export async function insertMailboxMessage(db: Kysely<DB>, message: NewMailboxMessage): Promise<void> {
@@ -27,6 +29,8 @@ export async function insertMailboxMessage(db: Kysely<DB>, message: NewMailboxMe
       text: message.text,
       html: message.html,
       sent_at: message.sentAt,
+      sender: message.sender,
+      reply_to: message.replyTo,
     })
     .execute();
 }

@@ -10,6 +10,8 @@ export function presentMailboxMessage(row: MailboxRow) {
   return {
     id: row.id,
     messageId: row.message_id,
+    from: row.sender,
+    replyTo: row.reply_to,
     to: row.to,
     subject: row.subject,
     text: row.text,

@@ -20,6 +20,8 @@ export function mailboxTransport(db: Kysely<DB>, clock: Clock): MailTransport {
         text: email.text,
         html: email.html,
         sentAt: clock.now(),
+        sender: `${email.from.name} <${email.from.address}>`,
+        replyTo: email.replyTo,
       });
       return { responseStatus: null };
     },

@@ -93,6 +93,15 @@ describe('organizations', () => {
     expect(after.json()).toMatchObject({ name: 'Renamed', settings: { invitationTtlDays: 7 } });
   });
 
+  it('clears the reply-to and sender name with null (a nullable body field is not coerced to "")', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const url = `/api/v1/orgs/${org.id}`;
+    await t.inject({ method: 'PATCH', url, headers: { cookie }, payload: { settings: { replyTo: 'hr@example.test', senderName: 'HR' } } });
+    const cleared = await t.inject({ method: 'PATCH', url, headers: { cookie }, payload: { settings: { replyTo: null, senderName: null } } });
+    expect(cleared.statusCode).toBe(200);
+    expect(cleared.json()).toMatchObject({ settings: { replyTo: null, senderName: null } });
+  });
+
   it('answers 404 ORG_NOT_FOUND for another org and for a malformed id 400', async () => {
     const { cookie } = await ownerWithOrg(t);
     const other = await createOrg(t, 'Other');

@@ -10,7 +10,7 @@ import { requireActor, requireUser } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf, uuidCursor } from '../http/cursor.js';
-import { ErrorSchema, ListQuery, OrgParams, Page, Uuid } from '../http/schemas.js';
+import { ErrorSchema, ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { OrgSchema, presentOrg, presentResource, ResourceSchema } from './org.presenter.js';
 import * as service from './org.service.js';
 
@@ -24,8 +24,8 @@ const SettingsInput = Type.Object(
     invitationTtlDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
     openTracking: Type.Optional(Type.Boolean()),
     reminderDaysBeforeExpiry: Type.Optional(Type.Integer({ minimum: 0, maximum: 89 })),
-    senderName: Type.Optional(Type.Union([Type.String({ maxLength: 100, pattern: '^[^\\r\\n<>"]*$' }), Type.Null()])),
-    replyTo: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
+    senderName: Type.Optional(NullableInput(Type.String({ maxLength: 100, pattern: '^[^\\r\\n<>"]*$' }))),
+    replyTo: Type.Optional(NullableInput(Type.String({ maxLength: 320 }))),
     invitationsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     autoRenew: Type.Optional(Type.Boolean()),
   },

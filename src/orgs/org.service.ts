@@ -80,7 +80,7 @@ export async function updateOrg(
     // A reminder must come before the invitation expires, so it is shorter than the lifetime.
     if (reminder !== 0 && typeof ttl === 'number' && typeof reminder === 'number' && reminder >= ttl) {
       throw new AppError('VALIDATION_FAILED', {
-        details: [{ path: 'settings.reminderDaysBeforeExpiry', message: 'must be less than invitationTtlDays' }],
+        details: [{ path: 'settings.reminderDaysBeforeExpiry', message: 'must be fewer days than the invitation lifetime' }],
       });
     }
     const updated = await repo.updateOrg(trx, orgId, changes);

@@ -12,7 +12,7 @@ import { Type } from 'typebox';
 import { authorize, requireStanding } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, invalidCursor, isUuid, pageOf } from '../http/cursor.js';
-import { ErrorSchema, ListQuery, OrgParams, Page, Uuid } from '../http/schemas.js';
+import { ErrorSchema, ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { AccessStatusSchema, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
 import { listPeople } from './person.repository.js';
@@ -22,7 +22,7 @@ const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: Erro
 const FirstName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const LastName = Type.String({ maxLength: 200 });
 const Email = Type.String({ maxLength: 320 });
-const Title = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
+const Title = NullableInput(Type.String({ maxLength: 200 }));
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 const PersonParams = Type.Object({ orgId: Uuid, personId: Uuid });
 

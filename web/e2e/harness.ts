@@ -59,11 +59,11 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 export class Server {
   private child: ChildProcess | null = null;
   private log = '';
+  /** Extra environment for the server and its commands from the next start() on (`{ ALLOW_SIGNUP: 'true' }`, say). */
+  extraEnv: Record<string, string> = {};
   private constructor(
     readonly dataDir: string,
     readonly port: number,
-    /** Extra environment for the server and its commands (ALLOW_SIGNUP=true, say). */
-    private readonly extraEnv: NodeJS.ProcessEnv = {},
   ) {}
 
   get url(): string {
@@ -87,9 +87,16 @@ export class Server {
     return env;
   }
 
-  static async create(extraEnv: NodeJS.ProcessEnv = {}): Promise<Server> {
+  static async create(extraEnv: Record<string, string> = {}): Promise<Server> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
-    return new Server(dataDir, await freePort(), extraEnv);
+    const server = new Server(dataDir, await freePort());
+    server.extraEnv = extraEnv;
+    return server;
+  }
+
+  /** What the running server has written to stdout and stderr since it started (warnings and up). */
+  get output(): string {
+    return this.log;
   }
 
   cli(args: string[]): Promise<string> {
@@ -102,7 +109,8 @@ export class Server {
     child.stdout.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     this.child = child;
-    const deadline = Date.now() + 30_000;
+    // Generous: a first start on an empty data directory migrates it, and CI machines are shared.
+    const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`gatehouse serve exited: ${this.log}`);
       try {
@@ -157,10 +165,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * Waits until the dev mailbox holds at least `count` invitation emails to `to` and returns the
- * link in the newest one.
+ * Waits until the dev mailbox holds at least `count` emails to `to` whose text has a link to
+ * `/<page>/<token>` (invite, verify-email, reset-password) and returns the link in the newest.
+ * `page` must be signed in as an instance admin (the mailbox is theirs).
  */
-export async function linkFromMailbox(page: Page, to: string, count = 1): Promise<string> {
+export async function mailLink(page: Page, to: string, linkPage: string, count = 1): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/${linkPage}/[A-Za-z0-9_-]+`);
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const res = await page.request.get(`/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
@@ -168,13 +178,21 @@ export async function linkFromMailbox(page: Page, to: string, count = 1): Promis
       const body = (await res.json()) as { items: { text: string; sentAt: string }[] };
       const links = [...body.items]
         .sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt))
-        .map((m) => /https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/.exec(m.text)?.[0])
+        .map((m) => pattern.exec(m.text)?.[0])
         .filter((link) => link !== undefined);
       if (links.length >= count && links[0] !== undefined) return links[0];
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no invitation email (${String(count)}) to ${to} arrived`);
+  throw new Error(`no email (${String(count)}) with a /${linkPage}/ link to ${to} arrived`);
+}
+
+/**
+ * Waits until the dev mailbox holds at least `count` invitation emails to `to` and returns the
+ * link in the newest one.
+ */
+export function linkFromMailbox(page: Page, to: string, count = 1): Promise<string> {
+  return mailLink(page, to, 'invite', count);
 }
 
 /**

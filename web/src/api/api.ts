@@ -42,6 +42,7 @@ const MESSAGES: Record<string, string> = {
   ACCOUNT_EXISTS: 'An account with this email already exists. Sign in to accept.',
   LAST_OWNER: 'An organization must keep at least one owner.',
   SIGNUP_DISABLED: 'Sign-up is turned off here. Ask an administrator to invite you.',
+  ROLE_IN_USE: 'This role is still held by someone or offered in a pending invitation. Change their role or revoke those invitations first, then delete it.',
 };
 
 /** Field messages: the API says "must match format email"; people read "Enter a valid email address." */
@@ -56,6 +57,8 @@ function fieldMessage(path: string, message: string): string {
     return n === '1' ? 'This field is required.' : `Use at least ${n} characters.`;
   }
   if (/must NOT have more than (\d+)/.test(message)) return `Use at most ${/(\d+)/.exec(message)?.[1] ?? ''} characters.`;
+  const bound = /^must be (<=|>=) (-?\d+)$/.exec(message);
+  if (bound !== null) return bound[1] === '<=' ? `Use a number no greater than ${bound[2] ?? ''}.` : `Use a number no smaller than ${bound[2] ?? ''}.`;
   return message.charAt(0).toUpperCase() + message.slice(1) + (message.endsWith('.') ? '' : '.');
 }
 

@@ -37,3 +37,21 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+const newlines = (text: string): number => text.split('\n').length - 1;
+
+/**
+ * One chunk of records as a CSV body of its own: the header, then each record on the same line
+ * it has in the file (the gaps filled with blank lines, which the server skips), so every line
+ * number the server reports, also inside its messages ("already appears on line 7"), is the
+ * file's line number.
+ */
+export function chunkBody(header: string, records: readonly CsvRecord[]): string {
+  let body = header;
+  let line = 1 + newlines(header);
+  for (const record of records) {
+    body += '\n'.repeat(Math.max(1, record.line - line)) + record.text;
+    line = record.line + newlines(record.text);
+  }
+  return body;
+}
