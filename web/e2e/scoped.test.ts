@@ -114,8 +114,8 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     await page.getByRole('button', { name: 'Invite Ben' }).click();
     // An admin of one clinic gives admin, member or viewer there: not owner, not Front desk
     // (it carries a portal permission they do not hold), and nowhere else.
-    expect(await page.getByLabel('Role').locator('option').allTextContents()).toEqual(['Admin', 'Member', 'Viewer']);
-    expect(await page.getByLabel('Access to').locator('option').allTextContents()).toEqual([HARBOR]);
+    await expect.poll(() => page.getByLabel('Role').locator('option').allTextContents()).toEqual(['Admin', 'Member', 'Viewer']);
+    await expect.poll(() => page.getByLabel('Access to').locator('option').allTextContents()).toEqual([HARBOR]);
     await screenshot(page, 'scoped-05-person-invite');
     await page.getByLabel('Role').selectOption('member');
     await page.getByRole('button', { name: 'Send invitation' }).click();
@@ -126,7 +126,7 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     // Many at once from Invitations: the same limits.
     await page.goto(`${orgUrl}/invitations`);
     await page.getByRole('button', { name: 'Invite people' }).click();
-    expect(await page.getByLabel('Access to').locator('option').allTextContents()).toEqual([HARBOR]);
+    await expect.poll(() => page.getByLabel('Access to').locator('option').allTextContents()).toEqual([HARBOR]);
     await page.getByLabel('Email addresses').fill('new.nurse@riverside.example');
     await page.getByRole('button', { name: /^Invite 1/ }).click();
     await page.getByTestId('bulk-results').waitFor();
@@ -163,7 +163,8 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
 
     await page.goto(`${orgUrl}/people`);
     const switcher = page.getByLabel('Location', { exact: true });
-    expect(await switcher.locator('option').allTextContents()).toEqual([HARBOR, 'Northside Clinic']);
+    // The switcher fills in once the console has reloaded the user's grants.
+    await expect.poll(() => switcher.locator('option').allTextContents(), { timeout: 15_000 }).toEqual([HARBOR, 'Northside Clinic']);
     await page.getByTestId('people-table').getByRole('link', { name: 'Ben Turner' }).waitFor();
     await switcher.selectOption({ label: 'Northside Clinic' });
     const people = page.getByTestId('people-table');
