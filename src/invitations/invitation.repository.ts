@@ -5,6 +5,7 @@ import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { builtInRole } from '../auth/permissions.js';
 import type { Updateable } from 'kysely';
+import { prepared, PREPARED_MARK } from '../db/prepared.js';
 import { type ColumnType, rowsSource, StatementParameters } from '../db/rows-source.js';
 import type { DB, InvitationRow, InvitationsTable, OrgRow } from '../db/schema.js';
 import type { eventValues } from '../events/event.repository.js';
@@ -81,6 +82,21 @@ export interface CreateContext {
   accounts: { id: string; email: string; grant_id: string | null; resource_id: string | null }[];
 }
 
+/** Every column of an org (named, so the context query can be a prepared statement). */
+const ORG_COLUMNS = [
+  'id',
+  'name',
+  'invitation_ttl_days',
+  'open_tracking',
+  'reminder_days_before_expiry',
+  'sender_name',
+  'reply_to',
+  'invitations_per_hour',
+  'auto_renew',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof OrgRow)[];
+
 /**
  * Everything a create needs to decide, in one round trip: the org, its quota use this window,
  * its webhook endpoints, and the people and accounts the emails name. (A create is the
@@ -91,11 +107,11 @@ export async function loadCreateContext(
   orgId: string,
   lookup: { emails: readonly string[]; personIds: readonly string[]; windowStart: Date },
 ): Promise<CreateContext | undefined> {
-  const emails = lookup.emails.length === 0 ? [''] : [...lookup.emails];
+  const emails = [...lookup.emails];
   const personIds = [...lookup.personIds];
-  const row = await db
+  const query = db
     .selectFrom('orgs as o')
-    .selectAll('o')
+    .select(ORG_COLUMNS.map((column) => `o.${column}` as const))
     .select((eb) => [
       eb
         .selectFrom('invitation_quota_counters as q')
@@ -109,18 +125,19 @@ export async function loadCreateContext(
           .selectFrom('people as p')
           .select(['p.id', 'p.email', 'p.first_name', 'p.last_name'])
           .where('p.org_id', '=', orgId)
-          .where((w) => w.or([w('p.email', 'in', emails), ...(personIds.length > 0 ? [w('p.id', 'in', personIds)] : [])])),
+          .where((w) => w.or([w('p.email', '=', w.fn.any(w.val(emails))), w('p.id', '=', w.fn.any(w.val(personIds)))])),
       ).as('people'),
       jsonArrayFrom(
         eb
           .selectFrom('users as u')
           .leftJoin('grants as g', (join) => join.onRef('g.user_id', '=', 'u.id').on('g.org_id', '=', orgId))
           .select(['u.id', 'u.email', 'g.id as grant_id', 'g.resource_id'])
-          .where('u.email', 'in', emails),
+          .where('u.email', '=', eb.fn.any(eb.val(emails))),
       ).as('accounts'),
     ])
-    .where('o.id', '=', orgId)
-    .executeTakeFirst();
+    .where('o.id', '=', orgId);
+  // One text whatever the number of emails (arrays, not IN lists): a prepared statement.
+  const row = (await db.executeQuery(prepared(query))).rows[0];
   if (row === undefined) return undefined;
   const { quota_used, webhooks, people, accounts, ...org } = row;
   return { org, quotaUsed: Number(quota_used ?? 0), webhooks, people, accounts };
@@ -175,6 +192,45 @@ const INVITATION_COLUMNS = {
   updated_at: 'timestamptz',
   token_issued_at: 'timestamptz',
 } as const satisfies Record<keyof NewInvitationRow, ColumnType>;
+
+/** Every column of an invitation, named (see prepared.ts). */
+const INVITATION_RETURNING = Object.keys({
+  id: true,
+  org_id: true,
+  resource_id: true,
+  role: true,
+  email: true,
+  first_name: true,
+  last_name: true,
+  person_id: true,
+  user_id: true,
+  inviter_type: true,
+  inviter_id: true,
+  inviter_name: true,
+  message: true,
+  metadata: true,
+  status: true,
+  token_hash: true,
+  tracking_id: true,
+  expires_at: true,
+  created_at: true,
+  updated_at: true,
+  sent_at: true,
+  opened_at: true,
+  last_opened_at: true,
+  clicked_at: true,
+  accepted_at: true,
+  declined_at: true,
+  revoked_at: true,
+  expired_at: true,
+  failed_at: true,
+  reminded_at: true,
+  last_sent_at: true,
+  resend_count: true,
+  token_issued_at: true,
+} satisfies Record<keyof InvitationRow, true>)
+  .map((column) => `"${column}"`)
+  .join(', ');
 
 /** An event as the create writes it: the id is chosen here, so its webhook deliveries can name it. */
 export type NewEventRow = ReturnType<typeof eventValues> & { id: string };
@@ -247,11 +303,12 @@ export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): 
       select ${parameters.add(write.quota.orgId, 'uuid')}, ${parameters.add(write.quota.windowStart, 'timestamptz')}, ${parameters.add(shard, 'smallint')}, count(*)
       from written having count(*) > 0
       on conflict (org_id, window_start, shard) do update set count = invitation_quota_counters.count + excluded.count)`;
-  const text = `with written as (
+  // A prepared statement (a few shapes: VALUES by row count up to 10, unnest beyond).
+  const text = `${PREPARED_MARK}with written as (
       insert into invitations (${invitations.columns}) select ${invitations.values} from ${invitations.source}
-      on conflict do nothing returning *),
+      on conflict do nothing returning ${INVITATION_RETURNING}),
     ${[...dependents, quota].join(',\n    ')}
-    select * from written`;
+    select ${INVITATION_RETURNING} from written`;
   const result = await db.executeQuery<InvitationRow>(CompiledQuery.raw(text, parameters.values));
   return result.rows;
 }

@@ -22,7 +22,9 @@ import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvents } from '../events/event.repository.js';
+import { prepared } from '../db/prepared.js';
 import { decodeTimeCursor, encodeTimeCursor } from './cursor.js';
+import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
   type EmailContext,
@@ -372,12 +374,12 @@ export async function listInvitations(
   actor: Actor,
   orgId: string,
   query: ListInvitationsQuery,
-): Promise<{ rows: InvitationRow[]; nextCursor: string | null }> {
+): Promise<{ rows: PresentedInvitationRow[]; nextCursor: string | null }> {
   await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
   const limit = query.limit ?? 50;
   let q = ctx.db
     .selectFrom('invitations')
-    .selectAll()
+    .select(PRESENTED_COLUMNS)
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
     .where('org_id', '=', orgId);
   if (query.status !== undefined && query.status.length > 0) q = q.where('status', 'in', query.status);
@@ -404,7 +406,8 @@ export async function listInvitations(
       (eb) => eb.tuple(sql<Date>`timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond'`, eb.val(cursor.id)),
     );
   }
-  const found = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  // A page is the hottest read: a prepared statement (one per combination of filters).
+  const found = (await ctx.db.executeQuery(prepared(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))).rows;
   const page = found.slice(0, limit);
   const last = page.at(-1);
   return {
