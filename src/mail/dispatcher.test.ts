@@ -96,6 +96,14 @@ describe('dispatcher with the dev mailbox', () => {
       t.clock.now(),
     );
     expect(await drain(mailboxTransport(t.ctx.db, t.clock))).toBe(31);
+    // The dev mailbox stores concurrent sends together: each message once, with its own outbox row.
+    const stored = await t.ctx.db
+      .selectFrom('mailbox')
+      .select(['message_id', 'to'])
+      .where('message_id', 'in', [...queued.map((q) => q.messageId), second])
+      .execute();
+    expect(stored).toHaveLength(31);
+    expect(new Set(stored.map((m) => m.message_id)).size).toBe(31);
     for (const { invitation, messageId } of queued) {
       expect((await invitationRow(invitation.id)).status).toBe('sent');
       const events = await t.ctx.db.selectFrom('events').select(['type', 'data']).where('invitation_id', '=', invitation.id).execute();
