@@ -15,7 +15,7 @@ import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { parseEmail } from '../auth/email.js';
 import { builtInRole } from '../auth/permissions.js';
-import { assertGrantable, authorize, can, standing } from '../auth/policy.js';
+import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
@@ -92,28 +92,22 @@ interface Candidate {
   createUser: boolean;
 }
 
-/** Per-request memo of authorization and grantability answers, by scope and role. */
-function policyMemo(db: Kysely<DB>, actor: Actor, orgId: string) {
-  const memo = new Map<string, Promise<AppError | null>>();
-  const settle = (key: string, check: () => Promise<unknown>) => {
-    let found = memo.get(key);
-    if (found === undefined) {
-      found = check().then(
-        () => null,
-        (error: unknown) => {
-          if (error instanceof AppError && error.code !== 'ORG_NOT_FOUND') return error;
-          throw error;
-        },
-      );
-      memo.set(key, found);
+/**
+ * The create's authorization, item by item, from what the request read once: the actor's
+ * grants in the org and the custom roles the batch names. May the actor invite at this scope,
+ * and hand this role on there? (SPEC rule 14.)
+ */
+function createPolicy(grants: OrgGrants, actor: Actor, orgId: string, customRoles: ReadonlyMap<string, CustomRole>) {
+  return (role: string, resourceId: string | null): AppError | null => {
+    const found = standingIn(grants, actor, { orgId, resourceId });
+    try {
+      checkPermission(found, 'invitations:manage');
+      checkGrantable(found, role, builtInRole(role)?.permissions ?? customRoles.get(role)?.permissions ?? null);
+      return null;
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'ORG_NOT_FOUND') return error;
+      throw error;
     }
-    return found;
-  };
-  return async (role: string, resourceId: string | null): Promise<AppError | null> => {
-    const scope = { orgId, resourceId };
-    const denied = await settle(`manage:${resourceId ?? ''}`, () => authorize(db, actor, 'invitations:manage', scope));
-    if (denied !== null) return denied;
-    return settle(`grant:${resourceId ?? ''}:${role}`, () => assertGrantable(db, actor, role, scope));
   };
 }
 
@@ -133,8 +127,10 @@ export async function createInvitations(
   // must still hold when writing is held by the write itself (the unique index on live scopes).
   const now = ctx.clock.now();
   // The whole request: 404 for someone with no standing in the org, 403 for someone who may
-  // invite nowhere in it. Past that, each item is authorized at its own scope.
-  await assertMayInviteSomewhere(ctx.db, actor, orgId);
+  // invite nowhere in it. Past that, each item is authorized at its own scope, from the same
+  // grants (one query for a user, none for an API key).
+  const grants = await orgGrants(ctx.db, actor, orgId);
+  assertMayInviteSomewhere(grants, actor, orgId);
   const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
   const fail = (index: number, error: unknown) => {
     if (!(error instanceof AppError)) throw error;
@@ -165,7 +161,8 @@ export async function createInvitations(
           await ctx.db.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', resourceIds).execute()
         ).map((r) => [r.id, r.name]),
   );
-  const policy = policyMemo(ctx.db, actor, orgId);
+  const roles = await customRoles(ctx.db, orgId, items.map((item) => item.role));
+  const policy = createPolicy(grants, actor, orgId, roles);
 
   // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
   //    person, existing access; then one invitation per (email, resource) in the batch.
@@ -182,7 +179,7 @@ export async function createInvitations(
       if (resourceId !== null && !resources.has(resourceId)) {
         throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
       }
-      const denied = await policy(item.role, resourceId);
+      const denied = policy(item.role, resourceId);
       if (denied !== null) throw denied;
       const person =
         item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
@@ -242,11 +239,10 @@ export async function createInvitations(
   // 3. Write. The create is one statement, atomic on its own. The user-first flow writes an
   //    `invited` user record for each email without an account first, so then both share a
   //    transaction.
-  const roles = await customRoleNames(ctx.db, orgId, toCreate);
   const contextFor = (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
     org,
     resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
-    roleName: builtInRole(row.role)?.name ?? roles.get(row.role) ?? row.role,
+    roleName: builtInRole(row.role)?.name ?? roles.get(row.role)?.name ?? row.role,
   });
   const write = async (db: Kysely<DB> | Tx) => {
     const s: lifecycle.CreateStep = { db, config: ctx.config, now, actor: eventActor(actor) };
@@ -270,29 +266,28 @@ export async function createInvitations(
 }
 
 /** 404 ORG_NOT_FOUND without standing; 403 FORBIDDEN without 'invitations:manage' at the org or any resource. */
-async function assertMayInviteSomewhere(db: Kysely<DB>, actor: Actor, orgId: string): Promise<void> {
-  const found = await standing(db, actor, { orgId });
+function assertMayInviteSomewhere(grants: OrgGrants, actor: Actor, orgId: string): void {
+  const found = standingIn(grants, actor, { orgId });
   if (!found.member) throw new AppError('ORG_NOT_FOUND');
   if (holds(found.permissions, 'invitations:manage')) return;
   if (actor.type !== 'user') throw new AppError('FORBIDDEN');
-  const scopes = await db
-    .selectFrom('grants')
-    .select('resource_id')
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', actor.userId)
-    .where('resource_id', 'is not', null)
-    .execute();
-  for (const { resource_id: resourceId } of scopes) {
-    if (await can(db, actor, 'invitations:manage', { orgId, resourceId })) return;
+  for (const { resource_id: resourceId } of grants.rows) {
+    if (resourceId !== null && holds(standingIn(grants, actor, { orgId, resourceId }).permissions, 'invitations:manage')) return;
   }
   throw new AppError('FORBIDDEN');
 }
 
-async function customRoleNames(db: Kysely<DB>, orgId: string, candidates: readonly Candidate[]): Promise<Map<string, string>> {
-  const keys = [...new Set(candidates.map((c) => c.input.role).filter((key) => builtInRole(key) === undefined))];
-  if (keys.length === 0) return new Map();
-  const rows = await db.selectFrom('roles').select(['key', 'name']).where('org_id', '=', orgId).where('key', 'in', keys).execute();
-  return new Map(rows.map((r) => [r.key, r.name]));
+interface CustomRole {
+  name: string;
+  permissions: string[];
+}
+
+/** The org's custom roles among these keys (built-in ones need no look-up). */
+async function customRoles(db: Kysely<DB>, orgId: string, keys: readonly string[]): Promise<Map<string, CustomRole>> {
+  const custom = [...new Set(keys.filter((key) => builtInRole(key) === undefined))];
+  if (custom.length === 0) return new Map();
+  const rows = await db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).where('key', 'in', custom).execute();
+  return new Map(rows.map((r) => [r.key, { name: r.name, permissions: r.permissions }]));
 }
 
 /**
