@@ -3,6 +3,8 @@
  * locked (SELECT … FOR UPDATE in the caller's transaction), checks the state, writes the row
  * change and its event, and queues any email, all in that transaction. So a rollback leaves
  * no event and sends nothing, and two transitions of one invitation never interleave.
+ * `create` has no row to lock yet: it writes the rows, their events and their emails in one
+ * statement, which is all or nothing on its own.
  *
  * Event `data` carries what `replay()` (invitation.replay.ts) needs to rebuild the row.
  *
