@@ -43,34 +43,59 @@ export async function rolePermissions(db: Db, orgId: string, roleKey: string): P
   return custom?.permissions ?? null;
 }
 
-export async function standing(db: Db, actor: Actor, scope: Scope): Promise<Standing> {
+/** An actor's grants in one org, read once: its standing at every scope of the org follows from them. */
+export interface OrgGrants {
+  orgId: string;
+  /** A user's grants with their roles' permissions (null for a built-in role); empty for an API key. */
+  rows: readonly { resource_id: string | null; role: string; permissions: string[] | null }[];
+}
+
+/** One query for a user, none for an API key. */
+export async function orgGrants(db: Db, actor: Actor, orgId: string): Promise<OrgGrants> {
+  if (actor.type === 'api_key') return { orgId, rows: [] };
+  const rows = await db
+    .selectFrom('grants as g')
+    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
+    .select(['g.resource_id', 'g.role', 'r.permissions'])
+    .where('g.org_id', '=', orgId)
+    .where('g.user_id', '=', actor.userId)
+    .execute();
+  return { orgId, rows };
+}
+
+/** The actor's standing at a scope of the org whose grants these are. */
+export function standingIn(grants: OrgGrants, actor: Actor, scope: Scope): Standing {
   if (actor.type === 'api_key') {
     const member = actor.orgId === scope.orgId;
     return { member, permissions: member ? [...actor.permissions] : [], owner: false };
   }
-  const grants = await db
-    .selectFrom('grants as g')
-    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
-    .select(['g.resource_id', 'g.role', 'r.permissions'])
-    .where('g.org_id', '=', scope.orgId)
-    .where('g.user_id', '=', actor.userId)
-    .execute();
+  if (grants.orgId !== scope.orgId) throw new Error('standingIn: grants of another org');
   const resourceId = scope.resourceId ?? null;
   const permissions = new Set<string>();
-  for (const grant of grants) {
+  for (const grant of grants.rows) {
     if (grant.resource_id !== null && grant.resource_id !== resourceId) continue;
     for (const permission of builtInRole(grant.role)?.permissions ?? grant.permissions ?? []) permissions.add(permission);
   }
   return {
-    member: grants.length > 0,
+    member: grants.rows.length > 0,
     permissions: [...permissions],
-    owner: grants.some((grant) => grant.resource_id === null && grant.role === 'owner'),
+    owner: grants.rows.some((grant) => grant.resource_id === null && grant.role === 'owner'),
   };
+}
+
+export async function standing(db: Db, actor: Actor, scope: Scope): Promise<Standing> {
+  return standingIn(await orgGrants(db, actor, scope.orgId), actor, scope);
 }
 
 export async function can(db: Db, actor: Actor, permission: string, scope: Scope): Promise<boolean> {
   const { permissions } = await standing(db, actor, scope);
   return holds(permissions, permission);
+}
+
+/** authorize() on a standing already read: 404 ORG_NOT_FOUND without standing, 403 FORBIDDEN without the permission. */
+export function checkPermission(found: Standing, permission: string): void {
+  if (!found.member) throw new AppError('ORG_NOT_FOUND');
+  if (!holds(found.permissions, permission)) throw new AppError('FORBIDDEN');
 }
 
 /**
@@ -79,10 +104,20 @@ export async function can(db: Db, actor: Actor, permission: string, scope: Scope
  */
 export async function authorize(db: Db, actor: Actor | null, permission: string, scope: Scope): Promise<Actor> {
   if (actor === null) throw new AppError('UNAUTHENTICATED');
-  const found = await standing(db, actor, scope);
-  if (!found.member) throw new AppError('ORG_NOT_FOUND');
-  if (!holds(found.permissions, permission)) throw new AppError('FORBIDDEN');
+  checkPermission(await standing(db, actor, scope), permission);
   return actor;
+}
+
+/**
+ * assertGrantable() on a standing and role permissions already read (`wanted` null: the org
+ * has no such role).
+ */
+export function checkGrantable(found: Standing, roleKey: string, wanted: readonly string[] | null): void {
+  if (wanted === null) {
+    throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${roleKey}" in this organization` }] });
+  }
+  if (roleKey === 'owner' && !found.owner) throw new AppError('ROLE_NOT_GRANTABLE');
+  if (!covers(found.permissions, wanted)) throw new AppError('ROLE_NOT_GRANTABLE');
 }
 
 /**
@@ -90,13 +125,7 @@ export async function authorize(db: Db, actor: Actor | null, permission: string,
  * nobody grants a role with a permission they lack there.
  */
 export async function assertGrantable(db: Db, actor: Actor, roleKey: string, scope: Scope): Promise<void> {
-  const wanted = await rolePermissions(db, scope.orgId, roleKey);
-  if (wanted === null) {
-    throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${roleKey}" in this organization` }] });
-  }
-  const found = await standing(db, actor, scope);
-  if (roleKey === 'owner' && !found.owner) throw new AppError('ROLE_NOT_GRANTABLE');
-  if (!covers(found.permissions, wanted)) throw new AppError('ROLE_NOT_GRANTABLE');
+  checkGrantable(await standing(db, actor, scope), roleKey, await rolePermissions(db, scope.orgId, roleKey));
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createServerDatabase, openTestDatabase, testBackend, type TestDatabase } from '../test/database.js';
 import { isReady, migrateToLatest, openDatabase } from './database.js';
+import { prepared } from './prepared.js';
 import { migrations } from './migrations/index.js';
 
 const opened: { close(): Promise<void> }[] = [];
@@ -50,5 +51,53 @@ describe('migrations', () => {
       expect(applied).toHaveLength(Object.keys(migrations).length);
       expect(await isReady(db)).toBe(true);
     }
+  });
+});
+
+describe('prepared statements', () => {
+  it('run statements marked by prepared() as named prepared statements on a server, the others unnamed', async () => {
+    const database = await fresh();
+    await migrateToLatest(database.db);
+    const org = await database.db.insertInto('orgs').values({ name: 'Acme', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const find = (id: string) => prepared(database.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', id));
+    const seen = await database.db.transaction().execute(async (trx) => {
+      // One connection for the whole transaction: what it has prepared is visible to it.
+      const first = await trx.executeQuery(find(org.id));
+      const second = await trx.executeQuery(find(org.id));
+      await trx.selectFrom('orgs').select('name').where('id', '=', org.id).execute();
+      const statements =
+        database.backend === 'postgres'
+          ? (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(trx)).rows.map((row) => row.statement)
+          : [];
+      return { rows: [...first.rows, ...second.rows], statements };
+    });
+    expect(seen.rows).toEqual([
+      { id: org.id, name: 'Acme' },
+      { id: org.id, name: 'Acme' },
+    ]);
+    if (database.backend === 'postgres') {
+      expect(seen.statements).toHaveLength(1);
+      expect(seen.statements[0]).toMatch(/^\/\* prepared \*\/ select "id", "name" from "orgs"/);
+    }
+  });
+
+  it('keep working when a migration adds a column while the server runs (they name their columns)', async () => {
+    const database = await fresh();
+    await migrateToLatest(database.db);
+    const org = await database.db.insertInto('orgs').values({ name: 'Acme', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const find = () => prepared(database.db.selectFrom('orgs').select(['id', 'name']).where('id', '=', org.id));
+    await database.db.transaction().execute(async (trx) => {
+      await trx.executeQuery(find());
+      await sql`alter table orgs add column nickname text`.execute(trx);
+      expect((await trx.executeQuery(find())).rows).toEqual([{ id: org.id, name: 'Acme' }]);
+    });
+  });
+
+  it('refuse a marked statement that selects `*` on a server (a migration would break it)', async () => {
+    const database = await fresh();
+    await migrateToLatest(database.db);
+    const all = database.db.executeQuery(prepared(database.db.selectFrom('orgs').selectAll().where('name', '=', 'none')));
+    if (database.backend === 'postgres') await expect(all).rejects.toThrow(/must name its columns/);
+    else expect((await all).rows).toEqual([]);
   });
 });

@@ -2,13 +2,24 @@
  * The Kysely database: embedded PGlite under DATA_DIR by default, a PostgreSQL server when
  * DATABASE_URL is set. One schema and one SQL dialect either way.
  */
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PGliteDialect,
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+  sql,
+} from 'kysely';
 import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { PREPARED_MARK } from './prepared.js';
 import type { DB } from './schema.js';
 
 export type Backend = 'pglite' | 'postgres';
@@ -36,7 +47,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, options: '-c jit=off' });
     // An idle client's error (a server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return { db, backend: 'postgres', close: () => db.destroy() };
   }
   let dataPath: string | undefined;
@@ -47,6 +58,67 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const pglite = await PGlite.create(dataPath);
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   return { db, backend: 'pglite', close: () => db.destroy() };
+}
+
+/** `select *`, `returning *`, `"t".*`: what a prepared statement must not select (see prepared.ts). */
+const SELECTS_STAR = /\b(select|returning)\s+\*|\.\*/i;
+
+/** At most this many statement texts are prepared (a guard; the marked statements have a few shapes each). */
+const PREPARED_MAX = 64;
+
+/**
+ * The pool Kysely uses: pg's, with statements marked by `prepared()` (prepared.ts) run as named
+ * prepared statements. pg parses a named statement once per connection and then only binds
+ * and executes it.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    if (!text.startsWith(PREPARED_MARK)) return undefined;
+    let name = names.get(text);
+    if (name === undefined && names.size < PREPARED_MAX) {
+      if (SELECTS_STAR.test(text)) throw new Error(`a prepared statement must name its columns: ${text.slice(0, 200)}`);
+      name = `gatehouse_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  // One wrapper per pg client, so Kysely keeps its connection per client.
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    function query<R>(text: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+    function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+    function query<R>(text: string | PostgresCursor<R>, parameters: readonly unknown[] = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+      // Kysely passes a cursor only for streaming, which Gatehouse does not configure.
+      if (typeof text !== 'string') throw new Error('query streaming is not configured');
+      const name = nameOf(text);
+      const values = [...parameters];
+      return (name === undefined ? client.query(text, values) : client.query({ name, text, values })).then((result) => ({
+        command: result.command as PostgresQueryResult<R>['command'],
+        rowCount: result.rowCount ?? 0,
+        rows: result.rows as R[],
+      }));
+    }
+    return {
+      query,
+      release: (destroy?: boolean) => {
+        client.release(destroy);
+      },
+    };
+  };
+  return {
+    options: pool.options,
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (wrapped === undefined) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+  };
 }
 
 export function migrator(db: Kysely<DB>): Migrator {

@@ -27,7 +27,8 @@ export interface NewEvent {
   occurredAt: Date;
 }
 
-function eventValues(event: NewEvent) {
+/** The row of an event as written (single, bulk, and the invitation create's one-statement write). */
+export function eventValues(event: NewEvent) {
   return {
     type: event.type,
     org_id: event.orgId,

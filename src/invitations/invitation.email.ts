@@ -12,15 +12,21 @@ import type { Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import { DAY } from '../clock.js';
 import type { DB, InvitationRow } from '../db/schema.js';
-import { enqueueEmails, type InvitationEmailData, type NewEmail } from '../mail/outbox.js';
+import { enqueueEmailRows, type InvitationEmailData, type NewEmail, type OutboxEmailRow, outboxRow } from '../mail/outbox.js';
 import { type EmailContext, PARKED_AT } from './invitation.repository.js';
 import { inviteLink, trackingPixelUrl } from './invitation.token.js';
 
 export type InvitationEmailKind = InvitationEmailData['kind'];
 
+/** What an invitation email shows of the invitation (a create builds it before the row is written). */
+export type EmailedInvitation = Pick<
+  InvitationRow,
+  'id' | 'org_id' | 'email' | 'inviter_name' | 'message' | 'first_name' | 'expires_at' | 'tracking_id'
+>;
+
 export function invitationEmailData(
   config: Pick<Config, 'publicUrl'>,
-  row: InvitationRow,
+  row: EmailedInvitation,
   context: EmailContext,
   link: string,
   kind: InvitationEmailKind,
@@ -41,7 +47,7 @@ export function invitationEmailData(
 
 export function invitationEmail(
   config: Pick<Config, 'publicUrl'>,
-  row: InvitationRow,
+  row: EmailedInvitation,
   context: EmailContext,
   link: string,
   kind: InvitationEmailKind,
@@ -64,31 +70,33 @@ export function reminderDueAt(row: Pick<InvitationRow, 'expires_at'>, reminderDa
 }
 
 export interface TokenMail {
-  row: InvitationRow;
+  row: EmailedInvitation;
   token: string;
   kind: Exclude<InvitationEmailKind, 'reminder'>;
   context: EmailContext;
 }
 
 /**
- * Queues the email of freshly minted tokens (creation, resend, correction) and parks their
- * reminder when the org sends reminders and the reminder would still fall before expiry.
+ * The outbox rows for freshly minted tokens (creation, resend, correction): each token's
+ * email, due now, and its reminder, parked, when the org sends reminders and the reminder
+ * would still fall before expiry.
  */
+export function tokenEmailRows(config: Pick<Config, 'publicUrl'>, mails: readonly TokenMail[], now: Date): OutboxEmailRow[] {
+  const rows = mails.map(({ row, token, kind, context }) => outboxRow(invitationEmail(config, row, context, inviteLink(config, token), kind), now));
+  for (const { row, token, context } of mails) {
+    const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
+    if (due === null || due.getTime() <= now.getTime()) continue;
+    rows.push(outboxRow(invitationEmail(config, row, context, inviteLink(config, token), 'reminder'), PARKED_AT));
+  }
+  return rows;
+}
+
+/** Queues tokenEmailRows in the caller's transaction, in one insert. */
 export async function queueTokenEmails(
   trx: Transaction<DB>,
   config: Pick<Config, 'publicUrl'>,
   mails: readonly TokenMail[],
   now: Date,
 ): Promise<void> {
-  const emails = mails.map(({ row, token, kind, context }) => invitationEmail(config, row, context, inviteLink(config, token), kind));
-  await enqueueEmails(trx, emails, now);
-  const parked = mails.filter(({ row, context }) => {
-    const due = reminderDueAt(row, context.org.reminder_days_before_expiry);
-    return due !== null && due.getTime() > now.getTime();
-  });
-  await enqueueEmails(
-    trx,
-    parked.map(({ row, token, context }) => invitationEmail(config, row, context, inviteLink(config, token), 'reminder')),
-    PARKED_AT,
-  );
+  await enqueueEmailRows(trx, tokenEmailRows(config, mails, now));
 }

@@ -3,6 +3,8 @@
  * locked (SELECT … FOR UPDATE in the caller's transaction), checks the state, writes the row
  * change and its event, and queues any email, all in that transaction. So a rollback leaves
  * no event and sends nothing, and two transitions of one invitation never interleave.
+ * `create` has no row to lock yet: it writes the rows, their events and their emails in one
+ * statement, which is all or nothing on its own.
  *
  * Event `data` carries what `replay()` (invitation.replay.ts) needs to rebuild the row.
  *
@@ -10,27 +12,31 @@
  * accept, decline, revoke and expiry it is kept, so a dead link is still recognised and the
  * invitee is told which state it is in, but no transition accepts it any more.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { DAY, MINUTE } from '../clock.js';
 import type { Config } from '../config.js';
-import type { DB, InvitationRow, JsonObject, NewInvitation, UserRow } from '../db/schema.js';
+import type { DB, InvitationRow, JsonObject, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { appendEvent, appendEvents, type EventActor } from '../events/event.repository.js';
+import { appendEvent, type EventActor, eventValues, type NewEvent } from '../events/event.repository.js';
 import type { EventType } from '../events/event.types.js';
+import { webhookDeliveryRows, type WebhookEndpointSubscription } from '../webhooks/fanout.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
-import { invitationEmailData, queueTokenEmails, reminderDueAt, type TokenMail } from './invitation.email.js';
+import { invitationEmailData, queueTokenEmails, reminderDueAt, tokenEmailRows } from './invitation.email.js';
 import {
   cancelQueuedInvitationEmails,
   type EmailContext,
   findLiveByScopes,
   findParkedReminder,
+  insertNewInvitations,
+  type NewInvitationRow,
   releaseParkedReminder,
   scopeKey,
   updateInvitation,
 } from './invitation.repository.js';
 import { isClickable, isDue, isEditable, isLive, isResendable } from './invitation.states.js';
-import { consoleLink, mintToken, newTrackingId } from './invitation.token.js';
+import { consoleLink, mintToken, mintTokens, newTrackingId, newTrackingIds } from './invitation.token.js';
 
 /** What every transition works with. */
 export interface Step {
@@ -76,7 +82,7 @@ export interface CreateInput {
 }
 
 /** The `invitation.created` data: everything replay needs to start the row. */
-function createdData(row: InvitationRow): JsonObject {
+function createdData(row: NewInvitationRow): JsonObject {
   return {
     email: row.email,
     role: row.role,
@@ -90,63 +96,71 @@ function createdData(row: InvitationRow): JsonObject {
   };
 }
 
+/** What a create works with: any executor, since it writes in one statement (see create). */
+export interface CreateStep {
+  db: Kysely<DB> | Transaction<DB>;
+  config: Pick<Config, 'publicUrl'>;
+  now: Date;
+  actor: EventActor;
+}
+
 /**
- * Creates invitations (one, or a bulk batch) in one insert. The partial unique index
- * `invitations_one_live` settles a race with a concurrent create of the same email, org and
- * resource: the loser inserts nothing and gets the live row back (`created: false`), with no
- * event and no email (SPEC rule 6).
+ * Creates invitations (one, or a bulk batch): the rows, their `invitation.created` events,
+ * their emails, the events' webhook deliveries and the quota use, all in one statement
+ * (insertNewInvitations), so a create is atomic on its own; a caller that writes more with it
+ * (the user-first flow) passes a transaction. The partial unique index `invitations_one_live`
+ * settles a race with a concurrent create of the same email, org and resource: the loser
+ * writes nothing and gets the live row back (`created: false`), with no event and no email
+ * (SPEC rule 6).
  */
 export async function create(
-  step: Step,
+  step: CreateStep,
   orgId: string,
-  contextFor: (row: InvitationRow) => EmailContext,
+  contextFor: (row: Pick<InvitationRow, 'resource_id' | 'role'>) => EmailContext,
   inputs: readonly CreateInput[],
-  /** The org has webhook endpoints (read by the caller in this transaction). */
-  hasWebhooks = true,
+  options: {
+    /** The org's webhook endpoints, as read by the caller. */
+    webhooks: readonly WebhookEndpointSubscription[];
+    /** Start of the hourly quota window the new invitations count in. */
+    quotaWindow: Date;
+  },
 ): Promise<{ row: InvitationRow; created: boolean }[]> {
   if (inputs.length === 0) return [];
-  const tokens = new Map<string, string>();
-  const values: NewInvitation[] = inputs.map((input) => {
-    const { token, hash } = mintToken();
-    tokens.set(hash, token);
+  const tokens = mintTokens(inputs.length);
+  const trackingIds = newTrackingIds(inputs.length);
+  const planned = inputs.map((input, i): { row: NewInvitationRow; token: string } => {
+    const minted = tokens[i];
+    const trackingId = trackingIds[i];
+    if (minted === undefined || trackingId === undefined) throw new Error('token batch too short');
     return {
-      org_id: orgId,
-      resource_id: input.resourceId,
-      role: input.role,
-      email: input.email,
-      first_name: input.firstName,
-      last_name: input.lastName,
-      person_id: input.personId,
-      user_id: input.userId,
-      inviter_type: input.inviter.type,
-      inviter_id: input.inviter.id,
-      inviter_name: input.inviter.name,
-      message: input.message,
-      metadata: JSON.stringify(input.metadata),
-      status: 'pending',
-      token_hash: hash,
-      tracking_id: newTrackingId(),
-      expires_at: input.expiresAt,
-      created_at: step.now,
-      updated_at: step.now,
-      token_issued_at: step.now,
+      token: minted.token,
+      row: {
+        id: randomUUID(),
+        org_id: orgId,
+        resource_id: input.resourceId,
+        role: input.role,
+        email: input.email,
+        first_name: input.firstName,
+        last_name: input.lastName,
+        person_id: input.personId,
+        user_id: input.userId,
+        inviter_type: input.inviter.type,
+        inviter_id: input.inviter.id,
+        inviter_name: input.inviter.name,
+        message: input.message,
+        metadata: JSON.stringify(input.metadata),
+        status: 'pending',
+        token_hash: minted.hash,
+        tracking_id: trackingId,
+        expires_at: input.expiresAt,
+        created_at: step.now,
+        updated_at: step.now,
+        token_issued_at: step.now,
+      },
     };
   });
-  const inserted = await step.trx
-    .insertInto('invitations')
-    .values(values)
-    .onConflict((oc) => oc.doNothing())
-    .returningAll()
-    .execute();
-  const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
-  const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
-  for (const row of await findLiveByScopes(step.trx, orgId, lost)) {
-    byScope.set(scopeKey(row.email, row.resource_id), { row, created: false });
-  }
-
-  await appendEvents(
-    step.trx,
-    inserted.map((row) => ({
+  const events = planned.map(({ row }) => {
+    const event: NewEvent = {
       type: 'invitation.created',
       orgId,
       actor: step.actor,
@@ -155,16 +169,45 @@ export async function create(
       userId: row.user_id,
       data: createdData(row),
       occurredAt: step.now,
-    })),
-    hasWebhooks ? 'check' : 'none',
-  );
-  const mails: TokenMail[] = inserted.map((row) => {
-    const token = row.token_hash === null ? undefined : tokens.get(row.token_hash);
-    if (token === undefined) throw new Error('minted token lost');
-    return { row, token, kind: 'invitation', context: contextFor(row) };
+    };
+    return { id: randomUUID(), event };
   });
-  await queueTokenEmails(step.trx, step.config, mails, step.now);
+  const inserted = await insertNewInvitations(step.db, {
+    invitations: planned.map(({ row }) => row),
+    events: events.map(({ id, event }) => ({ id, ...eventValues(event) })),
+    emails: tokenEmailRows(
+      step.config,
+      planned.map(({ row, token }) => ({ row, token, kind: 'invitation', context: contextFor(row) })),
+      step.now,
+    ),
+    webhooks:
+      options.webhooks.length === 0
+        ? []
+        : events.flatMap(({ id, event }) =>
+            webhookDeliveryRows(
+              {
+                id,
+                type: event.type,
+                org_id: orgId,
+                invitation_id: event.invitationId ?? null,
+                user_id: event.userId ?? null,
+                person_id: event.personId ?? null,
+                actor_type: event.actor.type,
+                actor_id: event.actor.id,
+                data: event.data ?? {},
+                occurred_at: event.occurredAt,
+              },
+              options.webhooks,
+            ),
+          ),
+    quota: { orgId, windowStart: options.quotaWindow },
+  });
 
+  const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
+  const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
+  for (const row of await findLiveByScopes(step.db, orgId, lost)) {
+    byScope.set(scopeKey(row.email, row.resource_id), { row, created: false });
+  }
   return inputs.map((input) => {
     const result = byScope.get(scopeKey(input.email, input.resourceId));
     // The live row that beat us went final between our insert and our look: a rare race.

@@ -57,7 +57,40 @@ export const InvitationSchema = Type.Object({
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-export function presentInvitation(row: InvitationRow) {
+/** The columns presentInvitation reads: what a list selects (never the token digest or the tracking id). */
+export const PRESENTED_COLUMNS = [
+  'id',
+  'org_id',
+  'resource_id',
+  'role',
+  'email',
+  'first_name',
+  'last_name',
+  'person_id',
+  'user_id',
+  'inviter_type',
+  'inviter_id',
+  'inviter_name',
+  'message',
+  'status',
+  'expires_at',
+  'created_at',
+  'updated_at',
+  'sent_at',
+  'opened_at',
+  'clicked_at',
+  'accepted_at',
+  'declined_at',
+  'revoked_at',
+  'expired_at',
+  'failed_at',
+  'resend_count',
+  'metadata',
+] as const satisfies readonly (keyof InvitationRow)[];
+
+export type PresentedInvitationRow = Pick<InvitationRow, (typeof PRESENTED_COLUMNS)[number]>;
+
+export function presentInvitation(row: PresentedInvitationRow) {
   return {
     id: row.id,
     orgId: row.org_id,

@@ -1,11 +1,16 @@
 /**
  * Invitation queries. Functions that lock take a Transaction: the lock lives until it ends.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { builtInRole } from '../auth/permissions.js';
 import type { Updateable } from 'kysely';
+import { prepared, PREPARED_MARK } from '../db/prepared.js';
+import { type ColumnType, rowsSource, StatementParameters } from '../db/rows-source.js';
 import type { DB, InvitationRow, InvitationsTable, OrgRow } from '../db/schema.js';
+import type { eventValues } from '../events/event.repository.js';
+import type { OutboxEmailRow } from '../mail/outbox.js';
+import type { WebhookDeliveryRow } from '../webhooks/fanout.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -69,17 +74,32 @@ export interface CreateContext {
   org: OrgRow;
   /** Invitations counted in the quota window so far. */
   quotaUsed: number;
-  /** The org has webhook endpoints (events must fan out to them). */
-  hasWebhooks: boolean;
+  /** The org's webhook endpoints (events fan out to those that subscribe to them). */
+  webhooks: { id: string; events: string[] }[];
   /** Directory entries named by id or matching one of the emails. */
   people: { id: string; email: string; first_name: string; last_name: string }[];
   /** Accounts with one of the emails, one row per grant they hold in the org (grant fields null when none). */
   accounts: { id: string; email: string; grant_id: string | null; resource_id: string | null }[];
 }
 
+/** Every column of an org (named, so the context query can be a prepared statement). */
+const ORG_COLUMNS = [
+  'id',
+  'name',
+  'invitation_ttl_days',
+  'open_tracking',
+  'reminder_days_before_expiry',
+  'sender_name',
+  'reply_to',
+  'invitations_per_hour',
+  'auto_renew',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof OrgRow)[];
+
 /**
  * Everything a create needs to decide, in one round trip: the org, its quota use this window,
- * whether it has webhooks, and the people and accounts the emails name. (A create is the
+ * its webhook endpoints, and the people and accounts the emails name. (A create is the
  * hottest write path; see bench/invitations.js.)
  */
 export async function loadCreateContext(
@@ -87,11 +107,11 @@ export async function loadCreateContext(
   orgId: string,
   lookup: { emails: readonly string[]; personIds: readonly string[]; windowStart: Date },
 ): Promise<CreateContext | undefined> {
-  const emails = lookup.emails.length === 0 ? [''] : [...lookup.emails];
+  const emails = [...lookup.emails];
   const personIds = [...lookup.personIds];
-  const row = await db
+  const query = db
     .selectFrom('orgs as o')
-    .selectAll('o')
+    .select(ORG_COLUMNS.map((column) => `o.${column}` as const))
     .select((eb) => [
       eb
         .selectFrom('invitation_quota_counters as q')
@@ -99,27 +119,198 @@ export async function loadCreateContext(
         .where('q.org_id', '=', orgId)
         .where('q.window_start', '=', lookup.windowStart)
         .as('quota_used'),
-      eb.exists(eb.selectFrom('webhook_endpoints as w').select('w.id').where('w.org_id', '=', orgId)).as('has_webhooks'),
+      jsonArrayFrom(eb.selectFrom('webhook_endpoints as w').select(['w.id', 'w.events']).where('w.org_id', '=', orgId)).as('webhooks'),
       jsonArrayFrom(
         eb
           .selectFrom('people as p')
           .select(['p.id', 'p.email', 'p.first_name', 'p.last_name'])
           .where('p.org_id', '=', orgId)
-          .where((w) => w.or([w('p.email', 'in', emails), ...(personIds.length > 0 ? [w('p.id', 'in', personIds)] : [])])),
+          .where((w) => w.or([w('p.email', '=', w.fn.any(w.val(emails))), w('p.id', '=', w.fn.any(w.val(personIds)))])),
       ).as('people'),
       jsonArrayFrom(
         eb
           .selectFrom('users as u')
           .leftJoin('grants as g', (join) => join.onRef('g.user_id', '=', 'u.id').on('g.org_id', '=', orgId))
           .select(['u.id', 'u.email', 'g.id as grant_id', 'g.resource_id'])
-          .where('u.email', 'in', emails),
+          .where('u.email', '=', eb.fn.any(eb.val(emails))),
       ).as('accounts'),
     ])
-    .where('o.id', '=', orgId)
-    .executeTakeFirst();
+    .where('o.id', '=', orgId);
+  // One text whatever the number of emails (arrays, not IN lists): a prepared statement.
+  const row = (await db.executeQuery(prepared(query))).rows[0];
   if (row === undefined) return undefined;
-  const { quota_used, has_webhooks, people, accounts, ...org } = row;
-  return { org, quotaUsed: Number(quota_used ?? 0), hasWebhooks: has_webhooks === true || has_webhooks === 1, people, accounts };
+  const { quota_used, webhooks, people, accounts, ...org } = row;
+  return { org, quotaUsed: Number(quota_used ?? 0), webhooks, people, accounts };
+}
+
+/** A new invitation as a create writes it: the id is chosen here, so its event and emails can name it. */
+export interface NewInvitationRow {
+  id: string;
+  org_id: string;
+  resource_id: string | null;
+  role: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  person_id: string | null;
+  user_id: string | null;
+  inviter_type: 'user' | 'api_key';
+  inviter_id: string | null;
+  inviter_name: string;
+  message: string | null;
+  /** JSON text. */
+  metadata: string;
+  status: 'pending';
+  token_hash: string;
+  tracking_id: string;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  token_issued_at: Date;
+}
+
+const INVITATION_COLUMNS = {
+  id: 'uuid',
+  org_id: 'uuid',
+  resource_id: 'uuid',
+  role: 'text',
+  email: 'text',
+  first_name: 'text',
+  last_name: 'text',
+  person_id: 'uuid',
+  user_id: 'uuid',
+  inviter_type: 'text',
+  inviter_id: 'uuid',
+  inviter_name: 'text',
+  message: 'text',
+  metadata: 'jsonb',
+  status: 'text',
+  token_hash: 'text',
+  tracking_id: 'text',
+  expires_at: 'timestamptz',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  token_issued_at: 'timestamptz',
+} as const satisfies Record<keyof NewInvitationRow, ColumnType>;
+
+/** Every column of an invitation, named (see prepared.ts). */
+const INVITATION_RETURNING = Object.keys({
+  id: true,
+  org_id: true,
+  resource_id: true,
+  role: true,
+  email: true,
+  first_name: true,
+  last_name: true,
+  person_id: true,
+  user_id: true,
+  inviter_type: true,
+  inviter_id: true,
+  inviter_name: true,
+  message: true,
+  metadata: true,
+  status: true,
+  token_hash: true,
+  tracking_id: true,
+  expires_at: true,
+  created_at: true,
+  updated_at: true,
+  sent_at: true,
+  opened_at: true,
+  last_opened_at: true,
+  clicked_at: true,
+  accepted_at: true,
+  declined_at: true,
+  revoked_at: true,
+  expired_at: true,
+  failed_at: true,
+  reminded_at: true,
+  last_sent_at: true,
+  resend_count: true,
+  token_issued_at: true,
+} satisfies Record<keyof InvitationRow, true>)
+  .map((column) => `"${column}"`)
+  .join(', ');
+
+/** An event as the create writes it: the id is chosen here, so its webhook deliveries can name it. */
+export type NewEventRow = ReturnType<typeof eventValues> & { id: string };
+
+const EVENT_COLUMNS = {
+  id: 'uuid',
+  type: 'text',
+  org_id: 'uuid',
+  invitation_id: 'uuid',
+  user_id: 'uuid',
+  person_id: 'uuid',
+  actor_type: 'text',
+  actor_id: 'uuid',
+  actor_label: 'text',
+  data: 'jsonb',
+  occurred_at: 'timestamptz',
+} as const satisfies Record<keyof NewEventRow, ColumnType>;
+
+const OUTBOX_EMAIL_COLUMNS = {
+  kind: 'text',
+  org_id: 'uuid',
+  invitation_id: 'uuid',
+  message_id: 'text',
+  payload: 'jsonb',
+  next_attempt_at: 'timestamptz',
+} as const satisfies Record<keyof OutboxEmailRow, ColumnType>;
+
+const OUTBOX_WEBHOOK_COLUMNS = {
+  ...OUTBOX_EMAIL_COLUMNS,
+  webhook_endpoint_id: 'uuid',
+} as const satisfies Record<keyof WebhookDeliveryRow, ColumnType>;
+
+export interface NewInvitationsWrite {
+  invitations: readonly NewInvitationRow[];
+  /** Each of the rows below names its invitation (`invitation_id`) and is written only when that invitation is. */
+  events: readonly NewEventRow[];
+  emails: readonly OutboxEmailRow[];
+  /** The events' deliveries to the org's webhook endpoints. */
+  webhooks: readonly WebhookDeliveryRow[];
+  /** The hourly quota window the written invitations count in (SPEC rule 17). */
+  quota: { orgId: string; windowStart: Date };
+}
+
+/**
+ * Writes new invitations with their events, their queued emails, their webhook deliveries and
+ * their quota use in ONE statement (data-modifying CTEs): one round trip, and all or nothing
+ * without an explicit transaction. An invitation that would break a unique index is skipped
+ * (`on conflict do nothing`: the partial index `invitations_one_live` settles a race with a
+ * concurrent create of the same scope), and so is everything that names it; the quota counts
+ * the rows written. Returns the invitations written.
+ */
+export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): Promise<InvitationRow[]> {
+  if (write.invitations.length === 0) return [];
+  const parameters = new StatementParameters();
+  const invitations = rowsSource(write.invitations, INVITATION_COLUMNS, parameters);
+  const dependents = [
+    { table: 'events', rows: write.events, columns: EVENT_COLUMNS },
+    { table: 'outbox', rows: write.emails, columns: OUTBOX_EMAIL_COLUMNS },
+    { table: 'outbox', rows: write.webhooks, columns: OUTBOX_WEBHOOK_COLUMNS },
+  ].flatMap(({ table, rows, columns }, i) => {
+    if (rows.length === 0) return [];
+    const source = rowsSource<object>(rows, columns, parameters);
+    return [
+      `written_${String(i)} as (insert into ${table} (${source.columns}) select ${source.values} from ${source.source} join written on written.id = x.invitation_id)`,
+    ];
+  });
+  const shard = Math.floor(Math.random() * QUOTA_SHARDS);
+  const quota = `quota as (
+      insert into invitation_quota_counters (org_id, window_start, shard, count)
+      select ${parameters.add(write.quota.orgId, 'uuid')}, ${parameters.add(write.quota.windowStart, 'timestamptz')}, ${parameters.add(shard, 'smallint')}, count(*)
+      from written having count(*) > 0
+      on conflict (org_id, window_start, shard) do update set count = invitation_quota_counters.count + excluded.count)`;
+  // A prepared statement (a few shapes: VALUES by row count up to 10, unnest beyond).
+  const text = `${PREPARED_MARK}with written as (
+      insert into invitations (${invitations.columns}) select ${invitations.values} from ${invitations.source}
+      on conflict do nothing returning ${INVITATION_RETURNING}),
+    ${[...dependents, quota].join(',\n    ')}
+    select ${INVITATION_RETURNING} from written`;
+  const result = await db.executeQuery<InvitationRow>(CompiledQuery.raw(text, parameters.values));
+  return result.rows;
 }
 
 /** Live invitations of an org for these (email, resource) scopes. */
@@ -208,17 +399,6 @@ export async function quotaUsed(db: Db, orgId: string, windowStart: Date): Promi
     .where('window_start', '=', windowStart)
     .executeTakeFirstOrThrow();
   return Number(row.used);
-}
-
-export async function addQuotaUse(trx: Transaction<DB>, orgId: string, windowStart: Date, count: number): Promise<void> {
-  if (count === 0) return;
-  await trx
-    .insertInto('invitation_quota_counters')
-    .values({ org_id: orgId, window_start: windowStart, shard: Math.floor(Math.random() * QUOTA_SHARDS), count })
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'window_start', 'shard']).doUpdateSet((eb) => ({ count: eb('invitation_quota_counters.count', '+', count) })),
-    )
-    .execute();
 }
 
 export async function deleteOldQuotaWindows(db: Db, before: Date): Promise<void> {

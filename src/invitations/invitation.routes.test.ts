@@ -551,14 +551,68 @@ describe('bulk', () => {
     expect([res.statusCode, code(res)]).toEqual([400, 'BULK_TOO_LARGE']);
   });
 
-  it('writes 1,000 in one request', async () => {
+  it('writes 1,000 in one request: each with its event, its email and its parked reminder, counted in the quota', async () => {
     const { org, cookie } = await ownerWithOrg(t);
+    await t.ctx.db.updateTable('orgs').set({ reminder_days_before_expiry: 3 }).where('id', '=', org.id).execute();
     const invitations = Array.from({ length: 1000 }, (_, i) => ({ email: `many${String(i)}@example.test`, role: 'member' }));
     const res = await t.inject({ method: 'POST', url: `${base(org.id)}/bulk`, headers: auth(cookie), payload: { invitations } });
     expect(res.statusCode).toBe(200);
-    expect(res.json<{ results: { ok: boolean }[] }>().results.every((r) => r.ok)).toBe(true);
-    const count = await t.ctx.db.selectFrom('invitations').select((eb) => eb.fn.countAll<string>().as('n')).where('org_id', '=', org.id).executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(1000);
+    const results = res.json<{ results: { ok: boolean; created?: boolean; invitation?: InvitationAnswer }[] }>().results;
+    expect(results.every((r) => r.ok && r.created === true)).toBe(true);
+    const count = async (query: { execute(): Promise<unknown[]> }) => (await query.execute()).length;
+    expect(await count(t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id))).toBe(1000);
+    expect(await count(t.ctx.db.selectFrom('events').select('id').where('org_id', '=', org.id).where('type', '=', 'invitation.created'))).toBe(1000);
+    const emails = await t.ctx.db.selectFrom('outbox').select(['invitation_id', 'next_attempt_at']).where('org_id', '=', org.id).where('kind', '=', 'email').execute();
+    expect(emails).toHaveLength(2000);
+    expect(emails.filter((e) => e.next_attempt_at.getTime() === t.clock.now().getTime())).toHaveLength(1000);
+    expect(new Set(emails.map((e) => e.invitation_id)).size).toBe(1000);
+    const quota = await t.ctx.db.selectFrom('invitation_quota_counters').select('count').where('org_id', '=', org.id).execute();
+    expect(quota.reduce((sum, row) => sum + row.count, 0)).toBe(1000);
+    // The 500th: its row, event and email belong together, and the emailed link opens it.
+    const answer = results[499]?.invitation;
+    expect(answer?.email).toBe('many499@example.test');
+    const id = answer?.id ?? '';
+    expect(await eventTypes(t, id)).toEqual(['invitation.created']);
+    const [email] = await queuedEmails(t, id);
+    expect(email?.payload.to).toBe('many499@example.test');
+    const lookup = await t.inject({ method: 'POST', url: '/api/v1/invitations/lookup', payload: { token: await tokenFor(t, id) } });
+    expect(lookup.json<{ invitation: { email: string } }>().invitation.email).toBe('many499@example.test');
+  });
+
+  it('answers items whose scope already has a live invitation with it, and writes nothing for them (many items)', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const endpoint = await t.ctx.db
+      .insertInto('webhook_endpoints')
+      .values({ org_id: org.id, url: 'https://hooks.example.test/in', events: JSON.stringify(['*']), secret: 'whsec_test' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const clinic = await createResource(t, org.id, 'Eastside');
+    const emails = Array.from({ length: 12 }, () => uniqueEmail());
+    const live = await Promise.all(emails.slice(0, 3).map((email) => inviteOk(t, cookie, org.id, { email, role: 'member' })));
+    const invitations = emails.map((email, i) => ({
+      email,
+      role: 'member',
+      ...(i % 2 === 1 ? { metadata: { row: i } } : {}),
+      ...(i === 11 ? { resourceId: clinic.id, firstName: 'Eleven', message: 'Welcome' } : {}),
+    }));
+    const res = await t.inject({ method: 'POST', url: `${base(org.id)}/bulk`, headers: auth(cookie), payload: { invitations } });
+    const results = res.json<{ results: { ok: boolean; created?: boolean; invitation?: InvitationAnswer }[] }>().results;
+    expect(results.map((r) => r.created)).toEqual([false, false, false, ...Array.from({ length: 9 }, () => true)]);
+    expect(results.slice(0, 3).map((r) => r.invitation?.id)).toEqual(live.map((l) => l.invitation.id));
+    expect(results[3]?.invitation?.metadata).toEqual({ row: 3 });
+    expect(results[11]?.invitation).toMatchObject({ resourceId: clinic.id, firstName: 'Eleven', message: 'Welcome', metadata: { row: 11 } });
+    for (const { invitation } of live) {
+      expect(await eventTypes(t, invitation.id)).toEqual(['invitation.created']);
+      expect(await queuedEmails(t, invitation.id)).toHaveLength(1);
+    }
+    const created = results.slice(3).map((r) => r.invitation?.id ?? '');
+    for (const id of created) expect(await eventTypes(t, id)).toEqual(['invitation.created']);
+    const [eleventh] = await queuedEmails(t, created[8] ?? '');
+    expect(eleventh?.payload.data).toMatchObject({ resourceName: 'Eastside', firstName: 'Eleven', message: 'Welcome' });
+    const deliveries = await t.ctx.db.selectFrom('outbox').select('invitation_id').where('webhook_endpoint_id', '=', endpoint.id).execute();
+    expect(deliveries).toHaveLength(12);
+    const quota = await t.ctx.db.selectFrom('invitation_quota_counters').select('count').where('org_id', '=', org.id).execute();
+    expect(quota.reduce((sum, row) => sum + row.count, 0)).toBe(12);
   });
 });
 

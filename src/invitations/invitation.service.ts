@@ -3,6 +3,9 @@
  * resend, revoke, delete. Each service opens its transaction, authorizes inside it, and calls
  * the lifecycle transition with the row locked.
  *
+ * A create has no row to lock: it reads without a transaction and writes in one statement
+ * (invitation.lifecycle.ts `create`).
+ *
  * Authorization (SPEC rule 14): everything goes through authorize()/assertGrantable() at the
  * scope of the invitation (its resource when it has one). Someone without standing in the org
  * gets 404 ORG_NOT_FOUND; an id of another org's invitation is 404 INVITATION_NOT_FOUND.
@@ -12,17 +15,18 @@ import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { parseEmail } from '../auth/email.js';
 import { builtInRole } from '../auth/permissions.js';
-import { assertGrantable, authorize, can, standing } from '../auth/policy.js';
+import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvents } from '../events/event.repository.js';
+import { prepared } from '../db/prepared.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../http/cursor.js';
+import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
-  addQuotaUse,
   type EmailContext,
   findInvitation,
   findLiveByScopes,
@@ -88,35 +92,29 @@ interface Candidate {
   createUser: boolean;
 }
 
-/** Per-request memo of authorization and grantability answers, by scope and role. */
-function policyMemo(trx: Tx, actor: Actor, orgId: string) {
-  const memo = new Map<string, Promise<AppError | null>>();
-  const settle = (key: string, check: () => Promise<unknown>) => {
-    let found = memo.get(key);
-    if (found === undefined) {
-      found = check().then(
-        () => null,
-        (error: unknown) => {
-          if (error instanceof AppError && error.code !== 'ORG_NOT_FOUND') return error;
-          throw error;
-        },
-      );
-      memo.set(key, found);
+/**
+ * The create's authorization, item by item, from what the request read once: the actor's
+ * grants in the org and the custom roles the batch names. May the actor invite at this scope,
+ * and hand this role on there? (SPEC rule 14.)
+ */
+function createPolicy(grants: OrgGrants, actor: Actor, orgId: string, customRoles: ReadonlyMap<string, CustomRole>) {
+  return (role: string, resourceId: string | null): AppError | null => {
+    const found = standingIn(grants, actor, { orgId, resourceId });
+    try {
+      checkPermission(found, 'invitations:manage');
+      checkGrantable(found, role, builtInRole(role)?.permissions ?? customRoles.get(role)?.permissions ?? null);
+      return null;
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'ORG_NOT_FOUND') return error;
+      throw error;
     }
-    return found;
-  };
-  return async (role: string, resourceId: string | null): Promise<AppError | null> => {
-    const scope = { orgId, resourceId };
-    const denied = await settle(`manage:${resourceId ?? ''}`, () => authorize(trx, actor, 'invitations:manage', scope));
-    if (denied !== null) return denied;
-    return settle(`grant:${resourceId ?? ''}:${role}`, () => assertGrantable(trx, actor, role, scope));
   };
 }
 
 /**
  * Creates invitations: the single create is a batch of one, so both share every rule.
  * Items are checked one by one (a bad item fails alone) and the good ones are written
- * together (one insert of invitations, events and emails).
+ * together (one statement: invitations, events, emails and quota use).
  */
 export async function createInvitations(
   ctx: AppContext,
@@ -124,167 +122,172 @@ export async function createInvitations(
   orgId: string,
   items: readonly CreateInvitationBody[],
 ): Promise<CreateOutcome[]> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const now = ctx.clock.now();
-    // The whole request: 404 for someone with no standing in the org, 403 for someone who may
-    // invite nowhere in it. Past that, each item is authorized at its own scope.
-    await assertMayInviteSomewhere(trx, actor, orgId);
-    const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
-    const fail = (index: number, error: unknown) => {
-      if (!(error instanceof AppError)) throw error;
-      outcomes[index] = { ok: false, error };
-    };
+  // Everything up to the write reads without a transaction: under READ COMMITTED one would add
+  // nothing (each statement reads its own snapshot, and none of these reads locks), and what
+  // must still hold when writing is held by the write itself (the unique index on live scopes).
+  const now = ctx.clock.now();
+  // The whole request: 404 for someone with no standing in the org, 403 for someone who may
+  // invite nowhere in it. Past that, each item is authorized at its own scope, from the same
+  // grants (one query for a user, none for an API key).
+  const grants = await orgGrants(ctx.db, actor, orgId);
+  assertMayInviteSomewhere(grants, actor, orgId);
+  const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
+  const fail = (index: number, error: unknown) => {
+    if (!(error instanceof AppError)) throw error;
+    outcomes[index] = { ok: false, error };
+  };
 
-    const emails = new Map<number, string>();
-    for (const [index, item] of items.entries()) {
-      try {
-        emails.set(index, parseEmail(item.email));
-      } catch (error) {
-        fail(index, error);
-      }
+  const emails = new Map<number, string>();
+  for (const [index, item] of items.entries()) {
+    try {
+      emails.set(index, parseEmail(item.email));
+    } catch (error) {
+      fail(index, error);
     }
-    const windowStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
-    const context = await loadCreateContext(trx, orgId, {
-      emails: [...new Set(emails.values())],
-      personIds: [...new Set(items.flatMap((item) => (item.personId == null ? [] : [item.personId])))],
-      windowStart,
-    });
-    if (context === undefined) throw new AppError('ORG_NOT_FOUND');
-    const { org, people, accounts } = context;
-    const resourceIds = [...new Set(items.flatMap((item) => (item.resourceId == null ? [] : [item.resourceId])))];
-    const resources = new Map(
-      resourceIds.length === 0
-        ? []
-        : (
-            await trx.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', resourceIds).execute()
-          ).map((r) => [r.id, r.name]),
-    );
-    const policy = policyMemo(trx, actor, orgId);
+  }
+  const windowStart = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
+  const context = await loadCreateContext(ctx.db, orgId, {
+    emails: [...new Set(emails.values())],
+    personIds: [...new Set(items.flatMap((item) => (item.personId == null ? [] : [item.personId])))],
+    windowStart,
+  });
+  if (context === undefined) throw new AppError('ORG_NOT_FOUND');
+  const { org, people, accounts } = context;
+  const resourceIds = [...new Set(items.flatMap((item) => (item.resourceId == null ? [] : [item.resourceId])))];
+  const resources = new Map(
+    resourceIds.length === 0
+      ? []
+      : (
+          await ctx.db.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', resourceIds).execute()
+        ).map((r) => [r.id, r.name]),
+  );
+  const roles = await customRoles(ctx.db, orgId, items.map((item) => item.role));
+  const policy = createPolicy(grants, actor, orgId, roles);
 
-    // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
-    //    person, existing access; then one invitation per (email, resource) in the batch.
-    const candidates: Candidate[] = [];
-    const firstOfScope = new Map<string, number>();
-    const sameAs = new Map<number, number>();
-    for (const [index, item] of items.entries()) {
-      const email = emails.get(index);
-      if (email === undefined) continue;
-      try {
-        const expiresAt = parseExpiry(item.expiresAt, org, now);
-        const metadata = parseMetadata(item.metadata);
-        const resourceId = item.resourceId ?? null;
-        if (resourceId !== null && !resources.has(resourceId)) {
-          throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
-        }
-        const denied = await policy(item.role, resourceId);
-        if (denied !== null) throw denied;
-        const person =
-          item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
-        if (item.personId != null && person === undefined) {
-          throw new AppError('PERSON_NOT_FOUND', { details: [{ path: 'personId', message: 'no such person in this organization' }] });
-        }
-        // SPEC rule 6: someone who already has this access (an org-wide grant covers every resource).
-        const hasAccess = accounts.some(
-          (a) => a.email === email && a.grant_id !== null && (a.resource_id === null || a.resource_id === resourceId),
-        );
-        if (hasAccess) throw new AppError('ALREADY_MEMBER');
-        const key = scopeKey(email, resourceId);
-        const first = firstOfScope.get(key);
-        if (first !== undefined) {
-          sameAs.set(index, first);
-          continue;
-        }
-        firstOfScope.set(key, index);
-        candidates.push({
-          index,
-          createUser: item.createUser === true,
-          input: {
-            email,
-            role: item.role,
-            resourceId,
-            personId: person?.id ?? null,
-            userId: null,
-            firstName: item.firstName ?? person?.first_name ?? null,
-            lastName: item.lastName ?? person?.last_name ?? null,
-            message: item.message ?? null,
-            metadata,
-            expiresAt,
-            inviter: inviterOf(actor),
-          },
-        });
-      } catch (error) {
-        fail(index, error);
+  // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
+  //    person, existing access; then one invitation per (email, resource) in the batch.
+  const candidates: Candidate[] = [];
+  const firstOfScope = new Map<string, number>();
+  const sameAs = new Map<number, number>();
+  for (const [index, item] of items.entries()) {
+    const email = emails.get(index);
+    if (email === undefined) continue;
+    try {
+      const expiresAt = parseExpiry(item.expiresAt, org, now);
+      const metadata = parseMetadata(item.metadata);
+      const resourceId = item.resourceId ?? null;
+      if (resourceId !== null && !resources.has(resourceId)) {
+        throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
       }
-    }
-
-    // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
-    const remaining = org.invitations_per_hour - context.quotaUsed;
-    let toCreate = candidates;
-    if (candidates.length > remaining) {
-      const live = new Map(
-        (await findLiveByScopes(trx, orgId, candidates.map((c) => c.input))).map((row) => [scopeKey(row.email, row.resource_id), row]),
+      const denied = policy(item.role, resourceId);
+      if (denied !== null) throw denied;
+      const person =
+        item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
+      if (item.personId != null && person === undefined) {
+        throw new AppError('PERSON_NOT_FOUND', { details: [{ path: 'personId', message: 'no such person in this organization' }] });
+      }
+      // SPEC rule 6: someone who already has this access (an org-wide grant covers every resource).
+      const hasAccess = accounts.some(
+        (a) => a.email === email && a.grant_id !== null && (a.resource_id === null || a.resource_id === resourceId),
       );
-      toCreate = [];
-      for (const candidate of candidates) {
-        const existing = live.get(scopeKey(candidate.input.email, candidate.input.resourceId));
-        if (existing !== undefined) outcomes[candidate.index] = { ok: true, row: existing, created: false };
-        else if (toCreate.length < remaining) toCreate.push(candidate);
-        else fail(candidate.index, new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(now) }));
+      if (hasAccess) throw new AppError('ALREADY_MEMBER');
+      const key = scopeKey(email, resourceId);
+      const first = firstOfScope.get(key);
+      if (first !== undefined) {
+        sameAs.set(index, first);
+        continue;
       }
+      firstOfScope.set(key, index);
+      candidates.push({
+        index,
+        createUser: item.createUser === true,
+        input: {
+          email,
+          role: item.role,
+          resourceId,
+          personId: person?.id ?? null,
+          userId: null,
+          firstName: item.firstName ?? person?.first_name ?? null,
+          lastName: item.lastName ?? person?.last_name ?? null,
+          message: item.message ?? null,
+          metadata,
+          expiresAt,
+          inviter: inviterOf(actor),
+        },
+      });
+    } catch (error) {
+      fail(index, error);
     }
+  }
 
-    // 3. The user-first flow: an `invited` user record for each email that has no account yet.
-    const stepNow = step(ctx, trx, actor);
-    await attachInvitedUsers(stepNow, orgId, toCreate, accounts);
-
-    // 4. Write.
-    const roles = await customRoleNames(trx, orgId, toCreate);
-    const contextFor = (row: InvitationRow): EmailContext => ({
-      org,
-      resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
-      roleName: builtInRole(row.role)?.name ?? roles.get(row.role) ?? row.role,
-    });
-    const results = await lifecycle.create(stepNow, orgId, contextFor, toCreate.map((c) => c.input), context.hasWebhooks);
-    for (const [i, result] of results.entries()) {
-      const candidate = toCreate[i];
-      if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
+  // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
+  const remaining = org.invitations_per_hour - context.quotaUsed;
+  let toCreate = candidates;
+  if (candidates.length > remaining) {
+    const live = new Map(
+      (await findLiveByScopes(ctx.db, orgId, candidates.map((c) => c.input))).map((row) => [scopeKey(row.email, row.resource_id), row]),
+    );
+    toCreate = [];
+    for (const candidate of candidates) {
+      const existing = live.get(scopeKey(candidate.input.email, candidate.input.resourceId));
+      if (existing !== undefined) outcomes[candidate.index] = { ok: true, row: existing, created: false };
+      else if (toCreate.length < remaining) toCreate.push(candidate);
+      else fail(candidate.index, new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(now) }));
     }
-    await addQuotaUse(trx, orgId, windowStart, results.filter((r) => r.created).length);
+  }
 
-    return outcomes.map((outcome, index) => {
-      if (outcome !== undefined) return outcome;
-      const first = sameAs.get(index);
-      const original = first === undefined ? undefined : outcomes[first];
-      if (original?.ok === true) return { ok: true as const, row: original.row, created: false };
-      return original ?? { ok: false as const, error: new AppError('INTERNAL') };
-    });
+  // 3. Write. The create is one statement, atomic on its own. The user-first flow writes an
+  //    `invited` user record for each email without an account first, so then both share a
+  //    transaction.
+  const contextFor = (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
+    org,
+    resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
+    roleName: builtInRole(row.role)?.name ?? roles.get(row.role)?.name ?? row.role,
+  });
+  const write = async (db: Kysely<DB> | Tx) => {
+    const s: lifecycle.CreateStep = { db, config: ctx.config, now, actor: eventActor(actor) };
+    await attachInvitedUsers(s, orgId, toCreate, accounts);
+    const inputs = toCreate.map((c) => c.input);
+    return lifecycle.create(s, orgId, contextFor, inputs, { webhooks: context.webhooks, quotaWindow: windowStart });
+  };
+  const results = toCreate.some((c) => c.createUser) ? await ctx.db.transaction().execute(write) : await write(ctx.db);
+  for (const [i, result] of results.entries()) {
+    const candidate = toCreate[i];
+    if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
+  }
+
+  return outcomes.map((outcome, index) => {
+    if (outcome !== undefined) return outcome;
+    const first = sameAs.get(index);
+    const original = first === undefined ? undefined : outcomes[first];
+    if (original?.ok === true) return { ok: true as const, row: original.row, created: false };
+    return original ?? { ok: false as const, error: new AppError('INTERNAL') };
   });
 }
 
 /** 404 ORG_NOT_FOUND without standing; 403 FORBIDDEN without 'invitations:manage' at the org or any resource. */
-async function assertMayInviteSomewhere(trx: Tx, actor: Actor, orgId: string): Promise<void> {
-  const found = await standing(trx, actor, { orgId });
+function assertMayInviteSomewhere(grants: OrgGrants, actor: Actor, orgId: string): void {
+  const found = standingIn(grants, actor, { orgId });
   if (!found.member) throw new AppError('ORG_NOT_FOUND');
   if (holds(found.permissions, 'invitations:manage')) return;
   if (actor.type !== 'user') throw new AppError('FORBIDDEN');
-  const scopes = await trx
-    .selectFrom('grants')
-    .select('resource_id')
-    .where('org_id', '=', orgId)
-    .where('user_id', '=', actor.userId)
-    .where('resource_id', 'is not', null)
-    .execute();
-  for (const { resource_id: resourceId } of scopes) {
-    if (await can(trx, actor, 'invitations:manage', { orgId, resourceId })) return;
+  for (const { resource_id: resourceId } of grants.rows) {
+    if (resourceId !== null && holds(standingIn(grants, actor, { orgId, resourceId }).permissions, 'invitations:manage')) return;
   }
   throw new AppError('FORBIDDEN');
 }
 
-async function customRoleNames(trx: Tx, orgId: string, candidates: readonly Candidate[]): Promise<Map<string, string>> {
-  const keys = [...new Set(candidates.map((c) => c.input.role).filter((key) => builtInRole(key) === undefined))];
-  if (keys.length === 0) return new Map();
-  const rows = await trx.selectFrom('roles').select(['key', 'name']).where('org_id', '=', orgId).where('key', 'in', keys).execute();
-  return new Map(rows.map((r) => [r.key, r.name]));
+interface CustomRole {
+  name: string;
+  permissions: string[];
+}
+
+/** The org's custom roles among these keys (built-in ones need no look-up). */
+async function customRoles(db: Kysely<DB>, orgId: string, keys: readonly string[]): Promise<Map<string, CustomRole>> {
+  const custom = [...new Set(keys.filter((key) => builtInRole(key) === undefined))];
+  if (custom.length === 0) return new Map();
+  const rows = await db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).where('key', 'in', custom).execute();
+  return new Map(rows.map((r) => [r.key, { name: r.name, permissions: r.permissions }]));
 }
 
 /**
@@ -293,7 +296,7 @@ async function customRoleNames(trx: Tx, orgId: string, candidates: readonly Cand
  * of any status is used as it is.
  */
 async function attachInvitedUsers(
-  s: lifecycle.Step,
+  s: lifecycle.CreateStep,
   orgId: string,
   candidates: readonly Candidate[],
   accounts: readonly { id: string; email: string }[],
@@ -303,7 +306,7 @@ async function attachInvitedUsers(
   const known = new Map(accounts.map((a) => [a.email, a.id]));
   const missing = wanting.filter((c) => !known.has(c.input.email));
   if (missing.length > 0) {
-    const inserted = await s.trx
+    const inserted = await s.db
       .insertInto('users')
       .values(
         missing.map((c) => ({
@@ -321,7 +324,7 @@ async function attachInvitedUsers(
       .execute();
     for (const user of inserted) known.set(user.email, user.id);
     await appendEvents(
-      s.trx,
+      s.db,
       inserted.map((user) => ({
         type: 'user.invited',
         orgId,
@@ -334,7 +337,7 @@ async function attachInvitedUsers(
     // A concurrent create of the same email won the insert: use its row.
     const lost = missing.filter((c) => !known.has(c.input.email)).map((c) => c.input.email);
     if (lost.length > 0) {
-      for (const user of await s.trx.selectFrom('users').select(['id', 'email']).where('email', 'in', lost).execute()) {
+      for (const user of await s.db.selectFrom('users').select(['id', 'email']).where('email', 'in', lost).execute()) {
         known.set(user.email, user.id);
       }
     }
@@ -366,12 +369,12 @@ export async function listInvitations(
   actor: Actor,
   orgId: string,
   query: ListInvitationsQuery,
-): Promise<{ rows: InvitationRow[]; nextCursor: string | null }> {
+): Promise<{ rows: PresentedInvitationRow[]; nextCursor: string | null }> {
   await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
   const limit = query.limit ?? 50;
   let q = ctx.db
     .selectFrom('invitations')
-    .selectAll()
+    .select(PRESENTED_COLUMNS)
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
     .where('org_id', '=', orgId);
   if (query.status !== undefined && query.status.length > 0) q = q.where('status', 'in', query.status);
@@ -398,7 +401,8 @@ export async function listInvitations(
       (eb) => eb.tuple(sql<Date>`timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond'`, eb.val(cursor.id)),
     );
   }
-  const found = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  // A page is the hottest read: a prepared statement (one per combination of filters).
+  const found = (await ctx.db.executeQuery(prepared(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))).rows;
   const page = found.slice(0, limit);
   const last = page.at(-1);
   return {

@@ -3,7 +3,7 @@
  * emailed link; the database keeps their SHA-256 digest. Links are built from PUBLIC_URL only,
  * never from request headers (SPEC rule 15).
  */
-import { randomToken, sha256 } from '../auth/crypto.js';
+import { randomToken, randomTokens, sha256 } from '../auth/crypto.js';
 import type { Config } from '../config.js';
 
 export interface MintedToken {
@@ -18,6 +18,11 @@ export function mintToken(): MintedToken {
   return { token, hash: sha256(token) };
 }
 
+/** mintToken for a batch (bulk create). */
+export function mintTokens(count: number): MintedToken[] {
+  return randomTokens(count, 32).map((token) => ({ token, hash: sha256(token) }));
+}
+
 export function tokenHash(token: string): string {
   return sha256(token);
 }
@@ -29,6 +34,10 @@ export function looksLikeToken(token: string): boolean {
 
 export function newTrackingId(): string {
   return randomToken(16);
+}
+
+export function newTrackingIds(count: number): string[] {
+  return randomTokens(count, 16);
 }
 
 export function inviteLink(config: Pick<Config, 'publicUrl'>, token: string): string {

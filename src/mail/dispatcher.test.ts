@@ -85,6 +85,37 @@ describe('dispatcher with the dev mailbox', () => {
     expect(await eventTypes(invitation.id)).toEqual(['invitation.sent']);
   });
 
+  it('records a round of invitation emails together: each pending invitation sent once, with one event naming its first email', async () => {
+    const org = await insertOrg(t.ctx.db, t.clock.now());
+    const queued = await Promise.all(Array.from({ length: 30 }, () => queuedInvitation(t.ctx.db, t.clock.now(), { org })));
+    const [twice] = queued;
+    if (twice === undefined) throw new Error('no invitation');
+    const second = await enqueueEmail(
+      t.ctx.db,
+      { to: twice.invitation.email, orgId: org.id, invitationId: twice.invitation.id, template: 'invitation', data: invitationEmailData(twice.invitation, { kind: 'resend' }) },
+      t.clock.now(),
+    );
+    expect(await drain(mailboxTransport(t.ctx.db, t.clock))).toBe(31);
+    // The dev mailbox stores concurrent sends together: each message once, with its own outbox row.
+    const stored = await t.ctx.db
+      .selectFrom('mailbox')
+      .select(['message_id', 'to'])
+      .where('message_id', 'in', [...queued.map((q) => q.messageId), second])
+      .execute();
+    expect(stored).toHaveLength(31);
+    expect(new Set(stored.map((m) => m.message_id)).size).toBe(31);
+    for (const { invitation, messageId } of queued) {
+      expect((await invitationRow(invitation.id)).status).toBe('sent');
+      const events = await t.ctx.db.selectFrom('events').select(['type', 'data']).where('invitation_id', '=', invitation.id).execute();
+      expect(events).toHaveLength(1);
+      expect(events[0]?.type).toBe('invitation.sent');
+      if (invitation.id !== twice.invitation.id) expect(events[0]?.data).toEqual({ messageId, kind: 'invitation' });
+      expect((await outboxRow(messageId)).status).toBe('sent');
+    }
+    expect((await outboxRow(second)).status).toBe('sent');
+    expect([twice.messageId, second]).toContain((await t.ctx.db.selectFrom('events').select('data').where('invitation_id', '=', twice.invitation.id).executeTakeFirstOrThrow()).data.messageId);
+  });
+
   it('leaves a non-pending invitation alone on send, and does not send for a revoked one', async () => {
     const org = await insertOrg(t.ctx.db, t.clock.now());
     const opened = await insertInvitation(t.ctx.db, t.clock.now(), { orgId: org.id, status: 'opened' });

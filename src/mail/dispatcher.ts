@@ -19,10 +19,10 @@
 import type { AppContext } from '../context.js';
 import type { JsonObject, OutboxRow } from '../db/schema.js';
 import { deliverWebhook } from '../webhooks/delivery.js';
-import { markInvitationDeliveryFailed, markInvitationSent } from './invitation-delivery.js';
+import { markInvitationDeliveryFailed, markInvitationsSent } from './invitation-delivery.js';
 import { mailMetrics } from './metrics.js';
 import type { EmailContent, EmailPayload } from './outbox.js';
-import { claimDueOutbox, recordOutboxFailed, recordOutboxRetry, recordOutboxSent, recordOutboxSentMany } from './outbox.repository.js';
+import { type AttemptRecord, claimDueOutbox, recordOutboxFailed, recordOutboxRetry, recordOutboxSentMany } from './outbox.repository.js';
 import { renderEmail } from './templates/index.js';
 import { classifyFailure, DeliveryError, type MailTransport, parseMailFrom, type SendResult, truncate } from './transport.js';
 
@@ -72,9 +72,8 @@ const DEFAULTS = {
 
 type Settings = Required<DispatchOptions>;
 
-type Outcome =
-  | { kind: 'sent'; responseStatus: number | null }
-  | { kind: 'failure'; permanent: boolean; error: string; responseStatus: number | null };
+type Failure = { kind: 'failure'; permanent: boolean; error: string; responseStatus: number | null };
+type Outcome = { kind: 'sent'; responseStatus: number | null } | Failure;
 
 /** Claims one batch of due rows and delivers it. Tests call this directly, with a ManualClock. */
 export async function dispatchOnce(ctx: AppContext, transport: MailTransport, options: DispatchOptions = {}): Promise<DispatchResult> {
@@ -94,7 +93,12 @@ export async function dispatchOnce(ctx: AppContext, transport: MailTransport, op
   return result;
 }
 
-async function attempt(ctx: AppContext, transport: MailTransport, settings: Settings, row: OutboxRow): Promise<Outcome> {
+async function attempt(
+  ctx: AppContext,
+  transport: MailTransport,
+  settings: Settings,
+  row: OutboxRow,
+): Promise<Outcome> {
   if (row.attempts > settings.maxAttempts) {
     // Claimed again after a crash on its last attempt: give up rather than send forever.
     return { kind: 'failure', permanent: true, error: 'gave up: the last attempt was interrupted', responseStatus: null };
@@ -167,24 +171,20 @@ class Recorder {
 
   async #write(items: Finished[]): Promise<void> {
     const at = this.ctx.clock.now();
-    const plain = new Map<string, Finished[]>();
-    const single: Finished[] = [];
+    const sent = new Map<string, Finished[]>();
+    const single: (Finished & { outcome: Failure })[] = [];
     for (const item of items) {
-      if (item.outcome.kind === 'sent' && invitationEmail(item.row) === null) {
+      if (item.outcome.kind === 'sent') {
         const key = String(item.outcome.responseStatus);
-        plain.set(key, [...(plain.get(key) ?? []), item]);
+        sent.set(key, [...(sent.get(key) ?? []), item]);
       } else {
-        single.push(item);
+        single.push({ ...item, outcome: item.outcome });
       }
     }
-    for (const group of plain.values()) {
+    for (const group of sent.values()) {
       const first = group[0];
       if (first?.outcome.kind !== 'sent') continue;
-      const recorded = await recordOutboxSentMany(
-        this.ctx.db,
-        group.map(({ row }) => ({ id: row.id, attempts: row.attempts })),
-        { at, responseStatus: first.outcome.responseStatus, scrubEmail: true },
-      );
+      const recorded = await recordSent(this.ctx, group, { at, responseStatus: first.outcome.responseStatus });
       this.result.sent += recorded.size;
       for (const item of group) if (recorded.has(item.row.id)) this.#observe(item, 'sent');
     }
@@ -201,7 +201,12 @@ class Recorder {
   }
 }
 
-async function deliver(ctx: AppContext, transport: MailTransport, settings: Settings, row: OutboxRow): Promise<SendResult> {
+async function deliver(
+  ctx: AppContext,
+  transport: MailTransport,
+  settings: Settings,
+  row: OutboxRow,
+): Promise<SendResult> {
   if (row.kind === 'webhook') {
     return deliverWebhook(ctx.db, row, ctx.clock.now(), {
       allowPrivate: ctx.config.webhookAllowPrivate,
@@ -297,19 +302,36 @@ function jittered(ms: number, random: () => number): number {
   return Math.round(ms * (0.8 + 0.4 * random()));
 }
 
-/** Records the outcome; returns what was recorded, or null when this claim had been superseded. */
-async function record(ctx: AppContext, settings: Settings, row: OutboxRow, outcome: Outcome, at: Date): Promise<'sent' | 'retried' | 'failed' | null> {
+/**
+ * Records deliveries the server accepted with one reply (`responseStatus`): the outbox rows
+ * (fenced, link scrubbed) in one update and, when invitation emails are among them, their
+ * invitations `sent` with events, in the same transaction. Returns the ids of the rows
+ * recorded (a superseded claim is left out, and changes no invitation).
+ */
+async function recordSent(ctx: AppContext, items: readonly Finished[], attempt: AttemptRecord): Promise<Set<string>> {
+  const fences = items.map(({ row }) => ({ id: row.id, attempts: row.attempts }));
+  const invitations = items.flatMap(({ row }) => {
+    const invitation = invitationEmail(row);
+    return invitation === null ? [] : [{ rowId: row.id, email: { ...invitation, messageId: row.message_id, at: attempt.at } }];
+  });
+  if (invitations.length === 0) return recordOutboxSentMany(ctx.db, fences, { ...attempt, scrubEmail: true });
+  return ctx.db.transaction().execute(async (trx) => {
+    const recorded = await recordOutboxSentMany(trx, fences, { ...attempt, scrubEmail: true });
+    await markInvitationsSent(trx, invitations.filter(({ rowId }) => recorded.has(rowId)).map(({ email }) => email));
+    return recorded;
+  });
+}
+
+/** Records a failure; returns what was recorded, or null when this claim had been superseded. */
+async function record(
+  ctx: AppContext,
+  settings: Settings,
+  row: OutboxRow,
+  outcome: Failure,
+  at: Date,
+): Promise<'retried' | 'failed' | null> {
   const fence = { id: row.id, attempts: row.attempts };
   const invitation = invitationEmail(row);
-  if (outcome.kind === 'sent') {
-    const attempt = { at, responseStatus: outcome.responseStatus, payload: scrubbed(row) };
-    if (invitation === null) return (await recordOutboxSent(ctx.db, fence, attempt)) ? 'sent' : null;
-    return ctx.db.transaction().execute(async (trx) => {
-      if (!(await recordOutboxSent(trx, fence, attempt))) return null;
-      await markInvitationSent(trx, { ...invitation, messageId: row.message_id, at });
-      return 'sent';
-    });
-  }
   const error = truncate(outcome.error);
   if (!outcome.permanent && row.attempts < settings.maxAttempts) {
     const nextAttemptAt = new Date(at.getTime() + jittered(settings.backoffMs(row.attempts), settings.random));

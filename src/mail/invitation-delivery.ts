@@ -3,7 +3,7 @@
  * records the outbox result, so the outbox row, the invitation and its event change together.
  *
  * Contract for the invitations service (it relies on this; it does not set `sent` itself):
- * - `markInvitationSent`: after the mail server accepted an invitation email (any kind), a
+ * - `markInvitationsSent`: after the mail server accepted an invitation email (any kind), a
  *   `pending` invitation becomes `sent`, `sent_at` keeps the first delivery and
  *   `last_sent_at` the latest, and `invitation.sent` is appended. An invitation that is no
  *   longer `pending` is left alone (no event): a resend or reminder to an invitation already
@@ -17,7 +17,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { appendEvent, appendEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
 
 export interface DeliveredInvitationEmail {
   invitationId: string;
@@ -27,30 +27,54 @@ export interface DeliveredInvitationEmail {
   at: Date;
 }
 
-/** Returns true when the invitation moved to `sent`. */
-export async function markInvitationSent(trx: Transaction<DB>, email: DeliveredInvitationEmail): Promise<boolean> {
+/**
+ * Marks the invitations of delivered emails `sent`, all in one update and one insert of events
+ * (the dispatcher records a group of deliveries at once). Emails sent at one time `at` only.
+ * Of several emails of one invitation, the first names the event. Returns the ids of the
+ * invitations that moved to `sent`.
+ */
+export async function markInvitationsSent(trx: Transaction<DB>, emails: readonly DeliveredInvitationEmail[]): Promise<Set<string>> {
+  const first = new Map<string, DeliveredInvitationEmail>();
+  for (const email of emails) if (!first.has(email.invitationId)) first.set(email.invitationId, email);
+  const at = emails[0]?.at;
+  if (at === undefined) return new Set();
+  if (emails.some((email) => email.at.getTime() !== at.getTime())) throw new Error('markInvitationsSent: emails sent at different times');
   const updated = await trx
     .updateTable('invitations')
     .set((eb) => ({
       status: 'sent',
-      sent_at: eb.fn.coalesce('sent_at', eb.val(email.at)),
-      last_sent_at: email.at,
-      updated_at: email.at,
+      sent_at: eb.fn.coalesce('sent_at', eb.val(at)),
+      last_sent_at: at,
+      updated_at: at,
     }))
-    .where('id', '=', email.invitationId)
+    .where('id', 'in', [...first.keys()])
     .where('status', '=', 'pending')
-    .returning(['org_id'])
-    .executeTakeFirst();
-  if (updated === undefined) return false;
-  await appendEvent(trx, {
-    type: 'invitation.sent',
-    orgId: updated.org_id,
-    actor: SYSTEM_ACTOR,
-    invitationId: email.invitationId,
-    data: { messageId: email.messageId, kind: email.kind },
-    occurredAt: email.at,
-  });
-  return true;
+    .returning(['id', 'org_id'])
+    .execute();
+  await appendEvents(
+    trx,
+    updated.flatMap(({ id, org_id: orgId }) => {
+      const email = first.get(id);
+      return email === undefined
+        ? []
+        : [
+            {
+              type: 'invitation.sent',
+              orgId,
+              actor: SYSTEM_ACTOR,
+              invitationId: id,
+              data: { messageId: email.messageId, kind: email.kind },
+              occurredAt: at,
+            },
+          ];
+    }),
+  );
+  return new Set(updated.map((row) => row.id));
+}
+
+/** Returns true when the invitation moved to `sent`. */
+export async function markInvitationSent(trx: Transaction<DB>, email: DeliveredInvitationEmail): Promise<boolean> {
+  return (await markInvitationsSent(trx, [email])).has(email.invitationId);
 }
 
 export interface FailedInvitationEmail extends DeliveredInvitationEmail {

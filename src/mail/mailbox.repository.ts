@@ -18,20 +18,24 @@ export interface NewMailboxMessage {
   replyTo: string | null;
 }
 
-export async function insertMailboxMessage(db: Kysely<DB>, message: NewMailboxMessage): Promise<void> {
+/** Stores messages in one insert. */
+export async function insertMailboxMessages(db: Kysely<DB>, messages: readonly NewMailboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
   await db
     .insertInto('mailbox')
-    .values({
-      outbox_id: message.outboxId,
-      message_id: message.messageId,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      sent_at: message.sentAt,
-      sender: message.sender,
-      reply_to: message.replyTo,
-    })
+    .values(
+      messages.map((message) => ({
+        outbox_id: message.outboxId,
+        message_id: message.messageId,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        sent_at: message.sentAt,
+        sender: message.sender,
+        reply_to: message.replyTo,
+      })),
+    )
     .execute();
 }
 

@@ -50,30 +50,6 @@ export interface AttemptRecord {
   responseStatus: number | null;
 }
 
-/** Marks a claimed row sent; `payload` replaces the stored one (emails drop their link). Returns false when fenced off. */
-export async function recordOutboxSent(
-  db: Executor,
-  row: Fence,
-  attempt: AttemptRecord & { payload: JsonObject | null },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('outbox')
-    .set({
-      status: 'sent',
-      sent_at: attempt.at,
-      last_attempt_at: attempt.at,
-      lease_until: null,
-      last_error: null,
-      response_status: attempt.responseStatus,
-      ...(attempt.payload === null ? {} : { payload: JSON.stringify(attempt.payload) }),
-    })
-    .where('id', '=', row.id)
-    .where('attempts', '=', row.attempts)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
 /**
  * Marks many claimed rows sent in one statement (each fenced on its own claimed attempts).
  * `scrubEmail` replaces an email's payload with `{ to, template, messageId, scrubbed }`.

@@ -67,7 +67,8 @@ export interface EmailPayload {
   replyTo: string | null;
 }
 
-function outboxRow(email: NewEmail, dueAt: Date) {
+/** The outbox row of an email, due at `dueAt`. */
+export function outboxRow(email: NewEmail, dueAt: Date) {
   const payload: EmailPayload = {
     to: email.to,
     template: email.template,
@@ -85,12 +86,12 @@ function outboxRow(email: NewEmail, dueAt: Date) {
   };
 }
 
-/** enqueueEmail for many messages in one insert (bulk invitation create); `dueAt` is when each may go. */
-export async function enqueueEmails(trx: Transaction<DB> | Kysely<DB>, emails: readonly NewEmail[], dueAt: Date): Promise<string[]> {
-  if (emails.length === 0) return [];
-  const rows = emails.map((email) => outboxRow(email, dueAt));
+export type OutboxEmailRow = ReturnType<typeof outboxRow>;
+
+/** Queues many emails in one insert: rows made by outboxRow, each due when it says. */
+export async function enqueueEmailRows(trx: Transaction<DB> | Kysely<DB>, rows: readonly OutboxEmailRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await trx.insertInto('outbox').values(rows).execute();
-  return rows.map((row) => row.message_id);
 }
 
 /** Queues one email; returns its stable Message-ID. */

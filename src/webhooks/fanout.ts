@@ -6,16 +6,24 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, EventRow } from '../db/schema.js';
 
-export async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>, event: EventRow): Promise<void> {
-  if (event.org_id === null) return;
-  const endpoints = await trx
-    .selectFrom('webhook_endpoints')
-    .select(['id', 'events'])
-    .where('org_id', '=', event.org_id)
-    .execute();
+/** What a delivery carries of its event. */
+export type DeliverableEvent = Pick<
+  EventRow,
+  'id' | 'type' | 'org_id' | 'invitation_id' | 'user_id' | 'person_id' | 'actor_type' | 'actor_id' | 'data' | 'occurred_at'
+>;
+
+export interface WebhookEndpointSubscription {
+  id: string;
+  /** Event types, or `*` for all. */
+  events: readonly string[];
+}
+
+/** The outbox rows of an event's deliveries to those of `endpoints` that subscribe to its type. */
+export function webhookDeliveryRows(event: DeliverableEvent, endpoints: readonly WebhookEndpointSubscription[]) {
+  if (event.org_id === null) return [];
   const subscribed = endpoints.filter((endpoint) => endpoint.events.includes('*') || endpoint.events.includes(event.type));
-  if (subscribed.length === 0) return;
-  const payload = {
+  if (subscribed.length === 0) return [];
+  const payload = JSON.stringify({
     type: event.type,
     timestamp: event.occurred_at.toISOString(),
     // The event's own data first, so nothing in it can overwrite the ids that say what it is about.
@@ -28,19 +36,28 @@ export async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>
       personId: event.person_id,
       actor: { type: event.actor_type, id: event.actor_id },
     },
-  };
-  await trx
-    .insertInto('outbox')
-    .values(
-      subscribed.map((endpoint) => ({
-        kind: 'webhook' as const,
-        org_id: event.org_id,
-        invitation_id: event.invitation_id,
-        webhook_endpoint_id: endpoint.id,
-        message_id: `msg_${randomUUID().replaceAll('-', '')}`,
-        payload: JSON.stringify(payload),
-        next_attempt_at: event.occurred_at,
-      })),
-    )
+  });
+  return subscribed.map((endpoint) => ({
+    kind: 'webhook' as const,
+    org_id: event.org_id,
+    invitation_id: event.invitation_id,
+    webhook_endpoint_id: endpoint.id,
+    message_id: `msg_${randomUUID().replaceAll('-', '')}`,
+    payload,
+    next_attempt_at: event.occurred_at,
+  }));
+}
+
+export type WebhookDeliveryRow = ReturnType<typeof webhookDeliveryRows>[number];
+
+export async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>, event: EventRow): Promise<void> {
+  if (event.org_id === null) return;
+  const endpoints = await trx
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'events'])
+    .where('org_id', '=', event.org_id)
     .execute();
+  const rows = webhookDeliveryRows(event, endpoints);
+  if (rows.length === 0) return;
+  await trx.insertInto('outbox').values(rows).execute();
 }
