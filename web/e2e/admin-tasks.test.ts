@@ -81,7 +81,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await page.getByRole('button', { name: 'Create administrator' }).click();
     await page.waitForURL('**/orgs');
     await page.getByText('You are not in any organization yet').waitFor();
-    expect(await page.getByTestId('signed-in-as').textContent()).toContain(ADMIN.email);
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toContain(ADMIN.email);
     const me = await call(admin.request, 'GET', '/api/v1/me');
     expect(me.user).toMatchObject({ email: ADMIN.email, isInstanceAdmin: true });
 
@@ -136,8 +136,8 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await result.waitFor();
     await page.unroute('**/people/import');
     expect(await page.getByText('Progress: 599 of 599 rows').count()).toBe(1);
-    expect(await result.getByRole('status').textContent()).toContain('597 created, 0 updated, 2 lines with errors.');
-    expect(await result.locator('tbody tr').allTextContents()).toEqual([
+    await expect.poll(() => result.getByRole('status').textContent()).toContain('597 created, 0 updated, 2 lines with errors.');
+    await expect.poll(() => result.locator('tbody tr').allTextContents()).toEqual([
       '400"not-an-email" is not a valid email address',
       '551carla@e2e.test already appears on line 550',
     ]);
@@ -163,16 +163,16 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     const results = page.getByTestId('bulk-results');
     await results.waitFor();
     expect(await page.getByText('Progress: 5 of 5').count()).toBe(1);
-    expect(await results.getByRole('status').textContent()).toContain('4 invited, 1 not.');
-    expect(await row(results, 'eve@e2e.test').textContent()).toContain('Invited');
-    expect(await row(results, 'not-an-address').textContent()).toBe('not-an-addressThis is not a valid email address.');
+    await expect.poll(() => results.getByRole('status').textContent()).toContain('4 invited, 1 not.');
+    await expect.poll(() => row(results, 'eve@e2e.test').textContent()).toContain('Invited');
+    await expect.poll(() => row(results, 'not-an-address').textContent()).toBe('not-an-addressThis is not a valid email address.');
     await screenshot(page, '33-bulk-invite');
 
     // The same address again: the pending invitation stands and no second email goes.
     await page.getByLabel('Email addresses').fill('eve@e2e.test');
     await page.getByRole('button', { name: /^Invite 1/ }).click();
     await page.getByText('0 invited, 0 not. 1 already had a pending invitation (no new email).').waitFor();
-    expect(await row(results, 'eve@e2e.test').textContent()).toContain('Already invited');
+    await expect.poll(() => row(results, 'eve@e2e.test').textContent()).toContain('Already invited');
 
     const list = page.getByTestId('invitations-table');
     for (const email of ['eve', 'fay', 'gus', 'hugo']) await row(list, `${email}@e2e.test`).waitFor();
@@ -241,7 +241,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await panel.getByRole('button', { name: 'Save' }).click();
     await panel.getByText('Saved. The link in the email still works.').waitFor();
     await panel.getByTestId('timeline').getByText('Invitation edited').waitFor();
-    expect(await panel.locator('dl.facts').textContent()).toMatch(/RoleViewer.*Access toDowntown/);
+    await expect.poll(() => panel.locator('dl.facts').textContent()).toMatch(/RoleViewer.*Access toDowntown/);
     const edited = await get(`/invitations/${id}`);
     expect([edited.role, edited.resourceId, edited.message]).toEqual(['viewer', downtownId, 'Welcome to the front desk.']);
     expect(Math.abs(Date.parse(String(edited.expiresAt)) - expires.getTime())).toBeLessThan(60_000);
@@ -265,7 +265,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await guestPage.locator('[data-view="invalid"]').waitFor();
     await guestPage.goto(newLink);
     await guestPage.locator('[data-view="register"]').waitFor();
-    expect(await guestPage.getByLabel('Email').inputValue()).toBe('carla.clerk@e2e.test');
+    await expect.poll(() => guestPage.getByLabel('Email').inputValue()).toBe('carla.clerk@e2e.test');
     await guest.close();
   });
 
@@ -314,7 +314,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     const ivy = table.locator('tr[data-email="ivy@e2e.test"]');
     await ivy.waitFor();
     const owner = table.locator(`tr[data-email="${ADMIN.email}"]`);
-    expect(await owner.textContent()).toContain('inherited');
+    await expect.poll(() => owner.textContent()).toContain('inherited');
     expect(await owner.getByRole('button', { name: 'Remove' }).count()).toBe(0);
     await ivy.getByRole('button', { name: 'Remove' }).click();
     await ivy.getByRole('button', { name: 'Yes, remove' }).click();
@@ -327,7 +327,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
   it('creates a custom role, invites with it, edits it, and deletes it once nobody uses it', async () => {
     await page.goto(`${org()}/roles`);
     await page.getByLabel('Name', { exact: true }).fill('Front desk');
-    expect(await page.getByLabel('Key', { exact: true }).inputValue()).toBe('front_desk');
+    await expect.poll(() => page.getByLabel('Key', { exact: true }).inputValue()).toBe('front_desk');
     await page.getByLabel('See the directory').check();
     await page.getByLabel('See invitations').check();
     await page.getByLabel('Your application’s permissions (optional)').fill('appointments:read');
@@ -351,7 +351,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await panel.getByLabel('Role').selectOption({ label: 'Front desk' });
     await panel.getByRole('button', { name: 'Send invitation' }).click();
     await panel.getByText('Invitation sent to p1@import.e2e.test').waitFor();
-    expect(await panel.locator('dl.facts').textContent()).toContain('Front desk');
+    await expect.poll(() => panel.locator('dl.facts').textContent()).toContain('Front desk');
     const invitation = (await items('/invitations?email=p1@import.e2e.test'))[0];
     expect(invitation?.role).toBe('front_desk');
 
@@ -362,7 +362,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await page.getByLabel('See invitations').uncheck();
     await page.getByRole('button', { name: 'Save role' }).click();
     await page.getByText('Role “Reception” saved.').waitFor();
-    expect(await roles.locator('tr[data-role="front_desk"]').textContent()).toContain('Reception');
+    await expect.poll(() => roles.locator('tr[data-role="front_desk"]').textContent()).toContain('Reception');
     expect(await frontDesk()).toMatchObject({ name: 'Reception', permissions: ['people:read', 'appointments:read'] });
 
     // In use by a pending invitation: the refusal is explained and the role stays.
@@ -388,7 +388,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await page.getByLabel('Sender name').fill('Riverside Access');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('#s-ttl-error').waitFor();
-    expect(await page.locator('#s-ttl-error').textContent()).toMatch(/90/);
+    await expect.poll(() => page.locator('#s-ttl-error').textContent()).toMatch(/90/);
     await screenshot(page, '39-settings-invalid');
     const before = (await get('')).settings as Json;
     expect([before.invitationTtlDays, before.senderName]).toEqual([30, null]);
@@ -397,7 +397,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await reminder.fill('20');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('#s-remind-error').waitFor();
-    expect(await page.locator('#s-remind-error').textContent()).toMatch(/lifetime|valid for/i);
+    await expect.poll(() => page.locator('#s-remind-error').textContent()).toMatch(/lifetime|valid for/i);
     expect(((await get('')).settings as Json).invitationTtlDays).toBe(30);
 
     await reminder.fill('3');
@@ -418,8 +418,8 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
       autoRenew: true,
     });
     await page.reload();
-    expect(await ttl.inputValue()).toBe('14');
-    expect(await page.getByLabel('Track when invitation emails are opened').isChecked()).toBe(false);
+    await expect.poll(() => ttl.inputValue()).toBe('14');
+    await expect.poll(() => page.getByLabel('Track when invitation emails are opened').isChecked()).toBe(false);
     await screenshot(page, '40-settings-saved');
 
     // The next invitation lives 14 days and its email has no tracking pixel.
@@ -532,7 +532,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
       await page.getByRole('button', { name: 'Delivery log' }).click();
       const log = page.locator('table.list').filter({ hasText: 'invitation.resent' });
       await expect.poll(() => row(log, 'invitation.resent').count()).toBe(2);
-      expect(await row(log, 'invitation.resent').first().textContent()).toMatch(/sent.*200/);
+      await expect.poll(() => row(log, 'invitation.resent').first().textContent()).toMatch(/sent.*200/);
       await screenshot(page, '43-webhook-deliveries');
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
@@ -564,12 +564,12 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await list.getByRole('button').first().click();
     const view = page.getByTestId('mail-view');
     expect(await view.getByTestId('mail-link').first().getAttribute('href')).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
-    expect(await view.textContent()).toContain('Riverside Vets');
+    await expect.poll(() => view.textContent()).toContain('Riverside Vets');
     // The HTML part renders in its sandboxed frame; the text part is one click away.
     await view.frameLocator('iframe.mail').getByText('Riverside Vets').filter({ visible: true }).first().waitFor();
     await screenshot(page, '45-mailbox');
     await view.getByRole('tab', { name: 'Text' }).click();
-    expect(await view.locator('pre.mailtext').textContent()).toContain('/invite/');
+    await expect.poll(() => view.locator('pre.mailtext').textContent()).toContain('/invite/');
     await page.getByLabel('Recipient').fill('eve@e2e.test');
     await expect.poll(() => list.locator('tbody tr').count()).toBe(2);
   });
@@ -594,7 +594,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     expect(before.status()).toBe(401);
     await samPage.getByRole('button', { name: 'Verify my email' }).click();
     await samPage.waitForURL('**/orgs');
-    expect(await samPage.getByTestId('signed-in-as').textContent()).toContain(sam.email);
+    await expect.poll(() => samPage.getByTestId('signed-in-as').textContent()).toContain(sam.email);
     const me = (await (await samPage.request.get('/api/v1/me')).json()) as { user: { emailVerifiedAt: string | null; status: string } };
     expect(me.user.status).toBe('active');
     expect(me.user.emailVerifiedAt).not.toBeNull();
@@ -637,7 +637,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     await samPage.getByLabel('Password').fill(sam.newPassword);
     await samPage.getByRole('button', { name: 'Sign in' }).click();
     await samPage.waitForURL('**/orgs');
-    expect(await samPage.getByTestId('signed-in-as').textContent()).toContain(sam.email);
+    await expect.poll(() => samPage.getByTestId('signed-in-as').textContent()).toContain(sam.email);
 
     // The link worked once.
     await samPage.goto(link);

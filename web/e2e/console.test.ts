@@ -89,7 +89,7 @@ describe.runIf(enabled)('console in Chromium', () => {
     await guest.waitForURL((url) => url.pathname === '/invite');
     await guest.locator('[data-view="register"]').waitFor();
     await expect.poll(() => guest.getByLabel('First name').inputValue()).toBe(nora.first);
-    expect(await guest.getByLabel('Email').inputValue()).toBe(nora.email);
+    await expect.poll(() => guest.getByLabel('Email').inputValue()).toBe(nora.email);
     expect(await guest.getByLabel('Email').getAttribute('readonly')).not.toBeNull();
     await screenshot(guest, '05-invite-register');
 
@@ -120,7 +120,7 @@ describe.runIf(enabled)('console in Chromium', () => {
     await page.getByLabel('Access to').selectOption({ label: 'Whole organization' });
     await page.getByRole('button', { name: /^Invite 2/ }).click();
     await page.getByTestId('bulk-results').waitFor();
-    expect(await page.getByTestId('bulk-results').textContent()).toContain('2 invited, 0 not.');
+    await expect.poll(() => page.getByTestId('bulk-results').textContent()).toContain('2 invited, 0 not.');
     await screenshot(page, '08-invitations');
 
     // Two emails have gone to Nora now; the newest is the second invitation's.
@@ -128,7 +128,7 @@ describe.runIf(enabled)('console in Chromium', () => {
     const { context, page: guest } = await invitee();
     await guest.goto(link);
     await guest.locator('[data-view="sign-in"]').waitFor();
-    expect(await guest.getByLabel('Email').inputValue()).toBe(nora.email);
+    await expect.poll(() => guest.getByLabel('Email').inputValue()).toBe(nora.email);
     await screenshot(guest, '09-invite-sign-in');
     await guest.getByLabel('Password').fill(nora.password);
     await guest.getByRole('button', { name: 'Sign in and accept' }).click();
@@ -148,8 +148,8 @@ describe.runIf(enabled)('console in Chromium', () => {
     await guest.waitForURL((url) => url.pathname !== '/sign-in');
     await guest.goto(omarLink);
     await guest.locator('[data-view="mismatch"]').waitFor();
-    expect(await guest.getByTestId('invited-email').textContent()).toBe('omar@e2e.test');
-    expect(await guest.getByTestId('signed-in-email').textContent()).toBe(nora.email);
+    await expect.poll(() => guest.getByTestId('invited-email').textContent()).toBe('omar@e2e.test');
+    await expect.poll(() => guest.getByTestId('signed-in-email').textContent()).toBe(nora.email);
     await screenshot(guest, '10-invite-mismatch');
     await guest.getByRole('button', { name: 'Sign out and continue' }).click();
     await guest.locator('[data-view="register"]').waitFor();

@@ -69,8 +69,8 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     await page.waitForURL(/\/orgs\/[0-9a-f-]{36}$/);
     orgUrl = new URL(page.url()).pathname;
     await page.getByTestId('my-access').getByText(`at ${HARBOR}`).waitFor();
-    expect(await page.getByTestId('scope-name').textContent()).toContain(HARBOR);
-    expect(await page.locator('#main-nav a').allTextContents()).toEqual(['People', 'Invitations', 'Access']);
+    await expect.poll(() => page.getByTestId('scope-name').textContent()).toContain(HARBOR);
+    await expect.poll(() => page.locator('#main-nav a').allTextContents()).toEqual(['People', 'Invitations', 'Access']);
     await screenshot(page, 'scoped-01-overview');
   });
 
@@ -130,7 +130,7 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     await page.getByLabel('Email addresses').fill('new.nurse@riverside.example');
     await page.getByRole('button', { name: /^Invite 1/ }).click();
     await page.getByTestId('bulk-results').waitFor();
-    expect(await page.getByTestId('bulk-results').textContent()).toContain('1 invited, 0 not.');
+    await expect.poll(() => page.getByTestId('bulk-results').textContent()).toContain('1 invited, 0 not.');
     const table = page.getByTestId('invitations-table');
     await table.getByText('new.nurse@riverside.example').waitFor();
     expect(new Set(await table.locator('td[data-label="Access to"]').allTextContents())).toEqual(new Set([HARBOR]));
@@ -142,7 +142,7 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
       await page.getByTestId('page-not-offered').waitFor();
       expect(await page.locator('.alert.error').count()).toBe(0);
     }
-    expect(await page.getByTestId('page-not-offered').textContent()).toContain(HARBOR);
+    await expect.poll(() => page.getByTestId('page-not-offered').textContent()).toContain(HARBOR);
     await screenshot(page, 'scoped-06-not-offered');
 
     // The API agrees: the org-wide lists refuse them.
@@ -252,7 +252,7 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     await page.getByRole('button', { name: 'Verify my email' }).click();
     await page.waitForURL('**/orgs');
     await page.getByText('You are not in any organization yet').waitFor();
-    expect(await page.getByTestId('signed-in-as').textContent()).toContain(visitor.email);
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toContain(visitor.email);
     await screenshot(page, 'signup-05-signed-in');
     await context.close();
   });
