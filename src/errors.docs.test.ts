@@ -1,14 +1,26 @@
 /**
  * The docs cannot drift from the code: docs/http-api.md lists every error code of the catalogue
- * with its status, and every configuration variable that src/config.ts reads.
- * (`node scripts/docs-errors.js` prints the error table.)
+ * with its status, every configuration variable that src/config.ts reads, and every route the
+ * app registers. (`node scripts/docs-errors.js` prints the error table.)
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, type ErrorCode } from './errors.js';
+import { testApp, type TestApp } from './test/app.js';
 
 const httpApi = readFileSync(new URL('../docs/http-api.md', import.meta.url), 'utf8');
 const configSource = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+
+/** Routes that are not part of the contract: the console's catch-all and the API browser's files. */
+const UNDOCUMENTED = /^\/\*$|^\/docs\/|^\/favicon\.svg$/;
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await testApp();
+});
+afterAll(async () => {
+  await t.close();
+});
 
 /** The table rows of the docs, as `| \`CODE\` | status |`. */
 function documentedStatus(code: string): number | null {
@@ -34,5 +46,14 @@ describe('docs/http-api.md follows the code', () => {
     expect(variables.length).toBeGreaterThan(5);
     const configTable = httpApi.slice(httpApi.indexOf('## Configuration'));
     expect(variables.filter((name) => !new RegExp(`^\\|[^\\n]*\`${name}\``, 'm').test(configTable))).toEqual([]);
+  });
+
+  it('lists every route the app registers, with its method', () => {
+    const rows = httpApi.split('\n').filter((line) => line.startsWith('| '));
+    const missing = t.app.routeList
+      .filter((route) => route.method !== 'HEAD' && !UNDOCUMENTED.test(route.url))
+      .filter(({ method, url }) => !rows.some((row) => row.includes(`\`${url}\``) && new RegExp(`^\\| [^|\`]*\\b${method}\\b`).test(row)))
+      .map(({ method, url }) => `${method} ${url}`);
+    expect(missing, 'routes missing from the endpoint tables of docs/http-api.md').toEqual([]);
   });
 });
