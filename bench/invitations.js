@@ -1,4 +1,4 @@
-// Invitation benchmarks on PostgreSQL (issue 4, "Speed"). Usage:
+// Invitation benchmarks on PostgreSQL (the figures in the README). Usage:
 //   npm run build && node bench/invitations.js [--seconds 15] [--rows 1000000] [--skip-list] [--keep]
 // Needs a PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // a scratch database is created and dropped) and pgbench on PATH or under /usr/lib/postgresql/*/bin.

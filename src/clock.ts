@@ -1,6 +1,6 @@
 /**
- * Every "now" in Gatehouse comes from a Clock, so tests can move time (the vet portal's
- * "change system time - check for expired invitation code").
+ * Every "now" in Gatehouse comes from a Clock, so tests can move time (for example past an
+ * invitation's expiry, which every path checks: docs/rules.md R3).
  */
 export interface Clock {
   now(): Date;

@@ -1,6 +1,6 @@
 /**
  * The one configuration object, read from the environment once at start-up and frozen.
- * Every variable of the Configuration table in API.md is here; a bad value raises a
+ * Every variable of the Configuration table in docs/http-api.md is here; a bad value raises a
  * ConfigError whose message names the variable and the form it expects.
  */
 import path from 'node:path';

@@ -2,7 +2,7 @@
  * Who is calling: resolved once per request from the session cookie or an
  * `Authorization: Bearer` API key, and available as `request.actor` (null when anonymous).
  * Cookie-authenticated unsafe requests must come from the public origin with a JSON body
- * (API.md Conventions, CSRF defence).
+ * (CSRF defence: docs/rules.md R43).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';

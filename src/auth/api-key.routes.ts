@@ -1,6 +1,6 @@
 /**
  * POST/GET /api/v1/orgs/:orgId/api-keys, DELETE /api/v1/orgs/:orgId/api-keys/:keyId (and the
- * collection form DELETE /api-keys?id=, as API.md lists DELETE on the collection).
+ * collection form DELETE /api-keys?id=, as docs/http-api.md lists DELETE on the collection).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The authorization matrix (issue 3, point 5): every org-scoped route × every kind of actor,
+ * The authorization matrix (docs/rules.md R19, R23): every org-scoped route × every kind of actor,
  * against the real app, from the tables in src/test/matrix/. A route under /api/v1/orgs/:orgId
  * without a table entry fails this suite, so no route ships without a policy.
  */

@@ -1,5 +1,5 @@
 /**
- * Email addresses are compared canonically: trimmed and lower-cased (SPEC, Domain: User).
+ * Email addresses are compared canonically: trimmed and lower-cased (docs/rules.md R26).
  */
 import { AppError } from '../errors.js';
 

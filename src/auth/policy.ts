@@ -1,6 +1,6 @@
 /**
  * Authorization: one `can(actor, permission, scope)` used by every org-scoped route, and the
- * rule that nobody hands on a role with permissions they lack at that scope (SPEC rule 14).
+ * rule that nobody hands on a role with permissions they lack at that scope (docs/rules.md R20).
  *
  * A user's permissions at a scope are the union of the roles of their org-wide grant and, for
  * a resource scope, their grant on that resource. An API key holds its own permission set in

@@ -1,5 +1,5 @@
 /**
- * The demo's cast: a veterinary group (the vet portal of the seed notes) with three clinics,
+ * The demo's cast: a veterinary group with three clinics,
  * and 30 people spread over every access status.
  */
 export const DEMO_ORG = 'Riverside Veterinary Group';
@@ -81,7 +81,7 @@ export const DEMO_PEOPLE: DemoPerson[] = ROWS.map(([firstName, lastName, title, 
 }));
 
 /**
- * The demo's resource-scoped admin (the property CRM's "owner of one panel"): the lead of one
+ * The demo's resource-scoped admin (the owner of one resource): the lead of one
  * clinic, with no access anywhere else in the group. `gatehouse demo` prints this sign-in too.
  */
 export const DEMO_CLINIC_LEAD = (() => {

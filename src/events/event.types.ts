@@ -1,5 +1,5 @@
 /**
- * Every event type Gatehouse writes (SPEC "Event", plus `user.invited` for the user-first flow and
+ * Every event type Gatehouse writes (docs/rules.md, Domain: Event, including `user.invited` for the user-first flow and
  * `person.unlinked`). The audit log, webhook subscriptions and the console's catalog all read this
  * one list; appendEvent() accepts nothing else, so a new type cannot be written without being listed.
  */

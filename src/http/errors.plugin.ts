@@ -35,7 +35,7 @@ export function validationDetails(issues: readonly ValidationIssue[], context: s
   return issues.map((issue) => ({ path: `${prefix}${detailPath(issue)}`, message: detailMessage(issue) }));
 }
 
-/** PostgreSQL error codes a client can cause, mapped to coded answers (STYLE rule 6). */
+/** PostgreSQL error codes a client can cause, mapped to coded answers (docs/rules.md R42). */
 const PG_ERRORS: Record<string, ErrorCode> = {
   '23505': 'CONFLICT',
   '23503': 'REFERENCE_NOT_FOUND',

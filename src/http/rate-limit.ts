@@ -1,5 +1,5 @@
 /**
- * Abuse limits (SPEC rule 17) on @fastify/rate-limit. The plugin is registered with
+ * Abuse limits (docs/rules.md R39) on @fastify/rate-limit. The plugin is registered with
  * `global: false`; a route opts in through its `config`. Answers are 429 RATE_LIMITED with
  * `Retry-After`. Counters live in the process: with several instances each keeps its own.
  */

@@ -1,6 +1,6 @@
 /**
  * What never reaches a log line: credentials in headers, secrets in bodies, and the
- * invitation token in the `/invite/:token` path (SPEC rule 1).
+ * invitation token in the `/invite/:token` path (docs/rules.md R1).
  */
 export const REDACT_PATHS = [
   'req.headers.authorization',

@@ -3,7 +3,7 @@
  * transaction). Every one carries the org's sender name and reply-to, a link built from
  * PUBLIC_URL, and the tracking pixel only when the org keeps open tracking on.
  *
- * Reminders (SPEC rule 4: "one reminder email before expiry, same token"): the token is not
+ * Reminders (docs/rules.md R5: one reminder email before expiry, same link): the token is not
  * stored, so the reminder is written when the token is minted, with the link in it, and parked
  * in the outbox (`PARKED_AT`) until the reminder worker releases it. It lives exactly as long
  * as the token: every transition that kills or rotates the token deletes it.

@@ -8,7 +8,7 @@
  *
  * Event `data` carries what `replay()` (invitation.replay.ts) needs to rebuild the row.
  *
- * Token rules (SPEC rules 1–2): the digest is replaced on rotation (resend, correction); on
+ * Token rules (docs/rules.md R1, R2): the digest is replaced on rotation (resend, correction); on
  * accept, decline, revoke and expiry it is kept, so a dead link is still recognised and the
  * invitee is told which state it is in, but no transition accepts it any more.
  */
@@ -46,7 +46,7 @@ export interface Step {
   actor: EventActor;
 }
 
-/** SPEC rule 4: one resend per minute per invitation. */
+/** docs/rules.md R4: one resend per minute per invitation. */
 export const RESEND_COOLDOWN_MS = MINUTE;
 
 export const INVITEE_ACTOR: EventActor = { type: 'invitee', id: null, label: 'Invitee' };
@@ -111,7 +111,7 @@ export interface CreateStep {
  * (the user-first flow) passes a transaction. The partial unique index `invitations_one_live`
  * settles a race with a concurrent create of the same email, org and resource: the loser
  * writes nothing and gets the live row back (`created: false`), with no event and no email
- * (SPEC rule 6).
+ * (docs/rules.md R8).
  */
 export async function create(
   step: CreateStep,
@@ -250,7 +250,7 @@ function columnsOf(changes: Record<string, Change>) {
   };
 }
 
-/** Edit in place (SPEC rule 5): role, resource, message, expiry; the token and its emails stay. */
+/** Edit in place (docs/rules.md R6): role, resource, message, expiry; the token and its emails stay. */
 export async function edit(step: Step, row: InvitationRow, changes: EditChanges): Promise<InvitationRow> {
   if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
   const changed = diff(row, changes);
@@ -261,7 +261,7 @@ export async function edit(step: Step, row: InvitationRow, changes: EditChanges)
 }
 
 /**
- * Email correction (SPEC rule 5): the address was wrong, so the old token and everything
+ * Email correction (docs/rules.md R7): the address was wrong, so the old token and everything
  * tracked about the old address go; a new token is sent to the new address and the expiry
  * restarts (unless the same change sets it). A `failed` invitation is revived this way.
  */
@@ -301,7 +301,7 @@ export async function correct(
 // resend, revoke, expire, remind
 
 /**
- * Resend (SPEC rule 4): a new token, the expiry restarted at the org's lifetime, the count up
+ * Resend (docs/rules.md R4): a new token, the expiry restarted at the org's lifetime, the count up
  * by one, at most once a minute. Revives `expired` and `failed`. The invitation goes back to
  * `pending` until the mail server takes the new email (the dispatcher then marks it `sent`).
  */
@@ -374,7 +374,7 @@ export async function remind(step: Step, row: InvitationRow, context: EmailConte
 // ---------------------------------------------------------------------------------------------
 // the invitee's side
 
-/** The invitation page rendered and asked for the invitation (SPEC rule 13): first click only. */
+/** The invitation page rendered and asked for the invitation (docs/rules.md R16): first click only. */
 export async function click(step: Step, row: InvitationRow): Promise<InvitationRow> {
   if (!isClickable(row.status)) return row;
   const updated = await updateInvitation(step.trx, row.id, {
@@ -386,7 +386,7 @@ export async function click(step: Step, row: InvitationRow): Promise<InvitationR
   return updated;
 }
 
-/** GET/HEAD of the link: no state change, only an `invitation.visited` event (SPEC rule 13). */
+/** GET/HEAD of the link: no state change, only an `invitation.visited` event (docs/rules.md R16). */
 export async function visit(
   step: Pick<Step, 'now' | 'actor'> & { db: Kysely<DB> },
   row: InvitationRow,
@@ -403,7 +403,7 @@ export async function visit(
   });
 }
 
-/** Links the org's directory entry for this invitation to the user (the vet portal's employee record). */
+/** Links the org's directory entry for this invitation (its person, else the one with its email) to the user. */
 async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<string | null> {
   let query = step.trx.selectFrom('people').select(['id', 'user_id']).where('org_id', '=', row.org_id);
   query = row.person_id === null ? query.where('email', '=', row.email) : query.where('id', '=', row.person_id);
@@ -426,7 +426,7 @@ async function linkPerson(step: Step, row: InvitationRow, userId: string): Promi
 }
 
 /**
- * Accept (SPEC rules 7, 11, 12): the grant, the person link and the accepted invitation in the
+ * Accept (docs/rules.md R10, R14, R15): the grant, the person link and the accepted invitation in the
  * caller's transaction. The caller has refused dead states; the email must be the invited one.
  */
 export async function accept(
@@ -519,7 +519,7 @@ export async function requestRenewal(step: Step, row: InvitationRow, context: Em
   return row;
 }
 
-/** Delete (the inviter's clean-up): the row goes, its events stay (SPEC: audit trail). */
+/** Delete (the inviter's clean-up): the row goes, its events stay (docs/rules.md R38). */
 export async function remove(step: Step, row: InvitationRow): Promise<void> {
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
   await step.trx.deleteFrom('invitations').where('id', '=', row.id).execute();

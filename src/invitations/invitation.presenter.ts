@@ -1,6 +1,6 @@
 /**
  * The API's `Invitation`. The token digest and tracking id are not part of it: the token is
- * never returned by any API (SPEC rule 1).
+ * never returned by any API (docs/rules.md R1).
  */
 import { Type } from 'typebox';
 import type { InvitationRow } from '../db/schema.js';

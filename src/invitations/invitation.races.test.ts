@@ -1,5 +1,5 @@
 /**
- * SPEC rule 12 under real concurrency. On PostgreSQL the requests run in parallel on a pool
+ * docs/rules.md R15 under real concurrency. On PostgreSQL the requests run in parallel on a pool
  * of connections; on PGlite (one connection) they are serialised, which still checks that the
  * losers get the right answers.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC "Event": replaying an invitation's events reproduces its row. fast-check drives random
+ * docs/rules.md R38: replaying an invitation's events reproduces its row. fast-check drives random
  * sequences of operations through the real app (and the workers, and a stand-in for the mail
  * dispatcher), then replay() over the invitation's events must equal the row's state.
  */

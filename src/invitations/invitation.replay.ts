@@ -1,5 +1,5 @@
 /**
- * replay(events): rebuilds an invitation from its event log alone (SPEC "Event": replaying an
+ * replay(events): rebuilds an invitation from its event log alone (docs/rules.md R38: replaying an
  * invitation's events must reproduce its current row). Pure: no database, no clock.
  *
  * It is the executable statement of what each event means for the row, so it must agree with

@@ -270,7 +270,7 @@ export interface NewInvitationsWrite {
   emails: readonly OutboxEmailRow[];
   /** The events' deliveries to the org's webhook endpoints. */
   webhooks: readonly WebhookDeliveryRow[];
-  /** The hourly quota window the written invitations count in (SPEC rule 17). */
+  /** The hourly quota window the written invitations count in (docs/rules.md R40). */
   quota: { orgId: string; windowStart: Date };
 }
 
@@ -387,7 +387,7 @@ export async function releaseParkedReminder(trx: Transaction<DB>, outboxId: stri
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-org hourly quota (SPEC rule 17), striped over QUOTA_SHARDS rows per org and hour.
+// The per-org hourly quota (docs/rules.md R40), striped over QUOTA_SHARDS rows per org and hour.
 
 export const QUOTA_SHARDS = 16;
 

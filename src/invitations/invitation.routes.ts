@@ -1,5 +1,5 @@
 /**
- * The inviter's routes (API.md "Invitations (inviter side)"): schema -> authenticate -> one
+ * The inviter's routes (docs/http-api.md, "Invitations (the inviter's side)"): schema -> authenticate -> one
  * service call (which authorizes at the invitation's scope) -> presenter.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,5 +1,5 @@
 /**
- * Request and answer schemas of the invitation routes (API.md "Invitations"). The OpenAPI
+ * Request and answer schemas of the invitation routes (docs/http-api.md, Invitations). The OpenAPI
  * document is generated from them.
  */
 import { type Static, Type } from 'typebox';

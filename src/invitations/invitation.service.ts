@@ -6,7 +6,7 @@
  * A create has no row to lock: it reads without a transaction and writes in one statement
  * (invitation.lifecycle.ts `create`).
  *
- * Authorization (SPEC rule 14): everything goes through authorize()/assertGrantable() at the
+ * Authorization (docs/rules.md R20, R23): everything goes through authorize()/assertGrantable() at the
  * scope of the invitation (its resource when it has one). Someone without standing in the org
  * gets 404 ORG_NOT_FOUND; an id of another org's invitation is 404 INVITATION_NOT_FOUND.
  */
@@ -95,7 +95,7 @@ interface Candidate {
 /**
  * The create's authorization, item by item, from what the request read once: the actor's
  * grants in the org and the custom roles the batch names. May the actor invite at this scope,
- * and hand this role on there? (SPEC rule 14.)
+ * and hand this role on there? (docs/rules.md R20.)
  */
 function createPolicy(grants: OrgGrants, actor: Actor, orgId: string, customRoles: ReadonlyMap<string, CustomRole>) {
   return (role: string, resourceId: string | null): AppError | null => {
@@ -186,7 +186,7 @@ export async function createInvitations(
       if (item.personId != null && person === undefined) {
         throw new AppError('PERSON_NOT_FOUND', { details: [{ path: 'personId', message: 'no such person in this organization' }] });
       }
-      // SPEC rule 6: someone who already has this access (an org-wide grant covers every resource).
+      // docs/rules.md R9: someone who already has this access (an org-wide grant covers every resource).
       const hasAccess = accounts.some(
         (a) => a.email === email && a.grant_id !== null && (a.resource_id === null || a.resource_id === resourceId),
       );
@@ -291,7 +291,7 @@ async function customRoles(db: Kysely<DB>, orgId: string, keys: readonly string[
 }
 
 /**
- * User-first flow (SPEC rule 10): sets `userId` on candidates that asked for it, creating an
+ * User-first flow (docs/rules.md R13): sets `userId` on candidates that asked for it, creating an
  * `invited` user (no password, unverified) when the email has no account. An existing account
  * of any status is used as it is.
  */
@@ -493,7 +493,7 @@ export async function editInvitation(
   });
 }
 
-/** The new (email, resource) must not already have access nor another live invitation (SPEC rule 6). */
+/** The new (email, resource) must not already have access nor another live invitation (docs/rules.md R7, R9). */
 async function assertNoConflict(trx: Tx, orgId: string, id: string, email: string, resourceId: string | null): Promise<void> {
   const live = await findLiveByScopes(trx, orgId, [{ email, resourceId }]);
   if (live.some((row) => row.id !== id)) throw new AppError('INVITATION_DUPLICATE');

@@ -1,5 +1,5 @@
 /**
- * The invitation state machine in one place (SPEC "Invitation lifecycle"): which states are
+ * The invitation state machine in one place (docs/rules.md, Invitation lifecycle): which states are
  * live, which can be edited, resent or consumed, and the coded refusal for each dead state.
  * Every transition and the person access status read it from here.
  *

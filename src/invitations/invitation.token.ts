@@ -1,7 +1,7 @@
 /**
- * Invitation tokens (SPEC rules 1–2): 32 random bytes, base64url, that appear only in the
+ * Invitation tokens (docs/rules.md R1, R2): 32 random bytes, base64url, that appear only in the
  * emailed link; the database keeps their SHA-256 digest. Links are built from PUBLIC_URL only,
- * never from request headers (SPEC rule 15).
+ * never from request headers (docs/rules.md R33).
  */
 import { randomToken, randomTokens, sha256 } from '../auth/crypto.js';
 import type { Config } from '../config.js';

@@ -2,8 +2,8 @@
  * Background work for invitations, safe on any number of instances: each batch claims its rows
  * with `FOR UPDATE SKIP LOCKED`, so two instances never work on one invitation and neither
  * waits for the other.
- * - the expiry sweep: live invitations past `expires_at` become `expired` (SPEC rule 3);
- * - reminders: the parked reminder of a live invitation is released when it falls due (rule 4);
+ * - the expiry sweep: live invitations past `expires_at` become `expired` (docs/rules.md R3);
+ * - reminders: the parked reminder of a live invitation is released when it falls due (R5);
  * - old quota windows are dropped.
  */
 import { sql } from 'kysely';

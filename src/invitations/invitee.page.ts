@@ -3,7 +3,7 @@
  * into dist/web). Its /invite view reads the token from the address, keeps it in memory and
  * strips it from the address bar (so it is neither in history nor in a Referer), then asks
  * POST /api/v1/invitations/lookup and offers what the state allows. Nothing on GET changes
- * state: `clicked` is the page's own POST after it renders (SPEC rule 13).
+ * state: `clicked` is the page's own POST after it renders (docs/rules.md R16).
  */
 import { consoleHtml } from '../http/web.plugin.js';
 

@@ -63,7 +63,7 @@ describe('the link: GET/HEAD /invite/:token', () => {
 });
 
 describe('lookup', () => {
-  it('answers the API.md shape and marks clicked (once)', async () => {
+  it('answers the documented shape and marks clicked (once)', async () => {
     const { org, cookie, user } = await ownerWithOrg(t);
     const clinic = await createResource(t, org.id, 'Harbor Clinic');
     const { invitation, token } = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'admin', resourceId: clinic.id });

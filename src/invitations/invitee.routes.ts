@@ -1,5 +1,5 @@
 /**
- * The invitee's routes (API.md "Invitations (invitee side)"): the token is the credential.
+ * The invitee's routes (docs/http-api.md, "Invitations (the invitee's side)"): the token is the credential.
  * All are limited per IP (AUTH_RATE_LIMIT). The link's GET/HEAD changes no state.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

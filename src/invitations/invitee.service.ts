@@ -60,7 +60,7 @@ export interface LookupResult {
   account: { exists: boolean; signedIn: boolean; signedInEmail: string | null; emailMatches: boolean };
 }
 
-/** The invitation page's first POST: what to show, and `clicked` recorded (SPEC rule 13). */
+/** The invitation page's first POST: what to show, and `clicked` recorded (docs/rules.md R16). */
 export async function lookupInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<LookupResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const { s, row: current } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
@@ -86,7 +86,7 @@ export async function lookupInvitation(ctx: AppContext, token: string, actor: Ac
 // accept
 
 /**
- * Accept while signed in (SPEC rules 7, 11, 12). Concurrent accepts of one token queue on the
+ * Accept while signed in (docs/rules.md R10, R14, R15). Concurrent accepts of one token queue on the
  * row lock: the first accepts, the rest find it accepted and get 409 with the current state.
  */
 export async function acceptInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<GrantRow> {
@@ -121,7 +121,7 @@ export interface RegisterResult {
 }
 
 /**
- * Register from an invitation (SPEC rules 9, 10): one transaction creates the account (or
+ * Register from an invitation (docs/rules.md R12, R13): one transaction creates the account (or
  * activates the user-first `invited` record; a fresh one when that record was deleted), with
  * the email verified by the token and the terms timestamp, then grants, links, accepts and
  * opens a session. An active account with that email is 409 ACCOUNT_EXISTS (sign in instead).
@@ -219,7 +219,7 @@ export function likelyScanner(method: string, userAgent: string | undefined, row
 }
 
 /**
- * GET/HEAD /invite/:token: changes no state (SPEC rule 13); it only appends
+ * GET/HEAD /invite/:token: changes no state (docs/rules.md R16); it only appends
  * `invitation.visited` when the token is known. Returns nothing the page could leak.
  */
 export async function visitInvitation(ctx: AppContext, token: string, method: string, userAgent: string | undefined): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * The cases of the two seed documents (SPEC "Origins"), one named test each: the vet portal's
- * "IV Admin can generate an invitation" notes and the property CRM's "user invitations".
+ * The product's two ways of inviting, one named test per case: an owner inviting others to
+ * their resource, and an admin inviting the people of the org's directory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, HOUR } from '../clock.js';
@@ -27,7 +27,7 @@ async function grantsOf(userId: string) {
   return t.ctx.db.selectFrom('grants').select(['org_id', 'resource_id', 'role']).where('user_id', '=', userId).orderBy('created_at').execute();
 }
 
-describe('property CRM: user invitations', () => {
+describe('an owner invites people to their resource', () => {
   it('invitee without an account: registers from the link in one step', async () => {
     const { org, cookie } = await ownerWithOrg(t, 'Maple Street Property');
     const email = uniqueEmail('tenant');
@@ -121,7 +121,7 @@ describe('property CRM: user invitations', () => {
   });
 });
 
-describe('vet portal: IV Admin can generate an invitation', () => {
+describe('an admin invites the people of the directory', () => {
   it('user-first invitation is activated on register, not duplicated', async () => {
     const { org, cookie } = await ownerWithOrg(t, 'IndeVets');
     const email = uniqueEmail('dr');
@@ -222,7 +222,7 @@ describe('vet portal: IV Admin can generate an invitation', () => {
 
   it('move the clock past expiry and see the invitation refused', async () => {
     const { org, cookie } = await ownerWithOrg(t, 'IndeVets');
-    // The first version of the notes: links lived six hours; the org's lifetime is days, the expiry here one day.
+    // An expiry shorter than the org's lifetime: one day.
     const { invitation, token } = await inviteOk(t, cookie, org.id, {
       email: uniqueEmail('employee'),
       role: 'member',

@@ -1,6 +1,6 @@
 /**
  * The outbox dispatcher: claims due rows, delivers them (emails through a MailTransport,
- * webhooks by signed HTTP POST), and records each result. SPEC rule 16.
+ * webhooks by signed HTTP POST), and records each result (docs/rules.md R34).
  *
  * Guarantees, and what they rest on:
  * - A rollback sends nothing: rows are written in the caller's transaction and only committed

@@ -1,6 +1,6 @@
 /**
- * Delivery faults against a real SMTP server (smtp-server on 127.0.0.1), SPEC rule 16 and
- * issue 5 "Faults": the server down then back, 4xx vs 5xx, a dispatcher dying between sending
+ * Delivery faults against a real SMTP server (smtp-server on 127.0.0.1), docs/rules.md R34 and
+ * R35: the server down then back, 4xx vs 5xx, a dispatcher dying between sending
  * and recording, a rollback, and two dispatchers on one database.
  */
 import { fork } from 'node:child_process';

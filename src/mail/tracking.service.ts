@@ -3,7 +3,7 @@
  * is opaque and is not the token). Opens are a weak signal (image proxies prefetch, clients
  * block images): the console may show them, nothing acts on them.
  *
- * Rules (decided here, see the issue's note):
+ * Rules (docs/rules.md R36):
  * - Recorded only when the org has open tracking on (turning it off also stops recording for
  *   emails already sent) and the invitation is live and delivered: `sent`, `opened` or
  *   `clicked`, not yet expired. An open while still `pending` is ignored: the mail server has

@@ -1,5 +1,5 @@
 /**
- * The access list (SPEC Domain: Membership). For a resource: every org-wide grant (`inherited:
+ * The access list (docs/rules.md, Domain: Grant). For a resource: every org-wide grant (`inherited:
  * true`) plus that resource's grants, and the live invitations that would add to it (org-wide
  * ones and that resource's). For the org as a whole: every grant in the org and every live
  * invitation.

@@ -1,5 +1,5 @@
 /**
- * Changing who holds which role where (SPEC Domain: Membership; rule 14).
+ * Changing who holds which role where (docs/rules.md R20, R21).
  *
  * - Only a role the actor could grant at that scope may be given (assertGrantable), and a grant
  *   may only be changed or removed by someone who could have given its current role (so an admin

@@ -1,5 +1,5 @@
 /**
- * A person's access status, derived and never stored (SPEC, Domain: Person). Written once, here,
+ * A person's access status, derived and never stored (docs/rules.md, Domain: Person). Written once, here,
  * as a SQL expression, so the directory list can compute, filter and page on it in one query,
  * and the invitations area can reuse it.
  *

@@ -1,5 +1,5 @@
 /**
- * The initial schema: every table of the domain in SPEC.md. Constraints carry the rules that
+ * The initial schema: every table of the domain (docs/rules.md). Constraints carry the rules that
  * must hold under concurrency (one pending invitation per email/org/resource, one grant per
  * user/org/resource, unique canonical emails), so a race loses at the database, not in code.
  */
@@ -164,7 +164,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     foreign key (org_id, resource_id) references resources (org_id, id) on delete cascade,
     foreign key (org_id, person_id) references people (org_id, id) on delete set null (person_id)
   )`.execute(db);
-  // SPEC rule 6: one live invitation per email, org and resource (org-wide counts as one scope).
+  // docs/rules.md R8: one live invitation per email, org and resource (org-wide counts as one scope).
   await sql`create unique index invitations_one_live on invitations (org_id, email, resource_id) nulls not distinct
     where status in ('pending', 'sent', 'opened', 'clicked')`.execute(db);
   await sql`create index invitations_org_list_idx on invitations (org_id, created_at desc, id desc)`.execute(db);

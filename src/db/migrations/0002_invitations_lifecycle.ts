@@ -2,7 +2,7 @@
  * Invitations: what the lifecycle needs beyond the initial schema.
  * - `token_issued_at`: when the current token was minted (creation, resend, correction); the
  *   resend cooldown and the link-scanner heuristic read it.
- * - `invitation_quota_counters`: the per-org hourly quota (SPEC rule 17) as striped counters.
+ * - `invitation_quota_counters`: the per-org hourly quota (docs/rules.md R40) as striped counters.
  *   A create adds to one random shard of the current hour, so concurrent creates in one org
  *   rarely wait on one another's row lock; the quota is the sum over the shards.
  * - list indexes for the console's status and resource filters under keyset pagination.

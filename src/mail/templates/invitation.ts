@@ -1,6 +1,6 @@
 /**
  * The invitation email in its three kinds: the first invitation, a resend (a new link; the old
- * one no longer works) and a reminder before expiry (same link). SPEC rule 15: the inviter's
+ * one no longer works) and a reminder before expiry (same link). docs/rules.md R33: the inviter's
  * message is escaped plain text quoted in the body and never in the subject.
  */
 import type { InvitationEmailData } from '../outbox.js';

@@ -42,7 +42,7 @@ describe('invitation template', () => {
     expect(untracked.html).not.toContain('/t/');
   });
 
-  it('quotes the inviter message, escaped, and keeps it out of the subject (SPEC rule 15)', () => {
+  it('quotes the inviter message, escaped, and keeps it out of the subject', () => {
     const message = 'Welcome!\n<script>alert("x")</script>\r\nBcc: victim@example.test';
     const email = renderEmail({ template: 'invitation', data: { ...base, message } });
     expect(email.html).not.toContain('<script>');
