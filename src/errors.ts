@@ -60,7 +60,6 @@ export const ERRORS = {
   CSV_INVALID: [400, 'The CSV file could not be read.'],
   CSV_TOO_LARGE: [413, 'The CSV file has too many rows.'],
   PERSON_ALREADY_LINKED: [409, 'This user is already linked to another person in this organization.'],
-  LINK_USER_NOT_ELIGIBLE: [422, 'Only a member of this organization, or the user with the person’s email, can be linked.'],
 
   // Invitations
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],

@@ -10,6 +10,36 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A user with standing in the org without a grant: linked to a person of its directory. */
+async function linkedUser(orgId: string) {
+  const user = await createUser(t);
+  await t.ctx.db.insertInto('people').values({ org_id: orgId, first_name: 'P', last_name: 'P', email: user.email, user_id: user.id, updated_at: t.clock.now() }).execute();
+  return user;
+}
+
+async function pendingInvitation(orgId: string, inviterId: string, fields: { resourceId: string | null; email: string; personId?: string | null }) {
+  const now = t.clock.now();
+  return t.ctx.db
+    .insertInto('invitations')
+    .values({
+      org_id: orgId,
+      resource_id: fields.resourceId,
+      person_id: fields.personId ?? null,
+      role: 'viewer',
+      email: fields.email,
+      inviter_type: 'user',
+      inviter_id: inviterId,
+      inviter_name: 'Owner',
+      message: 'secret note for the invitee',
+      metadata: JSON.stringify({ crmId: 'c-42' }),
+      status: 'sent',
+      tracking_id: crypto.randomUUID(),
+      expires_at: new Date(now.getTime() + 86_400_000),
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
 
 async function events(orgId: string, type: string) {
   return t.ctx.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('type', '=', type).execute();
@@ -237,7 +267,7 @@ describe('grants', () => {
   it('grants, changes and removes roles org-wide and per resource, with events', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const place = await createResource(t, org.id);
-    const user = await createUser(t);
+    const user = await linkedUser(org.id);
     const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
     const granted = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: null, role: 'member' } });
     expect(granted.statusCode).toBe(200);
@@ -259,7 +289,7 @@ describe('grants', () => {
 
   it('rejects unknown users, roles and resources, and bad bodies', async () => {
     const { org, cookie } = await ownerWithOrg(t);
-    const user = await createUser(t);
+    const user = await linkedUser(org.id);
     const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
     const put = (payload: object, target = url) => t.inject({ method: 'PUT', url: target, headers: { cookie }, payload });
     expect(errorCode(await put({ resourceId: null, role: 'member' }, `/api/v1/orgs/${org.id}/members/${crypto.randomUUID()}/grants`))).toBe('USER_NOT_FOUND');
@@ -275,7 +305,7 @@ describe('grants', () => {
     const admin = await createUser(t);
     await grant(t, admin.id, org.id, 'admin');
     const cookie = await signIn(t, admin.email);
-    const target = await createUser(t);
+    const target = await linkedUser(org.id);
     const put = (userId: string, role: string) =>
       t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${userId}/grants`, headers: { cookie }, payload: { resourceId: null, role } });
     const toOwner = await put(target.id, 'owner');
@@ -284,6 +314,59 @@ describe('grants', () => {
     expect(errorCode(await put(owner.id, 'viewer'))).toBe('ROLE_NOT_GRANTABLE');
     const removeOwner = await t.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/members/${owner.id}/grants`, headers: { cookie } });
     expect(errorCode(removeOwner)).toBe('ROLE_NOT_GRANTABLE');
+  });
+
+  it('an admin cannot grant an account of the instance that has no standing in the org, and it answers like an id that does not exist', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const elsewhere = await ownerWithOrg(t, 'Elsewhere');
+    const stranger = await createUser(t);
+    const put = (userId: string) =>
+      t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${userId}/grants`, headers: { cookie }, payload: { resourceId: null, role: 'viewer' } });
+    const strangerAnswer = await put(stranger.id);
+    const otherOrgOwner = await put(elsewhere.user.id);
+    const missing = await put(crypto.randomUUID());
+    expect([strangerAnswer.statusCode, errorCode(strangerAnswer)]).toEqual([404, 'USER_NOT_FOUND']);
+    expect(strangerAnswer.json()).toEqual(missing.json());
+    expect(otherOrgOwner.json()).toEqual(missing.json());
+    expect(await t.ctx.db.selectFrom('grants').select('id').where('org_id', '=', org.id).where('user_id', 'in', [stranger.id, elsewhere.user.id]).execute()).toEqual([]);
+    const access = await t.inject({ url: `/api/v1/orgs/${org.id}/access`, headers: { cookie } });
+    expect(access.body).not.toContain(stranger.id);
+
+    // Standing: a grant in the org already (here at a resource), or a link to a person of the org.
+    const place = await createResource(t, org.id);
+    const local = await createUser(t);
+    await grant(t, local.id, org.id, 'viewer', place.id);
+    expect((await put(local.id)).statusCode).toBe(200);
+    expect((await put((await linkedUser(org.id)).id)).statusCode).toBe(200);
+  });
+
+  it("a location admin naming another org's resource gets 404 RESOURCE_NOT_FOUND, never 403", async () => {
+    const { org } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id, 'Mine');
+    const sibling = await createResource(t, org.id, 'Sibling');
+    const other = await ownerWithOrg(t, 'Other Group');
+    const foreign = await createResource(t, other.org.id, 'Theirs');
+    const locationAdmin = await createUser(t);
+    await grant(t, locationAdmin.id, org.id, 'admin', place.id);
+    const cookie = await signIn(t, locationAdmin.email);
+    const member = await linkedUser(org.id);
+    const base = `/api/v1/orgs/${org.id}`;
+    const answers = [
+      await t.inject({ url: `${base}/access?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/roles?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/resources/${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/people?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/invitations?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ method: 'POST', url: `${base}/access/check`, headers: { cookie }, payload: { userId: member.id, permission: 'org:read', resourceId: foreign.id } }),
+      await t.inject({ method: 'PUT', url: `${base}/members/${member.id}/grants`, headers: { cookie }, payload: { resourceId: foreign.id, role: 'viewer' } }),
+      await t.inject({ method: 'DELETE', url: `${base}/members/${member.id}/grants?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ method: 'POST', url: `${base}/people`, headers: { cookie }, payload: { firstName: 'A', lastName: 'B', email: 'ab@example.test', resourceId: foreign.id } }),
+      await t.inject({ method: 'POST', url: `${base}/invitations`, headers: { cookie }, payload: { email: 'ab@example.test', role: 'viewer', resourceId: foreign.id } }),
+    ];
+    expect(answers.map((res) => [res.statusCode, errorCode(res)])).toEqual(answers.map(() => [404, 'RESOURCE_NOT_FOUND']));
+    // A resource of the caller's own org where they hold nothing is still a 403.
+    const own = await t.inject({ url: `${base}/access?resourceId=${sibling.id}`, headers: { cookie } });
+    expect([own.statusCode, errorCode(own)]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('never demotes or removes the last owner (409 LAST_OWNER), even when two owners step down at once', async () => {
@@ -350,6 +433,56 @@ describe('access list and check', () => {
 
     const whole = await t.inject({ url: `/api/v1/orgs/${org.id}/access`, headers: { cookie } });
     expect(whole.json<{ items: unknown[] }>().items).toHaveLength(3);
+  });
+
+  it('the access list shows pending invitations whole only to callers who may read invitations at their scope, and no person ids outside it', async () => {
+    const { org, user: owner, cookie: ownerCookie } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id, 'Uptown');
+    const person = await t.ctx.db
+      .insertInto('people')
+      .values({ org_id: org.id, first_name: 'Org', last_name: 'Wide', email: 'orgwide@example.test', updated_at: t.clock.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const local = await t.ctx.db
+      .insertInto('people')
+      .values({ org_id: org.id, first_name: 'Lo', last_name: 'Cal', email: 'local@example.test', resource_id: place.id, updated_at: t.clock.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const orgWide = await pendingInvitation(org.id, owner.id, { resourceId: null, email: 'orgwide@example.test', personId: person.id });
+    const atPlace = await pendingInvitation(org.id, owner.id, { resourceId: place.id, email: 'local@example.test', personId: local.id });
+    const signedIn = async (role: string) => {
+      const user = await createUser(t);
+      await grant(t, user.id, org.id, role, place.id);
+      return signIn(t, user.email);
+    };
+    const pending = async (cookie: string) => {
+      const res = await t.inject({ url: `/api/v1/orgs/${org.id}/access?resourceId=${place.id}`, headers: { cookie } });
+      expect(res.statusCode).toBe(200);
+      return res.json<{ pending: Record<string, unknown>[] }>().pending;
+    };
+    const reduced = (id: string, resourceId: string | null, email: string) => ({ id, email, role: 'viewer', resourceId, status: 'sent', expiresAt: expect.any(String) as unknown });
+
+    // A viewer of one location: 403 from the invitations API, and only the reduced shape here.
+    const viewer = await signedIn('viewer');
+    const invitationsApi = await t.inject({ url: `/api/v1/orgs/${org.id}/invitations?resourceId=${place.id}`, headers: { cookie: viewer } });
+    expect(invitationsApi.statusCode).toBe(403);
+    const seenByViewer = await pending(viewer);
+    expect(seenByViewer).toEqual([reduced(atPlace.id, place.id, 'local@example.test'), reduced(orgWide.id, null, 'orgwide@example.test')]);
+
+    // A location admin: the location's invitation whole; the org-wide one reduced, so the
+    // org-wide person's id does not leak.
+    const admin = await signedIn('admin');
+    const seenByAdmin = await pending(admin);
+    expect(seenByAdmin[0]).toMatchObject({ id: atPlace.id, message: 'secret note for the invitee', metadata: { crmId: 'c-42' }, personId: local.id });
+    expect(seenByAdmin[1]).toEqual(reduced(orgWide.id, null, 'orgwide@example.test'));
+    expect(JSON.stringify(seenByAdmin)).not.toContain(person.id);
+
+    // The org's owner sees both whole.
+    const seenByOwner = await pending(ownerCookie);
+    expect(seenByOwner.map((i) => [i.id, i.message, i.personId])).toEqual([
+      [atPlace.id, 'secret note for the invitee', local.id],
+      [orgWide.id, 'secret note for the invitee', person.id],
+    ]);
   });
 
   it('checks a permission and says which grant allows it', async () => {
