@@ -39,6 +39,7 @@ export const ERRORS = {
   // Organizations, roles, grants
   ORG_NOT_FOUND: [404, 'Organization not found.'],
   ORG_CREATE_FORBIDDEN: [403, 'You may not create organizations.'],
+  INVITATION_QUOTA_ABOVE_MAX: [400, 'The hourly invitation quota is above what this instance allows this organization.'],
   RESOURCE_NOT_FOUND: [404, 'Resource not found.'],
   ROLE_NOT_FOUND: [404, 'Role not found.'],
   ROLE_EXISTS: [409, 'A role with this key already exists.'],

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn } from '../test/fixtures.js';
 
@@ -141,6 +143,99 @@ describe('organizations', () => {
     const bad = await t.inject({ url: '/api/v1/orgs/not-a-uuid', headers: { cookie } });
     expect(bad.statusCode).toBe(400);
     expect(errorCode(bad)).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('self-service orgs and the operator ceiling', () => {
+  const PHISH = 'URGENT: your bank account is locked, verify now';
+
+  it('a self-service org cannot raise its quota past the ceiling, and its name and sender name stay out of the subject and From until an operator trusts it', async () => {
+    const open = await testApp({ ALLOW_SIGNUP: 'true', INVITATION_QUOTA_MAX: '500', SELF_SERVICE_QUOTA_MAX: '20' });
+    try {
+      const user = await createUser(open);
+      const cookie = await signIn(open, user.email);
+      const created = await open.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: PHISH } });
+      expect(created.statusCode).toBe(201);
+      const org = created.json<{ id: string; trusted: boolean; settings: { invitationsPerHour: number } }>();
+      expect([org.trusted, org.settings.invitationsPerHour]).toEqual([false, 20]);
+      const url = `/api/v1/orgs/${org.id}`;
+      const patch = (settings: object, who = cookie) => open.inject({ method: 'PATCH', url, headers: { cookie: who }, payload: { settings } });
+
+      for (const quota of [1_000_000, 21]) {
+        const above = await patch({ invitationsPerHour: quota, senderName: 'Bank Security' });
+        expect([above.statusCode, errorCode(above)]).toEqual([400, 'INVITATION_QUOTA_ABOVE_MAX']);
+        expect(above.json<{ error: { details: { path: string }[] } }>().error.details.map((d) => d.path)).toEqual(['settings.invitationsPerHour']);
+      }
+      const unchanged = await open.ctx.db.selectFrom('orgs').selectAll().where('id', '=', org.id).executeTakeFirstOrThrow();
+      expect([unchanged.invitations_per_hour, unchanged.sender_name]).toEqual([20, null]);
+      expect((await patch({ invitationsPerHour: 20, senderName: 'Bank Security', replyTo: 'help@phish.test' })).statusCode).toBe(200);
+
+      // 25 at once: the quota lets 20 through.
+      const bulk = await open.inject({
+        method: 'POST',
+        url: `${url}/invitations/bulk`,
+        headers: { cookie },
+        payload: { invitations: Array.from({ length: 25 }, (_, i) => ({ email: `victim${String(i)}@example.test`, role: 'viewer' })) },
+      });
+      const results = bulk.json<{ results: { ok: boolean; error?: { code: string } }[] }>().results;
+      expect(results.filter((r) => r.ok)).toHaveLength(20);
+      expect(new Set(results.filter((r) => !r.ok).map((r) => r.error?.code))).toEqual(new Set(['INVITATION_QUOTA_EXCEEDED']));
+
+      const transport = mailboxTransport(open.ctx.db, open.clock);
+      const sent = async (to: string) => {
+        while ((await dispatchOnce(open.ctx, transport)).claimed > 0);
+        return open.ctx.db.selectFrom('mailbox').selectAll().where('to', '=', to).orderBy('sent_at', 'desc').executeTakeFirstOrThrow();
+      };
+      const untrusted = await sent('victim0@example.test');
+      expect(untrusted.subject).toBe('You have been invited');
+      expect(untrusted.sender).toBe('Gatehouse <no-reply@localhost>');
+      expect(untrusted.reply_to).toBeNull();
+      // The body still says who invited them, as the inviter's own (escaped) text.
+      expect(untrusted.text).toContain(PHISH);
+
+      // Only an instance admin may trust an org.
+      const trustUrl = `/api/v1/admin/orgs/${org.id}/trust`;
+      const selfTrust = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie }, payload: { trusted: true } });
+      expect([selfTrust.statusCode, errorCode(selfTrust)]).toEqual([403, 'FORBIDDEN']);
+      const operator = await createUser(open, { is_instance_admin: true });
+      const operatorCookie = await signIn(open, operator.email);
+      const trusted = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie: operatorCookie }, payload: { trusted: true } });
+      expect(trusted.json()).toMatchObject({ id: org.id, trusted: true });
+      const missing = await open.inject({ method: 'PUT', url: `/api/v1/admin/orgs/${crypto.randomUUID()}/trust`, headers: { cookie: operatorCookie }, payload: { trusted: true } });
+      expect(errorCode(missing)).toBe('ORG_NOT_FOUND');
+
+      // Trusted: up to the instance ceiling, its own sender name, and its name in the subject.
+      expect(errorCode(await patch({ invitationsPerHour: 501 }))).toBe('INVITATION_QUOTA_ABOVE_MAX');
+      expect((await patch({ invitationsPerHour: 500 })).statusCode).toBe(200);
+      await open.inject({ method: 'POST', url: `${url}/invitations`, headers: { cookie }, payload: { email: 'later@example.test', role: 'viewer' } });
+      const named = await sent('later@example.test');
+      expect(named.subject).toBe(`You are invited to join ${PHISH}`);
+      expect(named.sender).toBe('Bank Security <no-reply@localhost>');
+      expect(named.reply_to).toBe('help@phish.test');
+
+      // Withdrawn: back within the self-service ceiling.
+      const withdrawn = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie: operatorCookie }, payload: { trusted: false } });
+      expect(withdrawn.json()).toMatchObject({ trusted: false, settings: { invitationsPerHour: 20 } });
+    } finally {
+      await open.close();
+    }
+    // A second app (its own database) starts slowly on a loaded machine.
+  }, 120_000);
+
+  it('an org an instance admin creates is trusted and names itself in the subject and From', async () => {
+    const admin = await createUser(t, { is_instance_admin: true });
+    const cookie = await signIn(t, admin.email);
+    const created = await t.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: 'Riverside Veterinary Group' } });
+    const org = created.json<{ id: string; trusted: boolean }>();
+    expect(org.trusted).toBe(true);
+    await t.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers: { cookie }, payload: { settings: { senderName: 'Riverside Vets' } } });
+    const invited = await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/invitations`, headers: { cookie }, payload: { email: 'new.vet@example.test', role: 'viewer' } });
+    expect(invited.statusCode).toBe(201);
+    const transport = mailboxTransport(t.ctx.db, t.clock);
+    while ((await dispatchOnce(t.ctx, transport)).claimed > 0);
+    const mail = await t.ctx.db.selectFrom('mailbox').selectAll().where('to', '=', 'new.vet@example.test').executeTakeFirstOrThrow();
+    expect(mail.subject).toBe('You are invited to join Riverside Veterinary Group');
+    expect(mail.sender).toBe('Riverside Vets <no-reply@localhost>');
   });
 });
 

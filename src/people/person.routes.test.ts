@@ -306,7 +306,7 @@ describe('CSV import', () => {
   it('imports 50,000 rows while the server keeps answering (a large import does not stall other requests)', async () => {
     const { base, cookie, org } = await setup();
     const rows = Array.from({ length: 50_000 }, (_, i) => `First${String(i)},Last${String(i)},bulk${String(i)}@example.test,Title`);
-    let done = false;
+    let done = false as boolean;
     const importing = csv(base, cookie, ['firstName,lastName,email,title', ...rows].join('\n')).finally(() => {
       done = true;
     });

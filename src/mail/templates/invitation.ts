@@ -1,7 +1,7 @@
 /**
  * The invitation email in its three kinds: the first invitation, a resend (a new link; the old
- * one no longer works) and a reminder before expiry (same link). SPEC rule 15: the inviter's
- * message is escaped plain text quoted in the body and never in the subject.
+ * one no longer works) and a reminder before expiry (same link). The inviter's message is
+ * escaped plain text quoted in the body and never in the subject.
  */
 import type { InvitationEmailData } from '../outbox.js';
 import {
@@ -18,7 +18,22 @@ import {
   subjectLine,
 } from './layout.js';
 
+/**
+ * The subject names the org only when an operator trusts it: the name of an org anyone could
+ * create is the org's own text, and a subject line is where phishing puts its words. The body
+ * still names it, escaped, as the inviter's text.
+ */
 function subjectFor(data: InvitationEmailData): string {
+  if (!data.orgTrusted) {
+    switch (data.kind) {
+      case 'invitation':
+        return 'You have been invited';
+      case 'resend':
+        return 'Your new invitation link';
+      case 'reminder':
+        return 'Reminder: your invitation expires soon';
+    }
+  }
   const org = oneLine(data.orgName);
   switch (data.kind) {
     case 'invitation':
