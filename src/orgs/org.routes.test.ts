@@ -580,6 +580,30 @@ describe('access list and check', () => {
     ]);
   });
 
+  it("the audit trail shows an invitation event's data (message, metadata) only to callers who may read invitations", async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/roles`,
+      headers: { cookie },
+      payload: { key: 'auditor', name: 'Auditor', permissions: ['org:read', 'events:read'] },
+    });
+    const auditor = await createUser(t);
+    await grant(t, auditor.id, org.id, 'auditor');
+    const invited = await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/invitations`,
+      headers: { cookie },
+      payload: { email: 'audited@example.test', role: 'viewer', message: 'private words', metadata: { crmId: 'c-7' } },
+    });
+    const invitationId = invited.json<{ id: string }>().id;
+    const trail = async (who: string) =>
+      (await t.inject({ url: `/api/v1/orgs/${org.id}/events?invitationId=${invitationId}`, headers: { cookie: who } })).json<{ items: { type: string; data: object; invitationId: string }[] }>().items;
+    const seenByAuditor = await trail(await signIn(t, auditor.email));
+    expect(seenByAuditor.map((e) => [e.type, e.data, e.invitationId])).toEqual([['invitation.created', {}, invitationId]]);
+    expect(JSON.stringify(await trail(cookie))).toContain('private words');
+  });
+
   it('checks a permission and says which grant allows it', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const place = await createResource(t, org.id);
