@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       authRateLimit: 30,
       webhookAllowPrivate: false,
       logLevel: 'info',
+      invitationQuotaMax: 10_000,
+      selfServiceQuotaMax: 100,
     });
     expect(config.dataDir.endsWith('.gatehouse')).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
@@ -37,6 +39,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_ALLOW_PRIVATE', 'yes please'],
     ['LOG_LEVEL', 'loud'],
     ['MAIL_FROM', 'not an address'],
+    ['INVITATION_QUOTA_MAX', '0'],
+    ['INVITATION_QUOTA_MAX', '2000000'],
+    ['SELF_SERVICE_QUOTA_MAX', 'lots'],
+    ['SELF_SERVICE_QUOTA_MAX', '20000'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     let caught: unknown;
     try {
@@ -47,6 +53,12 @@ describe('loadConfig', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).variable).toBe(name);
     expect((caught as ConfigError).message).toMatch(new RegExp(`^${name}: expected `));
+  });
+
+  it('keeps the self-service quota ceiling within the instance ceiling', () => {
+    expect(loadConfig({ INVITATION_QUOTA_MAX: '50' })).toMatchObject({ invitationQuotaMax: 50, selfServiceQuotaMax: 50 });
+    expect(loadConfig({ INVITATION_QUOTA_MAX: '500', SELF_SERVICE_QUOTA_MAX: '20' })).toMatchObject({ invitationQuotaMax: 500, selfServiceQuotaMax: 20 });
+    expect(() => loadConfig({ INVITATION_QUOTA_MAX: '50', SELF_SERVICE_QUOTA_MAX: '60' })).toThrow(/^SELF_SERVICE_QUOTA_MAX: expected at most INVITATION_QUOTA_MAX/);
   });
 
   it('accepts the documented forms', () => {

@@ -19,6 +19,13 @@ export interface Config {
   readonly authRateLimit: number;
   readonly webhookAllowPrivate: boolean;
   readonly logLevel: LogLevel;
+  /** The highest hourly invitation quota any org may set. */
+  readonly invitationQuotaMax: number;
+  /**
+   * The highest hourly invitation quota of an org no operator has trusted yet (one created by
+   * a self-service account); never above invitationQuotaMax.
+   */
+  readonly selfServiceQuotaMax: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,6 +93,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[^<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
     throw new ConfigError('MAIL_FROM', `an address such as "Name <user@host>", got "${mailFrom}"`);
   }
+  const invitationQuotaMax = integer(env, 'INVITATION_QUOTA_MAX', 10_000, 1, 1_000_000);
+  const selfServiceQuotaMax = integer(env, 'SELF_SERVICE_QUOTA_MAX', Math.min(100, invitationQuotaMax), 1, 1_000_000);
+  if (selfServiceQuotaMax > invitationQuotaMax) {
+    throw new ConfigError('SELF_SERVICE_QUOTA_MAX', `at most INVITATION_QUOTA_MAX (${String(invitationQuotaMax)}), got "${String(selfServiceQuotaMax)}"`);
+  }
   return Object.freeze({
     port,
     host,
@@ -98,6 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
     authRateLimit: integer(env, 'AUTH_RATE_LIMIT', 30, 0, 1_000_000),
     webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     logLevel,
+    invitationQuotaMax,
+    selfServiceQuotaMax,
   });
 }
 

@@ -39,6 +39,7 @@ export const ERRORS = {
   // Organizations, roles, grants
   ORG_NOT_FOUND: [404, 'Organization not found.'],
   ORG_CREATE_FORBIDDEN: [403, 'You may not create organizations.'],
+  INVITATION_QUOTA_ABOVE_MAX: [400, 'The hourly invitation quota is above what this instance allows this organization.'],
   RESOURCE_NOT_FOUND: [404, 'Resource not found.'],
   ROLE_NOT_FOUND: [404, 'Role not found.'],
   ROLE_EXISTS: [409, 'A role with this key already exists.'],
@@ -60,7 +61,6 @@ export const ERRORS = {
   CSV_INVALID: [400, 'The CSV file could not be read.'],
   CSV_TOO_LARGE: [413, 'The CSV file has too many rows.'],
   PERSON_ALREADY_LINKED: [409, 'This user is already linked to another person in this organization.'],
-  LINK_USER_NOT_ELIGIBLE: [422, 'Only a member of this organization, or the user with the person’s email, can be linked.'],
 
   // Invitations
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],

@@ -18,6 +18,8 @@ interface Command {
   summary: string;
   usage: string;
   options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  /** The name under which the one positional argument reaches `run`, for commands that take one. */
+  positional?: string;
   run(config: Config, values: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
@@ -73,6 +75,37 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
+/**
+ * `gatehouse org trust <id>` / `org untrust <id>`: the operator vouches for an org (or stops).
+ * A trusted org's own name and sender name reach its emails' subject and From, and its quota
+ * ceiling is INVITATION_QUOTA_MAX rather than SELF_SERVICE_QUOTA_MAX.
+ */
+function orgTrustCommand(trusted: boolean): Command {
+  const verb = trusted ? 'trust' : 'untrust';
+  return {
+    summary: trusted
+      ? "trust an organization: its name and sender name reach its emails' subject and From; quota up to INVITATION_QUOTA_MAX"
+      : 'withdraw trust: neutral subject and From, quota within SELF_SERVICE_QUOTA_MAX',
+    usage: `gatehouse org ${verb} <orgId>`,
+    options: {},
+    positional: 'orgId',
+    run: async (config, values) => {
+      const orgId = values.orgId;
+      if (typeof orgId !== 'string' || !UUID.test(orgId)) throw new UsageError('<orgId> must be an organization id (a UUID)');
+      const { setOrgTrust } = await import('./orgs/org.service.js');
+      try {
+        const org = await withDatabase(config, (database) => setOrgTrust(database.db, config, orgId, trusted, systemClock.now()));
+        console.log(`${org.name} (${org.id}) is ${trusted ? 'trusted' : 'no longer trusted'}; invitations per hour: ${String(org.invitations_per_hour)}.`);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'ORG_NOT_FOUND') throw new UsageError(`no organization ${orgId}`);
+        throw error;
+      }
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const commands: Record<string, Command> = {
   serve: {
     summary: 'apply migrations, then run the HTTP server and the mail dispatcher',
@@ -121,6 +154,8 @@ export const commands: Record<string, Command> = {
       console.log(`${created ? 'Created' : 'Promoted'} instance admin ${user.email}.`);
     },
   },
+  'org trust': orgTrustCommand(true),
+  'org untrust': orgTrustCommand(false),
   demo: {
     summary: 'load a demo clinic group with people in every access state (idempotent) and print how to sign in',
     usage: 'gatehouse demo [--if-empty]',
@@ -167,7 +202,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { command, rest } = findCommand(argv);
     let values: Record<string, string | boolean | undefined>;
     try {
-      ({ values } = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+      const parsed = parseArgs({
+        args: rest,
+        options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+        strict: true,
+        allowPositionals: command.positional !== undefined,
+      });
+      values = parsed.values;
+      if (command.positional !== undefined && values.help !== true) {
+        if (parsed.positionals.length !== 1) throw new UsageError(`expected one argument; usage: ${command.usage}`);
+        values = { ...values, [command.positional]: parsed.positionals[0] };
+      }
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
     }

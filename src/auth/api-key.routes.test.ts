@@ -72,6 +72,57 @@ describe('API keys', () => {
     expect(await t.ctx.db.selectFrom('api_keys').select('id').where('org_id', '=', org.id).execute()).toHaveLength(1);
   });
 
+  it("a key loses what its creator loses: a demoted admin's key cannot mint keys, a removed admin's key holds nothing", async () => {
+    const { org, cookie: ownerCookie } = await ownerWithOrg(t);
+    const admin = await createUser(t);
+    await grant(t, admin.id, org.id, 'admin');
+    const cookie = await signIn(t, admin.email);
+    const created = await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/api-keys`,
+      headers: { cookie },
+      payload: { name: 'admin key', permissions: ['api_keys:manage', 'people:read', 'members:manage'] },
+    });
+    const key = created.json<CreatedKey>();
+    const bearer = { authorization: `Bearer ${key.secret}` };
+    const mint = (headers: Record<string, string>, permissions = ['people:read']) =>
+      t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/api-keys`, headers, payload: { name: 'minted', permissions } });
+    // While the admin is an admin, the key works, and a key it mints is bound by the same admin.
+    const child = await mint(bearer);
+    expect(child.statusCode).toBe(201);
+    const childKey = child.json<CreatedKey & { createdBy: string | null }>();
+    expect(childKey.createdBy).toBe(admin.id);
+
+    // The owner demotes the admin to viewer.
+    const demoted = await t.inject({
+      method: 'PUT',
+      url: `/api/v1/orgs/${org.id}/members/${admin.id}/grants`,
+      headers: { cookie: ownerCookie },
+      payload: { resourceId: null, role: 'viewer' },
+    });
+    expect(demoted.statusCode).toBe(200);
+    const afterDemotion = await mint(bearer);
+    expect([afterDemotion.statusCode, errorCode(afterDemotion)]).toEqual([403, 'FORBIDDEN']);
+    const people = await t.inject({ url: `/api/v1/orgs/${org.id}/people`, headers: bearer });
+    expect([people.statusCode, errorCode(people)]).toEqual([403, 'FORBIDDEN']);
+    const childPeople = await t.inject({ url: `/api/v1/orgs/${org.id}/people`, headers: { authorization: `Bearer ${childKey.secret}` } });
+    expect(childPeople.statusCode).toBe(403);
+    // The viewer's org:read was never the key's: the key gets no wider by the demotion either.
+    expect((await t.inject({ url: `/api/v1/orgs/${org.id}`, headers: bearer })).statusCode).toBe(403);
+
+    // Removed from the org: the key holds nothing at all.
+    const removed = await t.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/members/${admin.id}/grants`, headers: { cookie: ownerCookie } });
+    expect(removed.statusCode).toBe(204);
+    expect((await mint(bearer)).statusCode).toBe(403);
+    expect(await t.ctx.db.selectFrom('api_keys').select('id').where('org_id', '=', org.id).execute()).toHaveLength(2);
+
+    // Promoted back, the key's own permissions apply again (never more than it was given).
+    await grant(t, admin.id, org.id, 'admin');
+    expect((await t.inject({ url: `/api/v1/orgs/${org.id}/people`, headers: bearer })).statusCode).toBe(200);
+    const wider = await mint(bearer, ['people:manage']);
+    expect([wider.statusCode, errorCode(wider)]).toEqual([403, 'PERMISSION_NOT_GRANTABLE']);
+  });
+
   it("answers 404 API_KEY_NOT_FOUND for another org's key and a key of another org cannot reach this one", async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const other = await ownerWithOrg(t, 'Other');

@@ -1,5 +1,8 @@
 /**
- * API keys: per org, named, with a permission set no wider than the creator's own at the org.
+ * API keys: per org, named, with a permission set no wider than the creator's own at the org,
+ * and never wider than the creator's current org-wide standing (policy.ts: a demoted
+ * creator's keys lose what the creator lost, a removed creator's keys hold nothing; a key
+ * created by a key records the same creating user).
  * The secret is `gh_` + 256 random bits, returned once at creation; the table keeps its SHA-256
  * digest and a short prefix for recognising the key in the console.
  */
@@ -25,6 +28,12 @@ export async function createApiKey(
   const found = await standing(ctx.db, actor, { orgId });
   if (!covers(found.permissions, permissions)) throw new AppError('PERMISSION_NOT_GRANTABLE');
   const secret = API_KEY_PREFIX + randomToken();
+  // A key acts for the user behind it (policy: its permissions are bounded by that user's
+  // current ones), so a key minted by a key is bound by the same user.
+  const createdBy =
+    actor.type === 'user'
+      ? actor.userId
+      : ((await ctx.db.selectFrom('api_keys').select('created_by').where('id', '=', actor.keyId).executeTakeFirst())?.created_by ?? null);
   const key = await ctx.db
     .insertInto('api_keys')
     .values({
@@ -33,7 +42,7 @@ export async function createApiKey(
       permissions: JSON.stringify(permissions),
       prefix: secret.slice(0, DISPLAY_PREFIX_LENGTH),
       secret_hash: sha256(secret),
-      created_by: actor.type === 'user' ? actor.userId : null,
+      created_by: createdBy,
       created_at: ctx.clock.now(),
     })
     .returningAll()

@@ -20,11 +20,12 @@ const unique = () => {
   return `m${String(counter)}x${String(Date.now() % 100_000)}`;
 };
 
-async function apiKey(orgId: string, permissions: readonly string[]): Promise<{ id: string; secret: string }> {
+/** A key created by `createdBy` (a key holds no more than its creator holds now). */
+async function apiKey(orgId: string, createdBy: string, permissions: readonly string[]): Promise<{ id: string; secret: string }> {
   const secret = `gh_${randomToken()}`;
   const row = await t.ctx.db
     .insertInto('api_keys')
-    .values({ org_id: orgId, name: 'matrix', permissions: JSON.stringify(permissions), prefix: secret.slice(0, 9), secret_hash: sha256(secret) })
+    .values({ org_id: orgId, name: 'matrix', permissions: JSON.stringify(permissions), prefix: secret.slice(0, 9), secret_hash: sha256(secret), created_by: createdBy })
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id: row.id, secret };
@@ -51,8 +52,8 @@ beforeAll(async () => {
   }
   credentials.set('anonymous', {});
   const adminPermissions = GATEHOUSE_PERMISSIONS.filter((permission) => permission !== 'org:delete');
-  credentials.set('keyWith', { authorization: `Bearer ${(await apiKey(org.id, adminPermissions)).secret}` });
-  credentials.set('keyWithout', { authorization: `Bearer ${(await apiKey(org.id, [])).secret}` });
+  credentials.set('keyWith', { authorization: `Bearer ${(await apiKey(org.id, users.owner ?? '', adminPermissions)).secret}` });
+  credentials.set('keyWithout', { authorization: `Bearer ${(await apiKey(org.id, users.owner ?? '', [])).secret}` });
 
   world = {
     t,
@@ -60,7 +61,14 @@ beforeAll(async () => {
     resourceId: resource.id,
     ownerId: users.owner ?? '',
     unique,
-    newUser: async () => (await createUser(t)).id,
+    newUser: async () => {
+      const user = await createUser(t);
+      await t.ctx.db
+        .insertInto('people')
+        .values({ org_id: org.id, first_name: 'U', last_name: unique(), email: user.email, user_id: user.id, updated_at: t.clock.now() })
+        .execute();
+      return user.id;
+    },
     newResource: async () => (await createResource(t, org.id, unique())).id,
     newPerson: async (resourceId) =>
       (
@@ -78,7 +86,7 @@ beforeAll(async () => {
         .execute();
       return key;
     },
-    newApiKey: async () => (await apiKey(org.id, ['people:read'])).id,
+    newApiKey: async () => (await apiKey(org.id, users.owner ?? '', ['people:read'])).id,
   };
 });
 afterAll(async () => {

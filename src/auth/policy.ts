@@ -3,9 +3,12 @@
  * rule that nobody hands on a role with permissions they lack at that scope (docs/rules.md R20).
  *
  * A user's permissions at a scope are the union of the roles of their org-wide grant and, for
- * a resource scope, their grant on that resource. An API key holds its own permission set in
- * its own org. Someone with no standing in the org at all gets 404, never 403, so ids of
- * other orgs leak nothing.
+ * a resource scope, their grant on that resource. An API key acts for the user who created it:
+ * in its own org it holds its own permission set, bounded by what its creator holds org-wide
+ * there now (so a key of a demoted admin loses what the admin lost, and a key of a removed,
+ * disabled or deleted creator holds nothing). Someone with no standing in the org at all gets
+ * 404, never 403, so ids of other orgs leak nothing; so does a resource id that is not the
+ * org's own.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -46,13 +49,29 @@ export async function rolePermissions(db: Db, orgId: string, roleKey: string): P
 /** An actor's grants in one org, read once: its standing at every scope of the org follows from them. */
 export interface OrgGrants {
   orgId: string;
-  /** A user's grants with their roles' permissions (null for a built-in role); empty for an API key. */
+  /**
+   * A user's grants with their roles' permissions (null for a built-in role); for an API key,
+   * its creator's org-wide grant when the creator is still an active account.
+   */
   rows: readonly { resource_id: string | null; role: string; permissions: string[] | null }[];
 }
 
-/** One query for a user, none for an API key. */
+/** One query. */
 export async function orgGrants(db: Db, actor: Actor, orgId: string): Promise<OrgGrants> {
-  if (actor.type === 'api_key') return { orgId, rows: [] };
+  if (actor.type === 'api_key') {
+    if (actor.orgId !== orgId) return { orgId, rows: [] };
+    const rows = await db
+      .selectFrom('api_keys as k')
+      .innerJoin('users as u', 'u.id', 'k.created_by')
+      .innerJoin('grants as g', (join) => join.onRef('g.user_id', '=', 'k.created_by').onRef('g.org_id', '=', 'k.org_id'))
+      .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
+      .select(['g.resource_id', 'g.role', 'r.permissions'])
+      .where('k.id', '=', actor.keyId)
+      .where('u.status', '=', 'active')
+      .where('g.resource_id', 'is', null)
+      .execute();
+    return { orgId, rows };
+  }
   const rows = await db
     .selectFrom('grants as g')
     .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
@@ -65,11 +84,17 @@ export async function orgGrants(db: Db, actor: Actor, orgId: string): Promise<Or
 
 /** The actor's standing at a scope of the org whose grants these are. */
 export function standingIn(grants: OrgGrants, actor: Actor, scope: Scope): Standing {
+  if (grants.orgId !== scope.orgId) throw new Error('standingIn: grants of another org');
   if (actor.type === 'api_key') {
     const member = actor.orgId === scope.orgId;
-    return { member, permissions: member ? [...actor.permissions] : [], owner: false };
+    const creator = new Set<string>();
+    for (const grant of grants.rows) {
+      if (grant.resource_id !== null) continue;
+      for (const permission of builtInRole(grant.role)?.permissions ?? grant.permissions ?? []) creator.add(permission);
+    }
+    const permissions = member ? actor.permissions.filter((permission) => creator.has('*') || creator.has(permission)) : [];
+    return { member, permissions, owner: false };
   }
-  if (grants.orgId !== scope.orgId) throw new Error('standingIn: grants of another org');
   const resourceId = scope.resourceId ?? null;
   const permissions = new Set<string>();
   for (const grant of grants.rows) {
@@ -104,8 +129,22 @@ export function checkPermission(found: Standing, permission: string): void {
  */
 export async function authorize(db: Db, actor: Actor | null, permission: string, scope: Scope): Promise<Actor> {
   if (actor === null) throw new AppError('UNAUTHENTICATED');
-  checkPermission(await standing(db, actor, scope), permission);
+  const found = await standing(db, actor, scope);
+  if (found.member && !holds(found.permissions, permission)) await assertOwnResource(db, scope);
+  checkPermission(found, permission);
   return actor;
+}
+
+/**
+ * 404 RESOURCE_NOT_FOUND when the scope names a resource that is not the org's own: another
+ * org's resource id answers as if it did not exist, never 403. Read only on the way to a 403,
+ * so an allowed request pays nothing (and the services check their resource themselves).
+ */
+export async function assertOwnResource(db: Db, scope: Scope): Promise<void> {
+  const resourceId = scope.resourceId ?? null;
+  if (resourceId === null) return;
+  const found = await db.selectFrom('resources').select('id').where('org_id', '=', scope.orgId).where('id', '=', resourceId).executeTakeFirst();
+  if (found === undefined) throw new AppError('RESOURCE_NOT_FOUND');
 }
 
 /**
@@ -122,9 +161,11 @@ export function checkGrantable(found: Standing, roleKey: string, wanted: readonl
 
 /**
  * Throws unless the actor may hand `roleKey` on at `scope`: only owners grant `owner`, and
- * nobody grants a role with a permission they lack there.
+ * nobody grants a role with a permission they lack there (404 RESOURCE_NOT_FOUND for a
+ * resource that is not the org's).
  */
 export async function assertGrantable(db: Db, actor: Actor, roleKey: string, scope: Scope): Promise<void> {
+  await assertOwnResource(db, scope);
   checkGrantable(await standing(db, actor, scope), roleKey, await rolePermissions(db, scope.orgId, roleKey));
 }
 

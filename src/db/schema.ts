@@ -64,6 +64,12 @@ export interface OrgsTable {
   invitations_per_hour: Generated<number>;
   /** When an expired link asks for renewal: false tells the inviter, true sends a fresh invitation. */
   auto_renew: Generated<boolean>;
+  /**
+   * Set by an operator (or at creation by an instance admin): the org's own name and sender
+   * name may appear in the subject and From of its emails, and its quota ceiling is
+   * INVITATION_QUOTA_MAX rather than SELF_SERVICE_QUOTA_MAX.
+   */
+  trusted: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -5,7 +5,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireActor } from '../auth/actor.js';
-import { authorize } from '../auth/policy.js';
+import { holds } from '../auth/permissions.js';
+import { authorize, standing } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
@@ -29,7 +30,11 @@ export function eventRoutes(ctx: AppContext) {
       async (request) => {
         const { orgId } = request.params;
         const query = request.query;
-        await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
+        const actor = await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
+        // The trail embeds invitations' own words (message, metadata): only a caller who may
+        // read invitations sees an invitation event's data; anyone else gets its type, time,
+        // actor and ids.
+        const readsInvitations = holds((await standing(ctx.db, actor, { orgId })).permissions, 'invitations:read');
         const limit = query.limit ?? 50;
         const rows = await listOrgEvents(ctx.db, {
           orgId,
@@ -41,7 +46,10 @@ export function eventRoutes(ctx: AppContext) {
         const page = rows.slice(0, limit);
         const last = page.at(-1);
         return {
-          items: page.map(presentOrgEvent),
+          items: page.map((row) => {
+            const event = presentOrgEvent(row);
+            return readsInvitations || !row.type.startsWith('invitation.') ? event : { ...event, data: {} };
+          }),
           nextCursor: rows.length > limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
         };
       },

@@ -1,6 +1,7 @@
 /**
  * The invitation emails a transition queues (through the outbox, in the transition's
- * transaction). Every one carries the org's sender name and reply-to, a link built from
+ * transaction). Every one carries the org's sender name and reply-to (a trusted org's; see
+ * orgSender), a link built from
  * PUBLIC_URL, and the tracking pixel only when the org keeps open tracking on.
  *
  * Reminders (docs/rules.md R5: one reminder email before expiry, same link): the token is not
@@ -11,7 +12,7 @@
 import type { Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import { DAY } from '../clock.js';
-import type { DB, InvitationRow } from '../db/schema.js';
+import type { DB, InvitationRow, OrgRow } from '../db/schema.js';
 import { enqueueEmailRows, type InvitationEmailData, type NewEmail, type OutboxEmailRow, outboxRow } from '../mail/outbox.js';
 import { type EmailContext, PARKED_AT } from './invitation.repository.js';
 import { inviteLink, trackingPixelUrl } from './invitation.token.js';
@@ -35,6 +36,7 @@ export function invitationEmailData(
     kind,
     link,
     orgName: context.org.name,
+    orgTrusted: context.org.trusted,
     resourceName: context.resourceName,
     roleName: context.roleName,
     inviterName: row.inviter_name,
@@ -58,9 +60,17 @@ export function invitationEmail(
     to: row.email,
     orgId: row.org_id,
     invitationId: row.id,
-    senderName: context.org.sender_name,
-    replyTo: context.org.reply_to,
+    ...orgSender(context.org),
   };
+}
+
+/**
+ * The sender name and reply-to an org's emails carry. An org no operator trusts yet (created by
+ * a self-service account) sends under MAIL_FROM's name and no reply-to of its choosing, so its
+ * settings cannot dress its mail up as someone else's.
+ */
+export function orgSender(org: Pick<OrgRow, 'trusted' | 'sender_name' | 'reply_to'>): { senderName: string | null; replyTo: string | null } {
+  return org.trusted ? { senderName: org.sender_name, replyTo: org.reply_to } : { senderName: null, replyTo: null };
 }
 
 /** When the reminder of an invitation is due, or null when the org sends none. */

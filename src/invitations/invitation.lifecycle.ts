@@ -23,7 +23,7 @@ import type { EventType } from '../events/event.types.js';
 import { webhookDeliveryRows, type WebhookEndpointSubscription } from '../webhooks/fanout.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
-import { invitationEmailData, queueTokenEmails, reminderDueAt, tokenEmailRows } from './invitation.email.js';
+import { invitationEmailData, orgSender, queueTokenEmails, reminderDueAt, tokenEmailRows } from './invitation.email.js';
 import {
   cancelQueuedInvitationEmails,
   type EmailContext,
@@ -363,7 +363,7 @@ export async function remind(step: Step, row: InvitationRow, context: EmailConte
   await releaseParkedReminder(
     step.trx,
     parked.id,
-    { to: row.email, template: 'invitation', data, senderName: context.org.sender_name, replyTo: context.org.reply_to },
+    { to: row.email, template: 'invitation', data, ...orgSender(context.org) },
     step.now,
   );
   const updated = await updateInvitation(step.trx, row.id, { reminded_at: step.now, updated_at: step.now });
@@ -503,8 +503,7 @@ export async function requestRenewal(step: Step, row: InvitationRow, context: Em
         to: inviter.email,
         orgId: row.org_id,
         invitationId: row.id,
-        senderName: context.org.sender_name,
-        replyTo: context.org.reply_to,
+        ...orgSender(context.org),
         data: {
           orgName: context.org.name,
           inviteeEmail: row.email,

@@ -93,6 +93,7 @@ const ORG_COLUMNS = [
   'reply_to',
   'invitations_per_hour',
   'auto_renew',
+  'trusted',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof OrgRow)[];

@@ -663,6 +663,8 @@ describe('org event log', () => {
   it('names the account an access event concerns, while the account exists', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const member = await createUser(t, { first_name: 'Hal', last_name: 'Helper' });
+    // Grants go to users with standing in the org: here, linked to a person of its directory.
+    await t.ctx.db.updateTable('people').set({ user_id: member.id }).where('id', '=', (await createPerson(t, org.id, { email: member.email })).id).execute();
     const put = await t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${member.id}/grants`, headers: auth(cookie), payload: { resourceId: null, role: 'viewer' } });
     expect(put.statusCode).toBe(200);
     const url = `/api/v1/orgs/${org.id}/events?type=membership.granted`;

@@ -20,6 +20,7 @@ import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
+import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
 import { appendEvents } from '../events/event.repository.js';
 import { prepared } from '../db/prepared.js';
@@ -221,7 +222,7 @@ export async function createInvitations(
   }
 
   // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
-  const remaining = org.invitations_per_hour - context.quotaUsed;
+  const remaining = invitationQuota(ctx.config, org) - context.quotaUsed;
   let toCreate = candidates;
   if (candidates.length > remaining) {
     const live = new Map(

@@ -17,6 +17,11 @@ export interface InvitationEmailData {
   /** `${PUBLIC_URL}/invite/${token}` */
   link: string;
   orgName: string;
+  /**
+   * Whether an operator trusts the org: only then may its own name appear in the subject.
+   * (A payload written before this field existed reads as untrusted.)
+   */
+  orgTrusted: boolean;
   resourceName: string | null;
   roleName: string;
   inviterName: string;

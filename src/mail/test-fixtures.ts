@@ -22,6 +22,8 @@ export async function insertOrg(
       open_tracking: fields.openTracking ?? true,
       sender_name: fields.senderName ?? null,
       reply_to: fields.replyTo ?? null,
+      // As an instance admin creates it: its sender name and reply-to take effect.
+      trusted: true,
       updated_at: now,
     })
     .returning(['id', 'name'])
@@ -71,6 +73,7 @@ export function invitationEmailData(invitation: FixtureInvitation, overrides: Pa
     kind: 'invitation',
     link: `${FIXTURE_PUBLIC_URL}/invite/${invitation.token}`,
     orgName: 'Acme Clinics',
+    orgTrusted: true,
     resourceName: null,
     roleName: 'Member',
     inviterName: 'Ada Admin',

@@ -10,8 +10,8 @@ import { PERMISSION_PATTERN } from '../auth/permissions.js';
 import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams, Uuid } from '../http/schemas.js';
-import { InvitationSchema, presentInvitation } from '../invitations/invitation.presenter.js';
-import { listAccess } from './access.service.js';
+import { InvitationSchema, InvitationStatusSchema } from '../invitations/invitation.presenter.js';
+import { listAccess, presentPendingFor } from './access.service.js';
 import { presentGrant } from './grant.repository.js';
 import { checkAccess, removeGrant, setGrant } from './grant.service.js';
 import { MemberUserSchema, RoleSchema } from './org.presenter.js';
@@ -24,6 +24,16 @@ const Permissions = Type.Array(Type.String({ maxLength: 81 }), { maxItems: 200 }
 const RoleParams = Type.Object({ orgId: Uuid, key: RoleKey });
 const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
+
+/** A pending invitation as `members:read` alone may see it (access.service presentPendingFor). */
+const PendingAccessSchema = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  role: Type.String(),
+  resourceId: NullableUuid,
+  status: InvitationStatusSchema,
+  expiresAt: Type.String({ format: 'date-time' }),
+});
 
 export const GrantSchema = Type.Object({
   id: Uuid,
@@ -123,6 +133,8 @@ export function accessRoutes(ctx: AppContext) {
         schema: {
           tags: ['access'],
           summary: 'Everyone with access (org-wide and, for a resource, its own grants) and the pending invitations',
+          description:
+            'A pending invitation comes whole only to a caller who may read invitations at its scope (`invitations:read`); to anyone else it is `{ id, email, role, resourceId, status, expiresAt }`.',
           params: OrgParams,
           querystring: Type.Object({ resourceId: Type.Optional(Uuid) }, { additionalProperties: false }),
           response: {
@@ -130,7 +142,7 @@ export function accessRoutes(ctx: AppContext) {
               items: Type.Array(
                 Type.Object({ user: MemberUserSchema, role: Type.String(), resourceId: NullableUuid, inherited: Type.Boolean() }),
               ),
-              pending: Type.Array(InvitationSchema),
+              pending: Type.Array(Type.Union([InvitationSchema, PendingAccessSchema])),
             }),
             ...Errors,
           },
@@ -139,9 +151,9 @@ export function accessRoutes(ctx: AppContext) {
       async (request) => {
         const { orgId } = request.params;
         const resourceId = request.query.resourceId ?? null;
-        await authorize(ctx.db, request.actor, 'members:read', { orgId, resourceId });
+        const actor = await authorize(ctx.db, request.actor, 'members:read', { orgId, resourceId });
         const access = await listAccess(ctx, orgId, resourceId);
-        return { items: access.items, pending: access.pending.map(presentInvitation) };
+        return { items: access.items, pending: await presentPendingFor(ctx, actor, orgId, access.pending) };
       },
     );
 

@@ -4,6 +4,8 @@
  * - Only a role the actor could grant at that scope may be given (assertGrantable), and a grant
  *   may only be changed or removed by someone who could have given its current role (so an admin
  *   cannot demote or remove an owner).
+ * - Grants go only to users with standing in the org (hasStandingInOrg); the rest answer 404
+ *   USER_NOT_FOUND, like an id that does not exist.
  * - The last org-wide owner cannot be demoted or removed (409 LAST_OWNER). Race-safe: every
  *   change of an org-wide grant first locks the org's owner grants `FOR UPDATE`, so two owners
  *   demoting each other at once are serialised and the second sees one owner left.
@@ -49,6 +51,23 @@ async function lockGrant(trx: Transaction<DB>, scope: GrantScope): Promise<Grant
   return query.forUpdate().executeTakeFirst();
 }
 
+/**
+ * Who may be given a grant directly: a user with standing in the org already, that is one who
+ * holds a grant in it or is linked to a person of its directory. Anyone else reaches the org
+ * through an invitation. The answer for an account without standing is the same 404
+ * USER_NOT_FOUND as for an id that does not exist, so the route tells nothing about accounts
+ * of other orgs.
+ */
+async function hasStandingInOrg(trx: Transaction<DB>, orgId: string, userId: string): Promise<boolean> {
+  const found = await trx
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', userId)).as('granted'),
+      eb.exists(eb.selectFrom('people').select('id').where('org_id', '=', orgId).where('user_id', '=', userId)).as('linked'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Boolean(found.granted) || Boolean(found.linked);
+}
+
 /** Grants `role` at the scope, or changes the role held there. Returns the grant. */
 export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope, role: string): Promise<GrantRow> {
   const now = ctx.clock.now();
@@ -56,8 +75,7 @@ export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope,
     if (scope.resourceId !== null && (await findResource(trx, scope.orgId, scope.resourceId)) === undefined) {
       throw new AppError('RESOURCE_NOT_FOUND');
     }
-    const user = await trx.selectFrom('users').select(['id', 'status']).where('id', '=', scope.userId).executeTakeFirst();
-    if (user === undefined) throw new AppError('USER_NOT_FOUND');
+    if (!(await hasStandingInOrg(trx, scope.orgId, scope.userId))) throw new AppError('USER_NOT_FOUND');
     if (builtInRole(role) === undefined) {
       // A share lock keeps the custom role from being deleted until this grant commits.
       const custom = await trx.selectFrom('roles').select('key').where('org_id', '=', scope.orgId).where('key', '=', role).forShare().executeTakeFirst();

@@ -21,6 +21,12 @@ export const OrgSettingsSchema = Type.Object({
 export const OrgSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
+  /**
+   * Whether an operator trusts the org: created by an instance admin, or trusted by one since.
+   * Until then its name and sender name stay out of its emails' subject and From, and its quota
+   * ceiling is the self-service one.
+   */
+  trusted: Type.Boolean(),
   settings: OrgSettingsSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -30,6 +36,7 @@ export function presentOrg(row: OrgRow) {
   return {
     id: row.id,
     name: row.name,
+    trusted: row.trusted,
     settings: {
       invitationTtlDays: row.invitation_ttl_days,
       openTracking: row.open_tracking,

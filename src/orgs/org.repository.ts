@@ -10,8 +10,16 @@ export async function findOrg(db: Db, orgId: string): Promise<OrgRow | undefined
   return db.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirst();
 }
 
-export async function insertOrg(trx: Transaction<DB>, name: string, now: Date): Promise<OrgRow> {
-  return trx.insertInto('orgs').values({ name, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
+export async function insertOrg(
+  trx: Transaction<DB>,
+  org: { name: string; trusted: boolean; invitationsPerHour: number },
+  now: Date,
+): Promise<OrgRow> {
+  return trx
+    .insertInto('orgs')
+    .values({ name: org.name, trusted: org.trusted, invitations_per_hour: org.invitationsPerHour, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function updateOrg(trx: Transaction<DB>, orgId: string, changes: Updateable<OrgsTable>): Promise<OrgRow | undefined> {

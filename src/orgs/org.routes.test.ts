@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn } from '../test/fixtures.js';
 
@@ -10,6 +12,36 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A user with standing in the org without a grant: linked to a person of its directory. */
+async function linkedUser(orgId: string) {
+  const user = await createUser(t);
+  await t.ctx.db.insertInto('people').values({ org_id: orgId, first_name: 'P', last_name: 'P', email: user.email, user_id: user.id, updated_at: t.clock.now() }).execute();
+  return user;
+}
+
+async function pendingInvitation(orgId: string, inviterId: string, fields: { resourceId: string | null; email: string; personId?: string | null }) {
+  const now = t.clock.now();
+  return t.ctx.db
+    .insertInto('invitations')
+    .values({
+      org_id: orgId,
+      resource_id: fields.resourceId,
+      person_id: fields.personId ?? null,
+      role: 'viewer',
+      email: fields.email,
+      inviter_type: 'user',
+      inviter_id: inviterId,
+      inviter_name: 'Owner',
+      message: 'secret note for the invitee',
+      metadata: JSON.stringify({ crmId: 'c-42' }),
+      status: 'sent',
+      tracking_id: crypto.randomUUID(),
+      expires_at: new Date(now.getTime() + 86_400_000),
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
 
 async function events(orgId: string, type: string) {
   return t.ctx.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('type', '=', type).execute();
@@ -111,6 +143,99 @@ describe('organizations', () => {
     const bad = await t.inject({ url: '/api/v1/orgs/not-a-uuid', headers: { cookie } });
     expect(bad.statusCode).toBe(400);
     expect(errorCode(bad)).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('self-service orgs and the operator ceiling', () => {
+  const PHISH = 'URGENT: your bank account is locked, verify now';
+
+  it('a self-service org cannot raise its quota past the ceiling, and its name and sender name stay out of the subject and From until an operator trusts it', async () => {
+    const open = await testApp({ ALLOW_SIGNUP: 'true', INVITATION_QUOTA_MAX: '500', SELF_SERVICE_QUOTA_MAX: '20' });
+    try {
+      const user = await createUser(open);
+      const cookie = await signIn(open, user.email);
+      const created = await open.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: PHISH } });
+      expect(created.statusCode).toBe(201);
+      const org = created.json<{ id: string; trusted: boolean; settings: { invitationsPerHour: number } }>();
+      expect([org.trusted, org.settings.invitationsPerHour]).toEqual([false, 20]);
+      const url = `/api/v1/orgs/${org.id}`;
+      const patch = (settings: object, who = cookie) => open.inject({ method: 'PATCH', url, headers: { cookie: who }, payload: { settings } });
+
+      for (const quota of [1_000_000, 21]) {
+        const above = await patch({ invitationsPerHour: quota, senderName: 'Bank Security' });
+        expect([above.statusCode, errorCode(above)]).toEqual([400, 'INVITATION_QUOTA_ABOVE_MAX']);
+        expect(above.json<{ error: { details: { path: string }[] } }>().error.details.map((d) => d.path)).toEqual(['settings.invitationsPerHour']);
+      }
+      const unchanged = await open.ctx.db.selectFrom('orgs').selectAll().where('id', '=', org.id).executeTakeFirstOrThrow();
+      expect([unchanged.invitations_per_hour, unchanged.sender_name]).toEqual([20, null]);
+      expect((await patch({ invitationsPerHour: 20, senderName: 'Bank Security', replyTo: 'help@phish.test' })).statusCode).toBe(200);
+
+      // 25 at once: the quota lets 20 through.
+      const bulk = await open.inject({
+        method: 'POST',
+        url: `${url}/invitations/bulk`,
+        headers: { cookie },
+        payload: { invitations: Array.from({ length: 25 }, (_, i) => ({ email: `victim${String(i)}@example.test`, role: 'viewer' })) },
+      });
+      const results = bulk.json<{ results: { ok: boolean; error?: { code: string } }[] }>().results;
+      expect(results.filter((r) => r.ok)).toHaveLength(20);
+      expect(new Set(results.filter((r) => !r.ok).map((r) => r.error?.code))).toEqual(new Set(['INVITATION_QUOTA_EXCEEDED']));
+
+      const transport = mailboxTransport(open.ctx.db, open.clock);
+      const sent = async (to: string) => {
+        while ((await dispatchOnce(open.ctx, transport)).claimed > 0);
+        return open.ctx.db.selectFrom('mailbox').selectAll().where('to', '=', to).orderBy('sent_at', 'desc').executeTakeFirstOrThrow();
+      };
+      const untrusted = await sent('victim0@example.test');
+      expect(untrusted.subject).toBe('You have been invited');
+      expect(untrusted.sender).toBe('Gatehouse <no-reply@localhost>');
+      expect(untrusted.reply_to).toBeNull();
+      // The body still says who invited them, as the inviter's own (escaped) text.
+      expect(untrusted.text).toContain(PHISH);
+
+      // Only an instance admin may trust an org.
+      const trustUrl = `/api/v1/admin/orgs/${org.id}/trust`;
+      const selfTrust = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie }, payload: { trusted: true } });
+      expect([selfTrust.statusCode, errorCode(selfTrust)]).toEqual([403, 'FORBIDDEN']);
+      const operator = await createUser(open, { is_instance_admin: true });
+      const operatorCookie = await signIn(open, operator.email);
+      const trusted = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie: operatorCookie }, payload: { trusted: true } });
+      expect(trusted.json()).toMatchObject({ id: org.id, trusted: true });
+      const missing = await open.inject({ method: 'PUT', url: `/api/v1/admin/orgs/${crypto.randomUUID()}/trust`, headers: { cookie: operatorCookie }, payload: { trusted: true } });
+      expect(errorCode(missing)).toBe('ORG_NOT_FOUND');
+
+      // Trusted: up to the instance ceiling, its own sender name, and its name in the subject.
+      expect(errorCode(await patch({ invitationsPerHour: 501 }))).toBe('INVITATION_QUOTA_ABOVE_MAX');
+      expect((await patch({ invitationsPerHour: 500 })).statusCode).toBe(200);
+      await open.inject({ method: 'POST', url: `${url}/invitations`, headers: { cookie }, payload: { email: 'later@example.test', role: 'viewer' } });
+      const named = await sent('later@example.test');
+      expect(named.subject).toBe(`You are invited to join ${PHISH}`);
+      expect(named.sender).toBe('Bank Security <no-reply@localhost>');
+      expect(named.reply_to).toBe('help@phish.test');
+
+      // Withdrawn: back within the self-service ceiling.
+      const withdrawn = await open.inject({ method: 'PUT', url: trustUrl, headers: { cookie: operatorCookie }, payload: { trusted: false } });
+      expect(withdrawn.json()).toMatchObject({ trusted: false, settings: { invitationsPerHour: 20 } });
+    } finally {
+      await open.close();
+    }
+    // A second app (its own database) starts slowly on a loaded machine.
+  }, 120_000);
+
+  it('an org an instance admin creates is trusted and names itself in the subject and From', async () => {
+    const admin = await createUser(t, { is_instance_admin: true });
+    const cookie = await signIn(t, admin.email);
+    const created = await t.inject({ method: 'POST', url: '/api/v1/orgs', headers: { cookie }, payload: { name: 'Riverside Veterinary Group' } });
+    const org = created.json<{ id: string; trusted: boolean }>();
+    expect(org.trusted).toBe(true);
+    await t.inject({ method: 'PATCH', url: `/api/v1/orgs/${org.id}`, headers: { cookie }, payload: { settings: { senderName: 'Riverside Vets' } } });
+    const invited = await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/invitations`, headers: { cookie }, payload: { email: 'new.vet@example.test', role: 'viewer' } });
+    expect(invited.statusCode).toBe(201);
+    const transport = mailboxTransport(t.ctx.db, t.clock);
+    while ((await dispatchOnce(t.ctx, transport)).claimed > 0);
+    const mail = await t.ctx.db.selectFrom('mailbox').selectAll().where('to', '=', 'new.vet@example.test').executeTakeFirstOrThrow();
+    expect(mail.subject).toBe('You are invited to join Riverside Veterinary Group');
+    expect(mail.sender).toBe('Riverside Vets <no-reply@localhost>');
   });
 });
 
@@ -237,7 +362,7 @@ describe('grants', () => {
   it('grants, changes and removes roles org-wide and per resource, with events', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const place = await createResource(t, org.id);
-    const user = await createUser(t);
+    const user = await linkedUser(org.id);
     const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
     const granted = await t.inject({ method: 'PUT', url, headers: { cookie }, payload: { resourceId: null, role: 'member' } });
     expect(granted.statusCode).toBe(200);
@@ -259,7 +384,7 @@ describe('grants', () => {
 
   it('rejects unknown users, roles and resources, and bad bodies', async () => {
     const { org, cookie } = await ownerWithOrg(t);
-    const user = await createUser(t);
+    const user = await linkedUser(org.id);
     const url = `/api/v1/orgs/${org.id}/members/${user.id}/grants`;
     const put = (payload: object, target = url) => t.inject({ method: 'PUT', url: target, headers: { cookie }, payload });
     expect(errorCode(await put({ resourceId: null, role: 'member' }, `/api/v1/orgs/${org.id}/members/${crypto.randomUUID()}/grants`))).toBe('USER_NOT_FOUND');
@@ -275,7 +400,7 @@ describe('grants', () => {
     const admin = await createUser(t);
     await grant(t, admin.id, org.id, 'admin');
     const cookie = await signIn(t, admin.email);
-    const target = await createUser(t);
+    const target = await linkedUser(org.id);
     const put = (userId: string, role: string) =>
       t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${userId}/grants`, headers: { cookie }, payload: { resourceId: null, role } });
     const toOwner = await put(target.id, 'owner');
@@ -284,6 +409,59 @@ describe('grants', () => {
     expect(errorCode(await put(owner.id, 'viewer'))).toBe('ROLE_NOT_GRANTABLE');
     const removeOwner = await t.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/members/${owner.id}/grants`, headers: { cookie } });
     expect(errorCode(removeOwner)).toBe('ROLE_NOT_GRANTABLE');
+  });
+
+  it('an admin cannot grant an account of the instance that has no standing in the org, and it answers like an id that does not exist', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const elsewhere = await ownerWithOrg(t, 'Elsewhere');
+    const stranger = await createUser(t);
+    const put = (userId: string) =>
+      t.inject({ method: 'PUT', url: `/api/v1/orgs/${org.id}/members/${userId}/grants`, headers: { cookie }, payload: { resourceId: null, role: 'viewer' } });
+    const strangerAnswer = await put(stranger.id);
+    const otherOrgOwner = await put(elsewhere.user.id);
+    const missing = await put(crypto.randomUUID());
+    expect([strangerAnswer.statusCode, errorCode(strangerAnswer)]).toEqual([404, 'USER_NOT_FOUND']);
+    expect(strangerAnswer.json()).toEqual(missing.json());
+    expect(otherOrgOwner.json()).toEqual(missing.json());
+    expect(await t.ctx.db.selectFrom('grants').select('id').where('org_id', '=', org.id).where('user_id', 'in', [stranger.id, elsewhere.user.id]).execute()).toEqual([]);
+    const access = await t.inject({ url: `/api/v1/orgs/${org.id}/access`, headers: { cookie } });
+    expect(access.body).not.toContain(stranger.id);
+
+    // Standing: a grant in the org already (here at a resource), or a link to a person of the org.
+    const place = await createResource(t, org.id);
+    const local = await createUser(t);
+    await grant(t, local.id, org.id, 'viewer', place.id);
+    expect((await put(local.id)).statusCode).toBe(200);
+    expect((await put((await linkedUser(org.id)).id)).statusCode).toBe(200);
+  });
+
+  it("a location admin naming another org's resource gets 404 RESOURCE_NOT_FOUND, never 403", async () => {
+    const { org } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id, 'Mine');
+    const sibling = await createResource(t, org.id, 'Sibling');
+    const other = await ownerWithOrg(t, 'Other Group');
+    const foreign = await createResource(t, other.org.id, 'Theirs');
+    const locationAdmin = await createUser(t);
+    await grant(t, locationAdmin.id, org.id, 'admin', place.id);
+    const cookie = await signIn(t, locationAdmin.email);
+    const member = await linkedUser(org.id);
+    const base = `/api/v1/orgs/${org.id}`;
+    const answers = [
+      await t.inject({ url: `${base}/access?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/roles?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/resources/${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/people?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ url: `${base}/invitations?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ method: 'POST', url: `${base}/access/check`, headers: { cookie }, payload: { userId: member.id, permission: 'org:read', resourceId: foreign.id } }),
+      await t.inject({ method: 'PUT', url: `${base}/members/${member.id}/grants`, headers: { cookie }, payload: { resourceId: foreign.id, role: 'viewer' } }),
+      await t.inject({ method: 'DELETE', url: `${base}/members/${member.id}/grants?resourceId=${foreign.id}`, headers: { cookie } }),
+      await t.inject({ method: 'POST', url: `${base}/people`, headers: { cookie }, payload: { firstName: 'A', lastName: 'B', email: 'ab@example.test', resourceId: foreign.id } }),
+      await t.inject({ method: 'POST', url: `${base}/invitations`, headers: { cookie }, payload: { email: 'ab@example.test', role: 'viewer', resourceId: foreign.id } }),
+    ];
+    expect(answers.map((res) => [res.statusCode, errorCode(res)])).toEqual(answers.map(() => [404, 'RESOURCE_NOT_FOUND']));
+    // A resource of the caller's own org where they hold nothing is still a 403.
+    const own = await t.inject({ url: `${base}/access?resourceId=${sibling.id}`, headers: { cookie } });
+    expect([own.statusCode, errorCode(own)]).toEqual([403, 'FORBIDDEN']);
   });
 
   it('never demotes or removes the last owner (409 LAST_OWNER), even when two owners step down at once', async () => {
@@ -350,6 +528,80 @@ describe('access list and check', () => {
 
     const whole = await t.inject({ url: `/api/v1/orgs/${org.id}/access`, headers: { cookie } });
     expect(whole.json<{ items: unknown[] }>().items).toHaveLength(3);
+  });
+
+  it('the access list shows pending invitations whole only to callers who may read invitations at their scope, and no person ids outside it', async () => {
+    const { org, user: owner, cookie: ownerCookie } = await ownerWithOrg(t);
+    const place = await createResource(t, org.id, 'Uptown');
+    const person = await t.ctx.db
+      .insertInto('people')
+      .values({ org_id: org.id, first_name: 'Org', last_name: 'Wide', email: 'orgwide@example.test', updated_at: t.clock.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const local = await t.ctx.db
+      .insertInto('people')
+      .values({ org_id: org.id, first_name: 'Lo', last_name: 'Cal', email: 'local@example.test', resource_id: place.id, updated_at: t.clock.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const orgWide = await pendingInvitation(org.id, owner.id, { resourceId: null, email: 'orgwide@example.test', personId: person.id });
+    const atPlace = await pendingInvitation(org.id, owner.id, { resourceId: place.id, email: 'local@example.test', personId: local.id });
+    const signedIn = async (role: string) => {
+      const user = await createUser(t);
+      await grant(t, user.id, org.id, role, place.id);
+      return signIn(t, user.email);
+    };
+    const pending = async (cookie: string) => {
+      const res = await t.inject({ url: `/api/v1/orgs/${org.id}/access?resourceId=${place.id}`, headers: { cookie } });
+      expect(res.statusCode).toBe(200);
+      return res.json<{ pending: Record<string, unknown>[] }>().pending;
+    };
+    const reduced = (id: string, resourceId: string | null, email: string) => ({ id, email, role: 'viewer', resourceId, status: 'sent', expiresAt: expect.any(String) as unknown });
+
+    // A viewer of one location: 403 from the invitations API, and only the reduced shape here.
+    const viewer = await signedIn('viewer');
+    const invitationsApi = await t.inject({ url: `/api/v1/orgs/${org.id}/invitations?resourceId=${place.id}`, headers: { cookie: viewer } });
+    expect(invitationsApi.statusCode).toBe(403);
+    const seenByViewer = await pending(viewer);
+    expect(seenByViewer).toEqual([reduced(atPlace.id, place.id, 'local@example.test'), reduced(orgWide.id, null, 'orgwide@example.test')]);
+
+    // A location admin: the location's invitation whole; the org-wide one reduced, so the
+    // org-wide person's id does not leak.
+    const admin = await signedIn('admin');
+    const seenByAdmin = await pending(admin);
+    expect(seenByAdmin[0]).toMatchObject({ id: atPlace.id, message: 'secret note for the invitee', metadata: { crmId: 'c-42' }, personId: local.id });
+    expect(seenByAdmin[1]).toEqual(reduced(orgWide.id, null, 'orgwide@example.test'));
+    expect(JSON.stringify(seenByAdmin)).not.toContain(person.id);
+
+    // The org's owner sees both whole.
+    const seenByOwner = await pending(ownerCookie);
+    expect(seenByOwner.map((i) => [i.id, i.message, i.personId])).toEqual([
+      [atPlace.id, 'secret note for the invitee', local.id],
+      [orgWide.id, 'secret note for the invitee', person.id],
+    ]);
+  });
+
+  it("the audit trail shows an invitation event's data (message, metadata) only to callers who may read invitations", async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/roles`,
+      headers: { cookie },
+      payload: { key: 'auditor', name: 'Auditor', permissions: ['org:read', 'events:read'] },
+    });
+    const auditor = await createUser(t);
+    await grant(t, auditor.id, org.id, 'auditor');
+    const invited = await t.inject({
+      method: 'POST',
+      url: `/api/v1/orgs/${org.id}/invitations`,
+      headers: { cookie },
+      payload: { email: 'audited@example.test', role: 'viewer', message: 'private words', metadata: { crmId: 'c-7' } },
+    });
+    const invitationId = invited.json<{ id: string }>().id;
+    const trail = async (who: string) =>
+      (await t.inject({ url: `/api/v1/orgs/${org.id}/events?invitationId=${invitationId}`, headers: { cookie: who } })).json<{ items: { type: string; data: object; invitationId: string }[] }>().items;
+    const seenByAuditor = await trail(await signIn(t, auditor.email));
+    expect(seenByAuditor.map((e) => [e.type, e.data, e.invitationId])).toEqual([['invitation.created', {}, invitationId]]);
+    expect(JSON.stringify(await trail(cookie))).toContain('private words');
   });
 
   it('checks a permission and says which grant allows it', async () => {

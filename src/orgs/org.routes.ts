@@ -1,12 +1,12 @@
 /**
  * Orgs and resources:
- * POST/GET /api/v1/orgs, GET/PATCH /api/v1/orgs/:orgId,
+ * POST/GET /api/v1/orgs, GET/PATCH /api/v1/orgs/:orgId, PUT /api/v1/admin/orgs/:orgId/trust (instance admins),
  * POST/GET /api/v1/orgs/:orgId/resources, GET/PATCH/DELETE /api/v1/orgs/:orgId/resources/:resourceId.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { requireActor, requireUser } from '../auth/actor.js';
+import { requireActor, requireInstanceAdmin, requireUser } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf, uuidCursor } from '../http/cursor.js';
@@ -26,6 +26,8 @@ const SettingsInput = Type.Object(
     reminderDaysBeforeExpiry: Type.Optional(Type.Integer({ minimum: 0, maximum: 89 })),
     senderName: Type.Optional(NullableInput(Type.String({ maxLength: 100, pattern: '^[^\\r\\n<>"]*$' }))),
     replyTo: Type.Optional(NullableInput(Type.String({ maxLength: 320 }))),
+    // The ceiling an org may not exceed is the operator's (INVITATION_QUOTA_MAX, and
+    // SELF_SERVICE_QUOTA_MAX until the org is trusted): 400 INVITATION_QUOTA_ABOVE_MAX past it.
     invitationsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     autoRenew: Type.Optional(Type.Boolean()),
   },
@@ -99,6 +101,25 @@ export function orgRoutes(ctx: AppContext) {
             ...(settings === undefined ? {} : { settings }),
           }),
         );
+      },
+    );
+
+    app.put(
+      '/api/v1/admin/orgs/:orgId/trust',
+      {
+        schema: {
+          tags: ['orgs'],
+          summary: 'Instance admins only: trust an organization (or withdraw trust)',
+          description:
+            "A trusted org's own name and sender name appear in the subject and From of its emails, and its hourly quota may go up to INVITATION_QUOTA_MAX; an untrusted one (created by a self-service account) sends under MAIL_FROM's name with a neutral subject, within SELF_SERVICE_QUOTA_MAX. Withdrawing trust lowers the quota to that ceiling.",
+          params: OrgParams,
+          body: Type.Object({ trusted: Type.Boolean() }, { additionalProperties: false }),
+          response: { 200: OrgSchema, ...Errors },
+        },
+      },
+      async (request) => {
+        requireInstanceAdmin(request);
+        return presentOrg(await service.setOrgTrust(ctx.db, ctx.config, request.params.orgId, request.body.trusted, ctx.clock.now()));
       },
     );
 

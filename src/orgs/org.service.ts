@@ -2,10 +2,18 @@
  * Orgs and resources. Creating an org makes the caller its owner in the same transaction, with
  * its `membership.granted` event. Who may create orgs: instance admins, and any signed-in
  * (hence verified) user when ALLOW_SIGNUP=true.
+ *
+ * Trust: an org created by an instance admin is operator-created and trusted from the start.
+ * One created by anyone else (a self-service account, possible only with ALLOW_SIGNUP=true) is
+ * not, until an instance admin trusts it (PUT /api/v1/admin/orgs/:orgId/trust or `gatehouse org trust`).
+ * Until then its own name and sender name stay out of the subject and From of the emails it
+ * sends, and its hourly invitation quota stays at or below SELF_SERVICE_QUOTA_MAX. Every org's
+ * quota stays at or below INVITATION_QUOTA_MAX.
  */
 import type { Updateable } from 'kysely';
 import type { UserActor } from '../auth/actor.js';
 import { eventActor, type Actor } from '../auth/actor.js';
+import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { OrgRow, OrgsTable, ResourceRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -14,11 +22,29 @@ import { parseEmail } from '../auth/email.js';
 import { insertGrantIfAbsent } from './grant.repository.js';
 import * as repo from './org.repository.js';
 
+/** The default hourly quota of a new org, before any ceiling. */
+const DEFAULT_INVITATIONS_PER_HOUR = 1000;
+
+/** The highest hourly invitation quota this org may have: the operator's ceiling for its trust. */
+export function invitationQuotaCeiling(config: Pick<Config, 'invitationQuotaMax' | 'selfServiceQuotaMax'>, org: Pick<OrgRow, 'trusted'>): number {
+  return org.trusted ? config.invitationQuotaMax : Math.min(config.selfServiceQuotaMax, config.invitationQuotaMax);
+}
+
+/**
+ * The quota an invitation create counts against: the org's own setting, never above its
+ * ceiling (which an operator may have lowered, or an org lost its trust, since it was set).
+ */
+export function invitationQuota(config: Pick<Config, 'invitationQuotaMax' | 'selfServiceQuotaMax'>, org: Pick<OrgRow, 'trusted' | 'invitations_per_hour'>): number {
+  return Math.min(org.invitations_per_hour, invitationQuotaCeiling(config, org));
+}
+
 export async function createOrg(ctx: AppContext, actor: UserActor, input: { name: string }): Promise<OrgRow> {
   if (!actor.isInstanceAdmin && !ctx.config.allowSignup) throw new AppError('ORG_CREATE_FORBIDDEN');
   const now = ctx.clock.now();
+  const trusted = actor.isInstanceAdmin;
+  const quota = Math.min(DEFAULT_INVITATIONS_PER_HOUR, invitationQuotaCeiling(ctx.config, { trusted }));
   return ctx.db.transaction().execute(async (trx) => {
-    const org = await repo.insertOrg(trx, input.name.trim(), now);
+    const org = await repo.insertOrg(trx, { name: input.name.trim(), trusted, invitationsPerHour: quota }, now);
     await insertGrantIfAbsent(trx, { orgId: org.id, userId: actor.userId, resourceId: null, role: 'owner' }, now);
     await appendEvent(trx, {
       type: 'membership.granted',
@@ -75,6 +101,12 @@ export async function updateOrg(
   return ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findOrg(trx, orgId);
     if (current === undefined) throw new AppError('ORG_NOT_FOUND');
+    const ceiling = invitationQuotaCeiling(ctx.config, current);
+    if (s.invitationsPerHour !== undefined && s.invitationsPerHour > ceiling) {
+      throw new AppError('INVITATION_QUOTA_ABOVE_MAX', {
+        details: [{ path: 'settings.invitationsPerHour', message: `must be at most ${String(ceiling)} for this organization` }],
+      });
+    }
     const ttl = changes.invitation_ttl_days ?? current.invitation_ttl_days;
     const reminder = changes.reminder_days_before_expiry ?? current.reminder_days_before_expiry;
     // A reminder must come before the invitation expires, so it is shorter than the lifetime.
@@ -84,6 +116,21 @@ export async function updateOrg(
       });
     }
     const updated = await repo.updateOrg(trx, orgId, changes);
+    if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
+    return updated;
+  });
+}
+
+/**
+ * An instance admin vouches for an org (or withdraws it). Withdrawing also brings the org's
+ * quota down to the self-service ceiling, so its settings never show more than it may send.
+ */
+export async function setOrgTrust(db: AppContext['db'], config: Pick<Config, 'invitationQuotaMax' | 'selfServiceQuotaMax'>, orgId: string, trusted: boolean, now: Date): Promise<OrgRow> {
+  return db.transaction().execute(async (trx) => {
+    const current = await repo.findOrg(trx, orgId);
+    if (current === undefined) throw new AppError('ORG_NOT_FOUND');
+    const quota = invitationQuota(config, { ...current, trusted });
+    const updated = await repo.updateOrg(trx, orgId, { trusted, invitations_per_hour: quota, updated_at: now });
     if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
     return updated;
   });

@@ -2,14 +2,23 @@
  * CSV import into the directory (POST /people/import, `text/csv`).
  *
  * Header row naming the columns `firstName,lastName,email` and optionally `title` (any order,
- * case-insensitive). At most MAX_IMPORT_ROWS data rows (413 CSV_TOO_LARGE beyond). Each line is
- * validated on its own: a failing line is reported as `{ line, message }` and nothing of it is
- * written; the others are upserted by canonical email (a second line with an email already seen
- * in the file is an error, not a silent overwrite). Without a `title` column, existing titles
- * are kept. The valid lines are written in one transaction.
+ * case-insensitive). At most MAX_IMPORT_ROWS data rows (413 CSV_TOO_LARGE beyond, and nothing
+ * is written). Each line is validated on its own: a failing line (a NUL byte included) is
+ * reported as `{ line, message }` and nothing of it is written; the others are upserted by
+ * canonical email (a second line with an email already seen in the file is an error, not a
+ * silent overwrite). Without a `title` column, existing titles are kept.
+ *
+ * One import must not hold up the server: the body is parsed as a stream, a slice at a time,
+ * handing the event loop back between slices, and parsing stops at the first row past the cap.
+ * The valid lines are then written in batches of WRITE_BATCH rows, one statement each, again
+ * yielding between batches, so other requests get the process and the database in between. A
+ * failure part-way leaves the batches before it written; running the same file again is safe,
+ * as rows are upserted by email.
  */
-import { CsvError, parse } from 'csv-parse/sync';
-import { sql, type Transaction } from 'kysely';
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvError, parse } from 'csv-parse';
+import { sql, type Kysely } from 'kysely';
 import { parseEmail } from '../auth/email.js';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
@@ -18,8 +27,12 @@ import { AppError } from '../errors.js';
 export const MAX_IMPORT_ROWS = 50_000;
 /** Enough for MAX_IMPORT_ROWS lines of generous length (about 600 bytes each). */
 export const CSV_BODY_LIMIT = 30 * 1024 * 1024;
-/** Rows per INSERT: 7 parameters a row stays well under PostgreSQL's 65,535. */
-const BATCH = 1_000;
+/** Rows per INSERT: small enough that one statement on the embedded database is a short pause. */
+const WRITE_BATCH = 250;
+/** Characters of CSV parsed between two turns of the event loop. */
+const PARSE_SLICE = 64 * 1024;
+/** Lines validated between two turns of the event loop. */
+const VALIDATE_SLICE = 2_000;
 const MAX_NAME = 200;
 const MAX_TITLE = 200;
 
@@ -38,24 +51,44 @@ interface ParsedLine {
   fields: string[];
 }
 
-function readCsv(text: string): ParsedLine[] {
+/** The body in slices, each after a turn of the event loop. */
+async function* slices(text: string): AsyncGenerator<string> {
+  for (let offset = 0; offset < text.length; offset += PARSE_SLICE) {
+    await nextTurn();
+    yield text.slice(offset, offset + PARSE_SLICE);
+  }
+}
+
+function parsedLine(value: unknown): ParsedLine {
+  if (typeof value === 'object' && value !== null && 'record' in value && 'info' in value) {
+    const { record, info } = value;
+    if (Array.isArray(record) && typeof info === 'object' && info !== null && 'lines' in info && typeof info.lines === 'number') {
+      return { line: info.lines, fields: record.map(String) };
+    }
+  }
+  throw new Error('csv-parse: unexpected record shape');
+}
+
+/** The header and at most MAX_IMPORT_ROWS data lines; 413 CSV_TOO_LARGE at the first line past that. */
+async function readCsv(text: string): Promise<ParsedLine[]> {
   const lines: ParsedLine[] = [];
+  const source = Readable.from(slices(text), { objectMode: false });
+  const parser = source.pipe(parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }));
   try {
-    parse(text, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      on_record: (record: string[], context) => {
-        lines.push({ line: context.lines, fields: record });
-        return null;
-      },
-    });
+    for await (const value of parser) {
+      lines.push(parsedLine(value));
+      if (lines.length > MAX_IMPORT_ROWS + 1) {
+        throw new AppError('CSV_TOO_LARGE', { message: `The CSV file has more than ${String(MAX_IMPORT_ROWS)} rows; the limit is ${String(MAX_IMPORT_ROWS)}.` });
+      }
+    }
   } catch (error) {
     if (error instanceof CsvError) {
       throw new AppError('CSV_INVALID', { details: [{ path: 'body', message: error.message }] });
     }
     throw error;
+  } finally {
+    source.destroy();
+    parser.destroy();
   }
   return lines;
 }
@@ -86,6 +119,8 @@ interface ValidRow {
 
 function validate(line: ParsedLine, columns: Map<Column, number>, width: number): ValidRow | string {
   if (line.fields.length !== width) return `expected ${String(width)} fields, found ${String(line.fields.length)}`;
+  // The database cannot store a NUL byte in text: the line fails on its own, not the file.
+  if (line.fields.some((value) => value.includes('\u0000'))) return 'contains a NUL byte';
   const field = (column: Column) => {
     const index = columns.get(column);
     return index === undefined ? '' : (line.fields[index] ?? '');
@@ -106,8 +141,8 @@ function validate(line: ParsedLine, columns: Map<Column, number>, width: number)
   return { email, firstName, lastName, title: title === '' ? null : title };
 }
 
-async function upsert(trx: Transaction<DB>, orgId: string, rows: ValidRow[], withTitle: boolean, now: Date) {
-  return trx
+async function upsert(db: Kysely<DB>, orgId: string, rows: ValidRow[], withTitle: boolean, now: Date) {
+  return db
     .insertInto('people')
     .values(
       rows.map((row) => ({
@@ -134,16 +169,14 @@ async function upsert(trx: Transaction<DB>, orgId: string, rows: ValidRow[], wit
 }
 
 export async function importPeople(ctx: AppContext, orgId: string, text: string): Promise<ImportResult> {
-  const [header, ...lines] = readCsv(text);
+  const [header, ...lines] = await readCsv(text);
   const columns = headerColumns(header);
-  if (lines.length > MAX_IMPORT_ROWS) {
-    throw new AppError('CSV_TOO_LARGE', { message: `The CSV file has ${String(lines.length)} rows; the limit is ${String(MAX_IMPORT_ROWS)}.` });
-  }
   const width = header?.fields.length ?? 0;
   const errors: ImportResult['errors'] = [];
   const valid: ValidRow[] = [];
   const seen = new Map<string, number>();
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
+    if (index % VALIDATE_SLICE === VALIDATE_SLICE - 1) await nextTurn();
     const row = validate(line, columns, width);
     if (typeof row === 'string') {
       errors.push({ line: line.line, message: row });
@@ -160,16 +193,13 @@ export async function importPeople(ctx: AppContext, orgId: string, text: string)
   const now = ctx.clock.now();
   let created = 0;
   let updated = 0;
-  if (valid.length > 0) {
-    await ctx.db.transaction().execute(async (trx) => {
-      for (let start = 0; start < valid.length; start += BATCH) {
-        const results = await upsert(trx, orgId, valid.slice(start, start + BATCH), columns.has('title'), now);
-        for (const result of results) {
-          if (result.inserted) created += 1;
-          else updated += 1;
-        }
-      }
-    });
+  for (let start = 0; start < valid.length; start += WRITE_BATCH) {
+    await nextTurn();
+    const results = await upsert(ctx.db, orgId, valid.slice(start, start + WRITE_BATCH), columns.has('title'), now);
+    for (const result of results) {
+      if (result.inserted) created += 1;
+      else updated += 1;
+    }
   }
   return { created, updated, errors };
 }

@@ -73,7 +73,8 @@ export async function getPerson(ctx: AppContext, orgId: string, personId: string
 /**
  * Links a person to the user who is that person (or unlinks with null), writing
  * `person.linked` / `person.unlinked`. Eligible users: members of the org (any grant) or the
- * user whose email is the person's. A user is linked to at most one person per org.
+ * user whose email is the person's; any other id answers 404 USER_NOT_FOUND, as an id that
+ * does not exist does. A user is linked to at most one person per org.
  * Exported for the invitations area, which links on accept inside its own transaction.
  */
 export async function linkPerson(
@@ -91,9 +92,15 @@ export async function linkPerson(
   if (person.user_id === input.userId) return;
   if (input.userId !== null) {
     const user = await trx.selectFrom('users').select(['id', 'email']).where('id', '=', input.userId).executeTakeFirst();
-    if (user === undefined) throw new AppError('USER_NOT_FOUND', { details: [{ path: 'userId', message: 'no such user' }] });
-    const member = await trx.selectFrom('grants').select('id').where('org_id', '=', input.orgId).where('user_id', '=', user.id).executeTakeFirst();
-    if (member === undefined && user.email !== person.email) throw new AppError('LINK_USER_NOT_ELIGIBLE');
+    const member =
+      user === undefined
+        ? undefined
+        : await trx.selectFrom('grants').select('id').where('org_id', '=', input.orgId).where('user_id', '=', user.id).executeTakeFirst();
+    // An account that may not be linked answers like one that does not exist, so user ids of
+    // other orgs tell nothing.
+    if (user === undefined || (member === undefined && user.email !== person.email)) {
+      throw new AppError('USER_NOT_FOUND', { details: [{ path: 'userId', message: 'no such user' }] });
+    }
     const other = await trx
       .selectFrom('people')
       .select('id')

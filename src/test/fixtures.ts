@@ -38,10 +38,11 @@ export async function createUser(
     .executeTakeFirstOrThrow();
 }
 
-export async function createOrg(t: TestApp, name = 'Acme Clinics'): Promise<{ id: string; name: string }> {
+/** An org as an instance admin creates it: trusted (see org.service), unless told otherwise. */
+export async function createOrg(t: TestApp, name = 'Acme Clinics', fields: { trusted?: boolean } = {}): Promise<{ id: string; name: string }> {
   return t.ctx.db
     .insertInto('orgs')
-    .values({ name, updated_at: t.clock.now() })
+    .values({ name, trusted: fields.trusted ?? true, updated_at: t.clock.now() })
     .returning(['id', 'name'])
     .executeTakeFirstOrThrow();
 }

@@ -116,12 +116,29 @@ export async function eventTypes(t: TestApp, invitationId: string): Promise<stri
   return rows.map((r) => r.type);
 }
 
-/** An API key of the org (written directly; the API-key routes are the accounts area's). */
+/**
+ * An API key of the org (written directly; the API-key routes are the accounts area's),
+ * created by one of the org's owners: a key holds no more than its creator holds now.
+ */
 export async function apiKey(t: TestApp, orgId: string, permissions: string[], name = 'CRM integration'): Promise<string> {
   const secret = `gh_${randomToken(24)}`;
+  const owner = await t.ctx.db
+    .selectFrom('grants')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('resource_id', 'is', null)
+    .where('role', '=', 'owner')
+    .executeTakeFirst();
   await t.ctx.db
     .insertInto('api_keys')
-    .values({ org_id: orgId, name, permissions: JSON.stringify(permissions), prefix: secret.slice(0, 8), secret_hash: sha256(secret) })
+    .values({
+      org_id: orgId,
+      name,
+      permissions: JSON.stringify(permissions),
+      prefix: secret.slice(0, 8),
+      secret_hash: sha256(secret),
+      created_by: owner?.user_id ?? null,
+    })
     .execute();
   return secret;
 }

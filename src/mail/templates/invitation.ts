@@ -18,7 +18,22 @@ import {
   subjectLine,
 } from './layout.js';
 
+/**
+ * The subject names the org only when an operator trusts it: the name of an org anyone could
+ * create is the org's own text, and a subject line is where phishing puts its words. The body
+ * still names it, escaped, as the inviter's text.
+ */
 function subjectFor(data: InvitationEmailData): string {
+  if (!data.orgTrusted) {
+    switch (data.kind) {
+      case 'invitation':
+        return 'You have been invited';
+      case 'resend':
+        return 'Your new invitation link';
+      case 'reminder':
+        return 'Reminder: your invitation expires soon';
+    }
+  }
   const org = oneLine(data.orgName);
   switch (data.kind) {
     case 'invitation':

@@ -6,6 +6,7 @@ const base: InvitationEmailData = {
   kind: 'invitation',
   link: 'http://gatehouse.test/invite/TOKEN123',
   orgName: 'Acme Clinics',
+  orgTrusted: true,
   resourceName: 'Downtown',
   roleName: 'Member',
   inviterName: 'Ada Admin',

@@ -40,7 +40,7 @@ export interface MatrixWorld {
   /** The resource where `resourceAdmin` is admin. */
   readonly resourceId: string;
   readonly ownerId: string;
-  /** A fresh active user with no grants; returns its id. */
+  /** A fresh active user with no grants, linked to a person of the org (so it may be granted); returns its id. */
   newUser(): Promise<string>;
   newResource(): Promise<string>;
   newPerson(resourceId: string | null): Promise<string>;
