@@ -32,6 +32,7 @@ import {
   insertNewInvitations,
   type NewInvitationRow,
   releaseParkedReminder,
+  releaseQuota,
   scopeKey,
   updateInvitation,
 } from './invitation.repository.js';
@@ -108,7 +109,8 @@ export interface CreateStep {
  * Creates invitations (one, or a bulk batch): the rows, their `invitation.created` events,
  * their emails, the events' webhook deliveries and the quota use, all in one statement
  * (insertNewInvitations), so a create is atomic on its own; a caller that writes more with it
- * (the user-first flow) passes a transaction. The partial unique index `invitations_one_live`
+ * (the user-first flow) passes a transaction. Null when the hourly quota cannot take them all:
+ * then nothing is written. The partial unique index `invitations_one_live`
  * settles a race with a concurrent create of the same email, org and resource: the loser
  * writes nothing and gets the live row back (`created: false`), with no event and no email
  * (SPEC rule 6).
@@ -121,10 +123,10 @@ export async function create(
   options: {
     /** The org's webhook endpoints, as read by the caller. */
     webhooks: readonly WebhookEndpointSubscription[];
-    /** Start of the hourly quota window the new invitations count in. */
-    quotaWindow: Date;
+    /** The hourly quota window the new invitations count in, and the org's limit. */
+    quota: { windowStart: Date; limit: number };
   },
-): Promise<{ row: InvitationRow; created: boolean }[]> {
+): Promise<{ row: InvitationRow; created: boolean }[] | null> {
   if (inputs.length === 0) return [];
   const tokens = mintTokens(inputs.length);
   const trackingIds = newTrackingIds(inputs.length);
@@ -172,7 +174,7 @@ export async function create(
     };
     return { id: randomUUID(), event };
   });
-  const inserted = await insertNewInvitations(step.db, {
+  const written = await insertNewInvitations(step.db, {
     invitations: planned.map(({ row }) => row),
     events: events.map(({ id, event }) => ({ id, ...eventValues(event) })),
     emails: tokenEmailRows(
@@ -200,8 +202,13 @@ export async function create(
               options.webhooks,
             ),
           ),
-    quota: { orgId, windowStart: options.quotaWindow },
+    quota: { orgId, ...options.quota },
   });
+  if (!written.ok) return null;
+  const inserted = written.rows;
+  // Rows that lost a race to a concurrent create of their scope were not written: their share
+  // of the quota goes back.
+  await releaseQuota(step.db, { orgId, windowStart: options.quota.windowStart }, inputs.length - inserted.length);
 
   const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
   const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
@@ -263,7 +270,8 @@ export async function edit(step: Step, row: InvitationRow, changes: EditChanges)
 /**
  * Email correction (SPEC rule 5): the address was wrong, so the old token and everything
  * tracked about the old address go; a new token is sent to the new address and the expiry
- * restarts (unless the same change sets it). A `failed` invitation is revived this way.
+ * restarts (unless the same change sets it). A `failed` invitation is revived this way. It
+ * sends a new link, so it waits out the same cooldown as a resend.
  */
 export async function correct(
   step: Step,
@@ -273,6 +281,7 @@ export async function correct(
   contextAfter: EmailContext,
 ): Promise<InvitationRow> {
   if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  assertCooldown(row, step.now);
   const changed = { ...diff(row, changes), email: { from: row.email, to: email } };
   const { token, hash } = mintToken();
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
@@ -301,14 +310,22 @@ export async function correct(
 // resend, revoke, expire, remind
 
 /**
+ * A new link goes out at most once a minute per invitation, whichever way (resend or email
+ * correction): 429 RESEND_TOO_SOON with Retry-After otherwise.
+ */
+export function assertCooldown(row: Pick<InvitationRow, 'token_issued_at'>, now: Date): void {
+  const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - now.getTime();
+  if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+}
+
+/**
  * Resend (SPEC rule 4): a new token, the expiry restarted at the org's lifetime, the count up
  * by one, at most once a minute. Revives `expired` and `failed`. The invitation goes back to
  * `pending` until the mail server takes the new email (the dispatcher then marks it `sent`).
  */
 export async function resend(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
   if (!isResendable(row.status)) throw new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
-  const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - step.now.getTime();
-  if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+  assertCooldown(row, step.now);
   const { token, hash } = mintToken();
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
   const updated = await updateInvitation(step.trx, row.id, {
