@@ -334,6 +334,8 @@ export async function resend(step: Step, row: InvitationRow, context: EmailConte
     token_issued_at: step.now,
     expires_at: new Date(step.now.getTime() + context.org.invitation_ttl_days * DAY),
     resend_count: row.resend_count + 1,
+    // The new link has not gone out yet (the dispatcher sets it); `sent_at` keeps the first send.
+    last_sent_at: null,
     expired_at: null,
     failed_at: null,
     reminded_at: null,
@@ -420,14 +422,18 @@ export async function visit(
   });
 }
 
-/** Links the org's directory entry for this invitation to the user (the vet portal's employee record). */
-async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<string | null> {
+/**
+ * Links the org's directory entry for this invitation to the user (the vet portal's employee
+ * record). A directory entry already linked to another user is never taken over, whether the
+ * invitation named it or it matched by email: the grant still happens, the entry stays with its
+ * user, and the accept's event records the link it skipped (`personNotLinked`).
+ */
+async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<{ personId: string | null; skipped: string | null }> {
   let query = step.trx.selectFrom('people').select(['id', 'user_id']).where('org_id', '=', row.org_id);
   query = row.person_id === null ? query.where('email', '=', row.email) : query.where('id', '=', row.person_id);
   const person = await query.forUpdate().executeTakeFirst();
-  if (person === undefined || person.user_id === userId) return person?.id ?? null;
-  // A person matched by email only is never taken over from another user; a named one is.
-  if (row.person_id === null && person.user_id !== null) return null;
+  if (person === undefined || person.user_id === userId) return { personId: person?.id ?? null, skipped: null };
+  if (person.user_id !== null) return { personId: null, skipped: person.id };
   await step.trx.updateTable('people').set({ user_id: userId, updated_at: step.now }).where('id', '=', person.id).execute();
   await appendEvent(step.trx, {
     type: 'person.linked',
@@ -439,7 +445,7 @@ async function linkPerson(step: Step, row: InvitationRow, userId: string): Promi
     data: { previousUserId: person.user_id },
     occurredAt: step.now,
   });
-  return person.id;
+  return { personId: person.id, skipped: null };
 }
 
 /**
@@ -469,7 +475,7 @@ export async function accept(
       occurredAt: step.now,
     });
   }
-  await linkPerson(step, row, user.id);
+  const link = await linkPerson(step, row, user.id);
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
   const updated = await updateInvitation(step.trx, row.id, {
     status: 'accepted',
@@ -477,7 +483,13 @@ export async function accept(
     user_id: user.id,
     updated_at: step.now,
   });
-  await record(step, updated, 'invitation.accepted', { from: row.status, userId: user.id, grantId: grant.id, grantCreated: created });
+  await record(step, updated, 'invitation.accepted', {
+    from: row.status,
+    userId: user.id,
+    grantId: grant.id,
+    grantCreated: created,
+    ...(link.skipped === null ? {} : { personNotLinked: { personId: link.skipped, reason: 'linked_to_another_user' } }),
+  });
   return { row: updated, grant };
 }
 
@@ -493,12 +505,19 @@ export async function decline(step: Step, row: InvitationRow): Promise<Invitatio
 export const RENEWAL_REQUEST_QUIET_MS = DAY;
 
 /**
- * An expired link asks for a fresh one: when the org allows, the resend path sends it at once;
- * otherwise the inviter (when a user) gets a `renewal_request` email, at most once a day.
+ * An expired link asks for a fresh one: when the org allows and the inviter could still grant
+ * the invitation's role there (`inviterMayGrant`: a fresh link re-offers that grant on the
+ * inviter's word), the resend path sends it at once; otherwise the inviter (when an active
+ * user) gets a `renewal_request` email, at most once a day.
  */
-export async function requestRenewal(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
+export async function requestRenewal(
+  step: Step,
+  row: InvitationRow,
+  context: EmailContext,
+  inviterMayGrant: boolean,
+): Promise<InvitationRow> {
   if (row.status !== 'expired') throw new AppError('INVITATION_NOT_EXPIRED', { extra: { state: { status: row.status } } });
-  if (context.org.auto_renew) return resend(step, row, context);
+  if (context.org.auto_renew && inviterMayGrant) return resend(step, row, context);
   const recent = await step.trx
     .selectFrom('events')
     .select('id')
@@ -532,7 +551,10 @@ export async function requestRenewal(step: Step, row: InvitationRow, context: Em
       step.now,
     );
   }
-  await record(step, row, 'invitation.renewal_requested', { inviterNotified: notify });
+  await record(step, row, 'invitation.renewal_requested', {
+    inviterNotified: notify,
+    ...(context.org.auto_renew ? { autoRenewRefused: 'inviter_cannot_grant' } : {}),
+  });
   return row;
 }
 

@@ -38,7 +38,7 @@ import {
   scopeKey,
   takeQuota,
 } from './invitation.repository.js';
-import { isDue, isEditable } from './invitation.states.js';
+import { asOf, isDue, isEditable } from './invitation.states.js';
 import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
 
 type Tx = Transaction<DB>;
@@ -434,12 +434,23 @@ export async function listInvitations(
 ): Promise<{ rows: PresentedInvitationRow[]; nextCursor: string | null }> {
   await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
   const limit = query.limit ?? 50;
+  const now = ctx.clock.now();
   let q = ctx.db
     .selectFrom('invitations')
     .select(PRESENTED_COLUMNS)
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
     .where('org_id', '=', orgId);
-  if (query.status !== undefined && query.status.length > 0) q = q.where('status', 'in', query.status);
+  if (query.status !== undefined && query.status.length > 0) {
+    // By the status as of now: a live state past its expiry is `expired`, not what is stored.
+    const wanted = query.status;
+    const live = ['pending', 'sent', 'opened', 'clicked'] as const;
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', wanted), eb.or([eb('status', 'not in', live), eb('expires_at', '>', now)])]),
+        ...(wanted.includes('expired') ? [eb.and([eb('status', 'in', live), eb('expires_at', '<=', now)])] : []),
+      ]),
+    );
+  }
   if (query.email !== undefined) q = q.where('email', '=', query.email.trim().toLowerCase());
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
   if (query.resourceId !== undefined) q = q.where('resource_id', '=', query.resourceId);
@@ -468,7 +479,7 @@ export async function listInvitations(
   const page = found.slice(0, limit);
   const last = page.at(-1);
   return {
-    rows: page.map(({ created_micros: _micros, ...row }) => row),
+    rows: page.map(({ created_micros: _micros, ...row }) => asOf(row, now)),
     nextCursor: found.length > limit && last !== undefined ? encodeTimeCursor({ micros: last.created_micros, id: last.id }) : null,
   };
 }
@@ -496,7 +507,7 @@ export async function getInvitation(
 ): Promise<{ row: InvitationRow; events: EventRow[] }> {
   const row = await authorizeInvitation(ctx.db, actor, orgId, 'invitations:read', () => findInvitation(ctx.db, orgId, id));
   const events = await ctx.db.selectFrom('events').selectAll().where('invitation_id', '=', id).orderBy('seq').execute();
-  return { row, events };
+  return { row: asOf(row, ctx.clock.now()), events };
 }
 
 // ---------------------------------------------------------------------------------------------
