@@ -423,7 +423,7 @@ export async function visit(
 }
 
 /**
- * Links the org's directory entry for this invitation to the user (the vet portal's employee
+ * Links the org's directory entry for this invitation to the user (the employee
  * record). A directory entry already linked to another user is never taken over, whether the
  * invitation named it or it matched by email: the grant still happens, the entry stays with its
  * user, and the accept's event records the link it skipped (`personNotLinked`).

@@ -482,7 +482,7 @@ export async function releaseParkedReminder(trx: Transaction<DB>, outboxId: stri
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-org hourly quota (SPEC rule 17): one counter row per org and hour, taken from with a
+// The per-org hourly quota: one counter row per org and hour, taken from with a
 // conditional upsert (insertNewInvitations, takeQuota), so the check and the use are one step.
 // Counters once striped over several rows (shards other than QUOTA_SHARD) are still summed.
 

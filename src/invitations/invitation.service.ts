@@ -593,8 +593,7 @@ export async function editInvitation(
 }
 
 /**
- * The new (email, resource) must not already have access nor another live invitation (SPEC
- * rule 6). A live one there whose time is up is expired on the spot and is no conflict.
+ * The new (email, resource) must not already have access nor another live invitation. A live one there whose time is up is expired on the spot and is no conflict.
  */
 async function assertNoConflict(s: lifecycle.Step, orgId: string, id: string, email: string, resourceId: string | null): Promise<void> {
   const trx = s.trx;
