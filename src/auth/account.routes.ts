@@ -170,7 +170,7 @@ export function accountRoutes(ctx: AppContext) {
         const actor = requireUser(request);
         const user = await findUserById(ctx.db, actor.userId);
         if (user === undefined) throw new AppError('UNAUTHENTICATED');
-        const [memberships, people] = [await listMemberships(ctx.db, user.id), await listLinkedPeople(ctx.db, user.id)];
+        const [memberships, people] = [await listMemberships(ctx.db, user.id), await listLinkedPeople(ctx.db, user.id, ctx.clock.now())];
         return { user: presentUser(user), memberships, people: people.map(presentPerson) };
       },
     );

@@ -32,6 +32,7 @@ import {
   insertNewInvitations,
   type NewInvitationRow,
   releaseParkedReminder,
+  releaseQuota,
   scopeKey,
   updateInvitation,
 } from './invitation.repository.js';
@@ -108,7 +109,8 @@ export interface CreateStep {
  * Creates invitations (one, or a bulk batch): the rows, their `invitation.created` events,
  * their emails, the events' webhook deliveries and the quota use, all in one statement
  * (insertNewInvitations), so a create is atomic on its own; a caller that writes more with it
- * (the user-first flow) passes a transaction. The partial unique index `invitations_one_live`
+ * (the user-first flow) passes a transaction. Null when the hourly quota cannot take them all:
+ * then nothing is written. The partial unique index `invitations_one_live`
  * settles a race with a concurrent create of the same email, org and resource: the loser
  * writes nothing and gets the live row back (`created: false`), with no event and no email
  * (docs/rules.md R8).
@@ -121,10 +123,10 @@ export async function create(
   options: {
     /** The org's webhook endpoints, as read by the caller. */
     webhooks: readonly WebhookEndpointSubscription[];
-    /** Start of the hourly quota window the new invitations count in. */
-    quotaWindow: Date;
+    /** The hourly quota window the new invitations count in, and the org's limit. */
+    quota: { windowStart: Date; limit: number };
   },
-): Promise<{ row: InvitationRow; created: boolean }[]> {
+): Promise<{ row: InvitationRow; created: boolean }[] | null> {
   if (inputs.length === 0) return [];
   const tokens = mintTokens(inputs.length);
   const trackingIds = newTrackingIds(inputs.length);
@@ -172,7 +174,7 @@ export async function create(
     };
     return { id: randomUUID(), event };
   });
-  const inserted = await insertNewInvitations(step.db, {
+  const written = await insertNewInvitations(step.db, {
     invitations: planned.map(({ row }) => row),
     events: events.map(({ id, event }) => ({ id, ...eventValues(event) })),
     emails: tokenEmailRows(
@@ -200,8 +202,13 @@ export async function create(
               options.webhooks,
             ),
           ),
-    quota: { orgId, windowStart: options.quotaWindow },
+    quota: { orgId, ...options.quota },
   });
+  if (!written.ok) return null;
+  const inserted = written.rows;
+  // Rows that lost a race to a concurrent create of their scope were not written: their share
+  // of the quota goes back.
+  await releaseQuota(step.db, { orgId, windowStart: options.quota.windowStart }, inputs.length - inserted.length);
 
   const byScope = new Map(inserted.map((row) => [scopeKey(row.email, row.resource_id), { row, created: true }]));
   const lost = inputs.filter((input) => !byScope.has(scopeKey(input.email, input.resourceId)));
@@ -263,7 +270,8 @@ export async function edit(step: Step, row: InvitationRow, changes: EditChanges)
 /**
  * Email correction (docs/rules.md R7): the address was wrong, so the old token and everything
  * tracked about the old address go; a new token is sent to the new address and the expiry
- * restarts (unless the same change sets it). A `failed` invitation is revived this way.
+ * restarts (unless the same change sets it). A `failed` invitation is revived this way. It
+ * sends a new link, so it waits out the same cooldown as a resend.
  */
 export async function correct(
   step: Step,
@@ -273,6 +281,7 @@ export async function correct(
   contextAfter: EmailContext,
 ): Promise<InvitationRow> {
   if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
+  assertCooldown(row, step.now);
   const changed = { ...diff(row, changes), email: { from: row.email, to: email } };
   const { token, hash } = mintToken();
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
@@ -301,14 +310,22 @@ export async function correct(
 // resend, revoke, expire, remind
 
 /**
+ * A new link goes out at most once a minute per invitation, whichever way (resend or email
+ * correction): 429 RESEND_TOO_SOON with Retry-After otherwise.
+ */
+export function assertCooldown(row: Pick<InvitationRow, 'token_issued_at'>, now: Date): void {
+  const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - now.getTime();
+  if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+}
+
+/**
  * Resend (docs/rules.md R4): a new token, the expiry restarted at the org's lifetime, the count up
  * by one, at most once a minute. Revives `expired` and `failed`. The invitation goes back to
  * `pending` until the mail server takes the new email (the dispatcher then marks it `sent`).
  */
 export async function resend(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
   if (!isResendable(row.status)) throw new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
-  const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - step.now.getTime();
-  if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+  assertCooldown(row, step.now);
   const { token, hash } = mintToken();
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
   const updated = await updateInvitation(step.trx, row.id, {
@@ -317,6 +334,8 @@ export async function resend(step: Step, row: InvitationRow, context: EmailConte
     token_issued_at: step.now,
     expires_at: new Date(step.now.getTime() + context.org.invitation_ttl_days * DAY),
     resend_count: row.resend_count + 1,
+    // The new link has not gone out yet (the dispatcher sets it); `sent_at` keeps the first send.
+    last_sent_at: null,
     expired_at: null,
     failed_at: null,
     reminded_at: null,
@@ -403,14 +422,18 @@ export async function visit(
   });
 }
 
-/** Links the org's directory entry for this invitation (its person, else the one with its email) to the user. */
-async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<string | null> {
+/**
+ * Links the org's directory entry for this invitation to the user (the employee
+ * record). A directory entry already linked to another user is never taken over, whether the
+ * invitation named it or it matched by email: the grant still happens, the entry stays with its
+ * user, and the accept's event records the link it skipped (`personNotLinked`).
+ */
+async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<{ personId: string | null; skipped: string | null }> {
   let query = step.trx.selectFrom('people').select(['id', 'user_id']).where('org_id', '=', row.org_id);
   query = row.person_id === null ? query.where('email', '=', row.email) : query.where('id', '=', row.person_id);
   const person = await query.forUpdate().executeTakeFirst();
-  if (person === undefined || person.user_id === userId) return person?.id ?? null;
-  // A person matched by email only is never taken over from another user; a named one is.
-  if (row.person_id === null && person.user_id !== null) return null;
+  if (person === undefined || person.user_id === userId) return { personId: person?.id ?? null, skipped: null };
+  if (person.user_id !== null) return { personId: null, skipped: person.id };
   await step.trx.updateTable('people').set({ user_id: userId, updated_at: step.now }).where('id', '=', person.id).execute();
   await appendEvent(step.trx, {
     type: 'person.linked',
@@ -422,7 +445,7 @@ async function linkPerson(step: Step, row: InvitationRow, userId: string): Promi
     data: { previousUserId: person.user_id },
     occurredAt: step.now,
   });
-  return person.id;
+  return { personId: person.id, skipped: null };
 }
 
 /**
@@ -452,7 +475,7 @@ export async function accept(
       occurredAt: step.now,
     });
   }
-  await linkPerson(step, row, user.id);
+  const link = await linkPerson(step, row, user.id);
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
   const updated = await updateInvitation(step.trx, row.id, {
     status: 'accepted',
@@ -460,7 +483,13 @@ export async function accept(
     user_id: user.id,
     updated_at: step.now,
   });
-  await record(step, updated, 'invitation.accepted', { from: row.status, userId: user.id, grantId: grant.id, grantCreated: created });
+  await record(step, updated, 'invitation.accepted', {
+    from: row.status,
+    userId: user.id,
+    grantId: grant.id,
+    grantCreated: created,
+    ...(link.skipped === null ? {} : { personNotLinked: { personId: link.skipped, reason: 'linked_to_another_user' } }),
+  });
   return { row: updated, grant };
 }
 
@@ -476,12 +505,19 @@ export async function decline(step: Step, row: InvitationRow): Promise<Invitatio
 export const RENEWAL_REQUEST_QUIET_MS = DAY;
 
 /**
- * An expired link asks for a fresh one: when the org allows, the resend path sends it at once;
- * otherwise the inviter (when a user) gets a `renewal_request` email, at most once a day.
+ * An expired link asks for a fresh one: when the org allows and the inviter could still grant
+ * the invitation's role there (`inviterMayGrant`: a fresh link re-offers that grant on the
+ * inviter's word), the resend path sends it at once; otherwise the inviter (when an active
+ * user) gets a `renewal_request` email, at most once a day.
  */
-export async function requestRenewal(step: Step, row: InvitationRow, context: EmailContext): Promise<InvitationRow> {
+export async function requestRenewal(
+  step: Step,
+  row: InvitationRow,
+  context: EmailContext,
+  inviterMayGrant: boolean,
+): Promise<InvitationRow> {
   if (row.status !== 'expired') throw new AppError('INVITATION_NOT_EXPIRED', { extra: { state: { status: row.status } } });
-  if (context.org.auto_renew) return resend(step, row, context);
+  if (context.org.auto_renew && inviterMayGrant) return resend(step, row, context);
   const recent = await step.trx
     .selectFrom('events')
     .select('id')
@@ -514,7 +550,10 @@ export async function requestRenewal(step: Step, row: InvitationRow, context: Em
       step.now,
     );
   }
-  await record(step, row, 'invitation.renewal_requested', { inviterNotified: notify });
+  await record(step, row, 'invitation.renewal_requested', {
+    inviterNotified: notify,
+    ...(context.org.auto_renew ? { autoRenewRefused: 'inviter_cannot_grant' } : {}),
+  });
   return row;
 }
 

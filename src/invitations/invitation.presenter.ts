@@ -43,7 +43,13 @@ export const InvitationSchema = Type.Object({
   expiresAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  sentAt: NullableTimestamp,
+  sentAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When the mail server first took an email of this invitation (the first send; a resend does not change it).',
+  }),
+  lastSentAt: Type.Union([Timestamp, Type.Null()], {
+    description:
+      'When the mail server took the email with the link that works now: null after a resend or an email correction until the new link has gone out.',
+  }),
   openedAt: NullableTimestamp,
   clickedAt: NullableTimestamp,
   acceptedAt: NullableTimestamp,
@@ -77,6 +83,7 @@ export const PRESENTED_COLUMNS = [
   'created_at',
   'updated_at',
   'sent_at',
+  'last_sent_at',
   'opened_at',
   'clicked_at',
   'accepted_at',
@@ -108,6 +115,7 @@ export function presentInvitation(row: PresentedInvitationRow) {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     sentAt: iso(row.sent_at),
+    lastSentAt: iso(row.last_sent_at),
     openedAt: iso(row.opened_at),
     clickedAt: iso(row.clicked_at),
     acceptedAt: iso(row.accepted_at),

@@ -140,6 +140,7 @@ function apply(state: InvitationState, event: ReplayEvent, at: string): Invitati
         status: 'pending',
         expiresAt: str(data.expiresAt) ?? state.expiresAt,
         resendCount: state.resendCount + 1,
+        lastSentAt: null,
         expiredAt: null,
         failedAt: null,
         remindedAt: null,

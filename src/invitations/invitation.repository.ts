@@ -74,10 +74,12 @@ export interface CreateContext {
   org: OrgRow;
   /** Invitations counted in the quota window so far. */
   quotaUsed: number;
+  /** Ids of invitations to the emails still in a live state though their expiry has passed. */
+  due: string[];
   /** The org's webhook endpoints (events fan out to those that subscribe to them). */
   webhooks: { id: string; events: string[] }[];
   /** Directory entries named by id or matching one of the emails. */
-  people: { id: string; email: string; first_name: string; last_name: string }[];
+  people: { id: string; email: string; first_name: string; last_name: string; resource_id: string | null }[];
   /** Accounts with one of the emails, one row per grant they hold in the org (grant fields null when none). */
   accounts: { id: string; email: string; grant_id: string | null; resource_id: string | null }[];
 }
@@ -106,7 +108,7 @@ const ORG_COLUMNS = [
 export async function loadCreateContext(
   db: Db,
   orgId: string,
-  lookup: { emails: readonly string[]; personIds: readonly string[]; windowStart: Date },
+  lookup: { emails: readonly string[]; personIds: readonly string[]; windowStart: Date; now: Date },
 ): Promise<CreateContext | undefined> {
   const emails = [...lookup.emails];
   const personIds = [...lookup.personIds];
@@ -120,11 +122,19 @@ export async function loadCreateContext(
         .where('q.org_id', '=', orgId)
         .where('q.window_start', '=', lookup.windowStart)
         .as('quota_used'),
+      eb
+        .selectFrom('invitations as d')
+        .select(sql<string[]>`coalesce(array_agg(d.id), '{}')`.as('due'))
+        .where('d.org_id', '=', orgId)
+        .where('d.email', '=', eb.fn.any(eb.val(emails)))
+        .where('d.status', 'in', ['pending', 'sent', 'opened', 'clicked'])
+        .where('d.expires_at', '<=', lookup.now)
+        .as('due'),
       jsonArrayFrom(eb.selectFrom('webhook_endpoints as w').select(['w.id', 'w.events']).where('w.org_id', '=', orgId)).as('webhooks'),
       jsonArrayFrom(
         eb
           .selectFrom('people as p')
-          .select(['p.id', 'p.email', 'p.first_name', 'p.last_name'])
+          .select(['p.id', 'p.email', 'p.first_name', 'p.last_name', 'p.resource_id'])
           .where('p.org_id', '=', orgId)
           .where((w) => w.or([w('p.email', '=', w.fn.any(w.val(emails))), w('p.id', '=', w.fn.any(w.val(personIds)))])),
       ).as('people'),
@@ -140,8 +150,8 @@ export async function loadCreateContext(
   // One text whatever the number of emails (arrays, not IN lists): a prepared statement.
   const row = (await db.executeQuery(prepared(query))).rows[0];
   if (row === undefined) return undefined;
-  const { quota_used, webhooks, people, accounts, ...org } = row;
-  return { org, quotaUsed: Number(quota_used ?? 0), webhooks, people, accounts };
+  const { quota_used, due, webhooks, people, accounts, ...org } = row;
+  return { org, quotaUsed: Number(quota_used ?? 0), due: due ?? [], webhooks, people, accounts };
 }
 
 /** A new invitation as a create writes it: the id is chosen here, so its event and emails can name it. */
@@ -271,21 +281,48 @@ export interface NewInvitationsWrite {
   emails: readonly OutboxEmailRow[];
   /** The events' deliveries to the org's webhook endpoints. */
   webhooks: readonly WebhookDeliveryRow[];
-  /** The hourly quota window the written invitations count in (docs/rules.md R40). */
-  quota: { orgId: string; windowStart: Date };
+  /**
+   * The hourly quota: the write takes `invitations.length` from the window's counter and is
+   * refused whole (nothing written) when that would pass `limit`.
+   */
+  quota: { orgId: string; windowStart: Date; limit: number };
 }
+
+/** What a create statement did: the invitations written, or a refusal by the quota (nothing written). */
+export type NewInvitationsResult = { ok: true; rows: InvitationRow[] } | { ok: false; quotaExceeded: true };
 
 /**
  * Writes new invitations with their events, their queued emails, their webhook deliveries and
  * their quota use in ONE statement (data-modifying CTEs): one round trip, and all or nothing
- * without an explicit transaction. An invitation that would break a unique index is skipped
- * (`on conflict do nothing`: the partial index `invitations_one_live` settles a race with a
- * concurrent create of the same scope), and so is everything that names it; the quota counts
- * the rows written. Returns the invitations written.
+ * without an explicit transaction.
+ *
+ * The quota is checked and taken in the same statement: a conditional upsert of the window's
+ * counter row adds the batch's size only while the window stays within the limit, and the
+ * invitations are written only when it did. The upsert locks the counter row, so concurrent
+ * creates of one org take their share one after the other and never pass the limit together.
+ * A refused write writes nothing (`quotaExceeded`).
+ *
+ * An invitation that would break a unique index is skipped (`on conflict do nothing`: the
+ * partial index `invitations_one_live` settles a race with a concurrent create of the same
+ * scope), and so is everything that names it; its share of the quota was taken all the same
+ * (the caller gives it back, see releaseQuota).
  */
-export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): Promise<InvitationRow[]> {
-  if (write.invitations.length === 0) return [];
+export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): Promise<NewInvitationsResult> {
+  if (write.invitations.length === 0) return { ok: true, rows: [] };
   const parameters = new StatementParameters();
+  const orgId = parameters.add(write.quota.orgId, 'uuid');
+  const windowStart = parameters.add(write.quota.windowStart, 'timestamptz');
+  const wanted = parameters.add(write.invitations.length, 'integer');
+  const limit = parameters.add(write.quota.limit, 'integer');
+  // Counts written before the counter became one row per org and hour still count.
+  const older = `(select coalesce(sum(o.count), 0) from invitation_quota_counters o
+      where o.org_id = ${orgId} and o.window_start = ${windowStart} and o.shard <> ${String(QUOTA_SHARD)})`;
+  const quota = `quota as (
+      insert into invitation_quota_counters (org_id, window_start, shard, count)
+      select ${orgId}, ${windowStart}, ${String(QUOTA_SHARD)}, ${wanted} where ${wanted} + ${older} <= ${limit}
+      on conflict (org_id, window_start, shard) do update set count = invitation_quota_counters.count + excluded.count
+      where invitation_quota_counters.count + excluded.count + ${older} <= ${limit}
+      returning count)`;
   const invitations = rowsSource(write.invitations, INVITATION_COLUMNS, parameters);
   const dependents = [
     { table: 'events', rows: write.events, columns: EVENT_COLUMNS },
@@ -298,39 +335,97 @@ export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): 
       `written_${String(i)} as (insert into ${table} (${source.columns}) select ${source.values} from ${source.source} join written on written.id = x.invitation_id)`,
     ];
   });
-  const shard = Math.floor(Math.random() * QUOTA_SHARDS);
-  const quota = `quota as (
-      insert into invitation_quota_counters (org_id, window_start, shard, count)
-      select ${parameters.add(write.quota.orgId, 'uuid')}, ${parameters.add(write.quota.windowStart, 'timestamptz')}, ${parameters.add(shard, 'smallint')}, count(*)
-      from written having count(*) > 0
-      on conflict (org_id, window_start, shard) do update set count = invitation_quota_counters.count + excluded.count)`;
-  // A prepared statement (a few shapes: VALUES by row count up to 10, unnest beyond).
-  const text = `${PREPARED_MARK}with written as (
+  // A prepared statement (a few shapes: VALUES by row count up to 10, unnest beyond). The
+  // answer has a row per invitation written, each saying whether the quota took the batch's
+  // share; one row of nulls when nothing was written.
+  const text = `${PREPARED_MARK}with ${quota},
+    written as (
       insert into invitations (${invitations.columns}) select ${invitations.values} from ${invitations.source}
-      on conflict do nothing returning ${INVITATION_RETURNING}),
-    ${[...dependents, quota].join(',\n    ')}
-    select ${INVITATION_RETURNING} from written`;
-  const result = await db.executeQuery<InvitationRow>(CompiledQuery.raw(text, parameters.values));
-  return result.rows;
+      where exists (select 1 from quota)
+      on conflict do nothing returning ${INVITATION_RETURNING})${dependents.map((d) => `,\n    ${d}`).join('')}
+    select q.quota_taken, ${WRITTEN_RETURNING}
+    from (select count(*) > 0 as quota_taken from quota) q left join written w on true`;
+  type Answer = { quota_taken: boolean } & ({ [K in keyof InvitationRow]: InvitationRow[K] } | { [K in keyof InvitationRow]: null });
+  const result = await db.executeQuery<Answer>(CompiledQuery.raw(text, parameters.values));
+  if (result.rows[0]?.quota_taken !== true) return { ok: false, quotaExceeded: true };
+  const rows: InvitationRow[] = [];
+  for (const { quota_taken: _taken, ...row } of result.rows) if (row.id !== null) rows.push(row);
+  return { ok: true, rows };
 }
 
-/** Live invitations of an org for these (email, resource) scopes. */
+const WRITTEN_RETURNING = INVITATION_RETURNING.split(', ')
+  .map((column) => `w.${column}`)
+  .join(', ');
+
+/**
+ * Takes `count` from the org's quota for the hour starting at `windowStart`, atomically; false
+ * (and nothing taken) when that would pass `limit`. For a write outside the create statement
+ * (an email correction); in a transaction, the counter row stays locked until it ends.
+ */
+export async function takeQuota(db: Db, quota: { orgId: string; windowStart: Date; limit: number }, count: number): Promise<boolean> {
+  const { orgId, windowStart, limit } = quota;
+  const older = sql<number>`(select coalesce(sum(o.count), 0) from invitation_quota_counters o
+    where o.org_id = ${orgId} and o.window_start = ${windowStart} and o.shard <> ${QUOTA_SHARD})`;
+  const taken = await db
+    .insertInto('invitation_quota_counters')
+    .columns(['org_id', 'window_start', 'shard', 'count'])
+    .expression(
+      sql`select ${orgId}::uuid, ${windowStart}::timestamptz, ${QUOTA_SHARD}::smallint, ${count}::integer
+        where ${count}::integer + ${older} <= ${limit}::integer`,
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['org_id', 'window_start', 'shard'])
+        .doUpdateSet({ count: sql<number>`invitation_quota_counters.count + excluded.count` })
+        .where(sql<boolean>`invitation_quota_counters.count + excluded.count + ${older} <= ${limit}::integer`),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  return taken !== undefined;
+}
+
+/** Gives back quota taken for invitations that were not written after all (a lost race). */
+export async function releaseQuota(db: Db, quota: { orgId: string; windowStart: Date }, count: number): Promise<void> {
+  if (count <= 0) return;
+  await db
+    .updateTable('invitation_quota_counters')
+    .set({ count: sql<number>`greatest(count - ${count}::integer, 0)` })
+    .where('org_id', '=', quota.orgId)
+    .where('window_start', '=', quota.windowStart)
+    .where('shard', '=', QUOTA_SHARD)
+    .execute();
+}
+
+/**
+ * Invitations of an org for these (email, resource) scopes in a live state, locked when
+ * `lock` is given. A live state whose expiry has passed is returned too: the caller expires it
+ * on the spot (see invitation.states.ts `isDue`).
+ */
 export async function findLiveByScopes(
   db: Db,
   orgId: string,
   scopes: readonly { email: string; resourceId: string | null }[],
+  options: { lock?: boolean } = {},
 ): Promise<InvitationRow[]> {
   if (scopes.length === 0) return [];
   const emails = [...new Set(scopes.map((scope) => scope.email))];
-  const rows = await db
+  let query = db
     .selectFrom('invitations')
     .selectAll()
     .where('org_id', '=', orgId)
     .where('email', 'in', emails)
     .where('status', 'in', ['pending', 'sent', 'opened', 'clicked'])
-    .execute();
+    .orderBy('id');
+  if (options.lock === true) query = query.forUpdate();
+  const rows = await query.execute();
   const wanted = new Set(scopes.map((scope) => scopeKey(scope.email, scope.resourceId)));
   return rows.filter((row) => wanted.has(scopeKey(row.email, row.resource_id)));
+}
+
+/** Locks invitations of an org by id (in id order, so two lockers never deadlock). */
+export async function lockInvitations(trx: Transaction<DB>, orgId: string, ids: readonly string[]): Promise<InvitationRow[]> {
+  if (ids.length === 0) return [];
+  return trx.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
 export function scopeKey(email: string, resourceId: string | null): string {
@@ -388,9 +483,11 @@ export async function releaseParkedReminder(trx: Transaction<DB>, outboxId: stri
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-org hourly quota (docs/rules.md R40), striped over QUOTA_SHARDS rows per org and hour.
+// The per-org hourly quota: one counter row per org and hour, taken from with a
+// conditional upsert (insertNewInvitations, takeQuota), so the check and the use are one step.
+// Counters once striped over several rows (shards other than QUOTA_SHARD) are still summed.
 
-export const QUOTA_SHARDS = 16;
+export const QUOTA_SHARD = 0;
 
 export async function quotaUsed(db: Db, orgId: string, windowStart: Date): Promise<number> {
   const row = await db

@@ -362,6 +362,7 @@ describe('get, edit, correct', () => {
   it('corrects the email: new token to the new address, the old link dies, the old unsent email is dropped', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const { invitation, token } = await inviteOk(t, cookie, org.id, { email: 'tpyo@example.test', role: 'member' });
+    t.clock.advance(MINUTE); // a correction sends a new link: at most one a minute, like a resend
     const res = await t.inject({
       method: 'PATCH',
       url: `${base(org.id)}/${invitation.id}`,
@@ -383,6 +384,7 @@ describe('get, edit, correct', () => {
     const { org, cookie } = await ownerWithOrg(t);
     const { invitation } = await inviteOk(t, cookie, org.id, { email: 'bounce@example.test', role: 'member' });
     await markFailed(t, invitation.id);
+    t.clock.advance(MINUTE);
     const res = await t.inject({ method: 'PATCH', url: `${base(org.id)}/${invitation.id}`, headers: auth(cookie), payload: { email: 'fixed@example.test' } });
     expect(res.json<InvitationAnswer>()).toMatchObject({ status: 'pending', email: 'fixed@example.test', failedAt: null });
   });

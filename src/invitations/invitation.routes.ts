@@ -152,6 +152,10 @@ export function invitationRoutes(ctx: AppContext) {
         schema: {
           tags: TAGS,
           summary: 'Edit a pending invitation in place, or correct its email (a new link goes to the new address)',
+          description:
+            'The caller must be able to grant the invitation’s current role at its current scope, and the new role at the new scope (403 ROLE_NOT_GRANTABLE). ' +
+            'Past its expiry the invitation is expired on the spot and the answer is 409 INVITATION_NOT_PENDING. ' +
+            'An email correction sends a new link: it counts in the hourly quota (429 INVITATION_QUOTA_EXCEEDED) and waits out the resend cooldown (429 RESEND_TOO_SOON).',
           params: InvitationParams,
           body: PatchInvitationBody,
           response: { 200: InvitationSchema, ...errors },
@@ -167,6 +171,7 @@ export function invitationRoutes(ctx: AppContext) {
         schema: {
           tags: TAGS,
           summary: 'Send a new link (the old one stops working); revives expired and failed invitations',
+          description: 'The caller must be able to grant the invitation’s role at its scope (403 ROLE_NOT_GRANTABLE).',
           params: InvitationParams,
           response: { 200: InvitationSchema, ...errors },
         },

@@ -22,7 +22,7 @@ import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
-import { appendEvents } from '../events/event.repository.js';
+import { appendEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { prepared } from '../db/prepared.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../http/cursor.js';
 import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
@@ -34,8 +34,12 @@ import {
   loadCreateContext,
   loadEmailContext,
   lockInvitation,
+  lockInvitations,
+  quotaUsed,
   scopeKey,
+  takeQuota,
 } from './invitation.repository.js';
+import { asOf, isDue, isEditable } from './invitation.states.js';
 import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
 
 type Tx = Transaction<DB>;
@@ -113,6 +117,18 @@ function createPolicy(grants: OrgGrants, actor: Actor, orgId: string, customRole
 }
 
 /**
+ * May the actor name this directory entry on an invitation? Only where they may invite: an
+ * org-wide entry needs the permission org-wide, a resource's entry the permission there (a
+ * resource's admin names only their resource's people).
+ */
+function mayNamePerson(grants: OrgGrants, actor: Actor, orgId: string, person: { resource_id: string | null }): boolean {
+  return holds(standingIn(grants, actor, { orgId, resourceId: person.resource_id }).permissions, 'invitations:manage');
+}
+
+/** Thrown inside a create's transaction to roll it back when the quota refuses the write. */
+class QuotaRefused extends Error {}
+
+/**
  * Creates invitations: the single create is a batch of one, so both share every rule.
  * Items are checked one by one (a bad item fails alone) and the good ones are written
  * together (one statement: invitations, events, emails and quota use).
@@ -151,6 +167,7 @@ export async function createInvitations(
     emails: [...new Set(emails.values())],
     personIds: [...new Set(items.flatMap((item) => (item.personId == null ? [] : [item.personId])))],
     windowStart,
+    now,
   });
   if (context === undefined) throw new AppError('ORG_NOT_FOUND');
   const { org, people, accounts } = context;
@@ -182,10 +199,16 @@ export async function createInvitations(
       }
       const denied = policy(item.role, resourceId);
       if (denied !== null) throw denied;
+      // A person named by id must be one the actor may name; one matched by email is attached
+      // only when the actor could have named it.
+      const mayName = (p: { resource_id: string | null }) => mayNamePerson(grants, actor, orgId, p);
       const person =
-        item.personId == null ? people.find((p) => p.email === email) : people.find((p) => p.id === item.personId);
+        item.personId == null ? people.find((p) => p.email === email && mayName(p)) : people.find((p) => p.id === item.personId);
       if (item.personId != null && person === undefined) {
         throw new AppError('PERSON_NOT_FOUND', { details: [{ path: 'personId', message: 'no such person in this organization' }] });
+      }
+      if (person !== undefined && !mayName(person)) {
+        throw new AppError('FORBIDDEN', { details: [{ path: 'personId', message: 'not a person you may invite on behalf of' }] });
       }
       // docs/rules.md R9: someone who already has this access (an org-wide grant covers every resource).
       const hasAccess = accounts.some(
@@ -221,40 +244,79 @@ export async function createInvitations(
     }
   }
 
-  // 2. The hourly quota counts new invitations only; duplicates are answered with the live one.
-  const remaining = invitationQuota(ctx.config, org) - context.quotaUsed;
-  let toCreate = candidates;
-  if (candidates.length > remaining) {
-    const live = new Map(
-      (await findLiveByScopes(ctx.db, orgId, candidates.map((c) => c.input))).map((row) => [scopeKey(row.email, row.resource_id), row]),
-    );
-    toCreate = [];
-    for (const candidate of candidates) {
-      const existing = live.get(scopeKey(candidate.input.email, candidate.input.resourceId));
-      if (existing !== undefined) outcomes[candidate.index] = { ok: true, row: existing, created: false };
-      else if (toCreate.length < remaining) toCreate.push(candidate);
-      else fail(candidate.index, new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(now) }));
-    }
+  // 2. An invitation of these emails still live though its time is up is expired on the spot
+  //    (its row would otherwise stand for the scope, and a new invitation could not be made).
+  if (context.due.length > 0) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const s = { ...step(ctx, trx, actor), actor: SYSTEM_ACTOR };
+      for (const row of await lockInvitations(trx, orgId, context.due)) await lifecycle.expire(s, row);
+    });
   }
 
-  // 3. Write. The create is one statement, atomic on its own. The user-first flow writes an
+  // 3. Write. The create is one statement, atomic on its own, and takes the batch's share of
+  //    the hourly quota in that statement, or writes nothing. The user-first flow writes an
   //    `invited` user record for each email without an account first, so then both share a
-  //    transaction.
+  //    transaction (rolled back when the quota refuses).
   const contextFor = (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
     org,
     resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
     roleName: builtInRole(row.role)?.name ?? roles.get(row.role)?.name ?? row.role,
   });
-  const write = async (db: Kysely<DB> | Tx) => {
+  const quota = { windowStart, limit: invitationQuota(ctx.config, org) };
+  const write = async (db: Kysely<DB> | Tx, batch: readonly Candidate[]) => {
     const s: lifecycle.CreateStep = { db, config: ctx.config, now, actor: eventActor(actor) };
-    await attachInvitedUsers(s, orgId, toCreate, accounts);
-    const inputs = toCreate.map((c) => c.input);
-    return lifecycle.create(s, orgId, contextFor, inputs, { webhooks: context.webhooks, quotaWindow: windowStart });
+    await attachInvitedUsers(s, orgId, batch, accounts);
+    const written = await lifecycle.create(s, orgId, contextFor, batch.map((c) => c.input), { webhooks: context.webhooks, quota });
+    if (written === null) throw new QuotaRefused();
+    return written;
   };
-  const results = toCreate.some((c) => c.createUser) ? await ctx.db.transaction().execute(write) : await write(ctx.db);
-  for (const [i, result] of results.entries()) {
-    const candidate = toCreate[i];
-    if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
+  const attempt = async (batch: readonly Candidate[]) => {
+    try {
+      return batch.some((c) => c.createUser) ? await ctx.db.transaction().execute((trx) => write(trx, batch)) : await write(ctx.db, batch);
+    } catch (error) {
+      if (error instanceof QuotaRefused) return null;
+      throw error;
+    }
+  };
+  const quotaExceeded = () => new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(now) });
+
+  // The quota counts new invitations only: when it cannot take them all, items whose scope
+  // already has a live invitation are answered with it, and the rest are written while the
+  // quota lasts. A write refused because concurrent creates took the quota first is retried
+  // with what is left.
+  let remaining = invitationQuota(ctx.config, org) - context.quotaUsed;
+  let pending = candidates;
+  let duplicatesAnswered = false;
+  for (let round = 0; pending.length > 0; round++) {
+    if (pending.length > remaining && !duplicatesAnswered) {
+      duplicatesAnswered = true;
+      const live = new Map(
+        (await findLiveByScopes(ctx.db, orgId, pending.map((c) => c.input)))
+          .filter((row) => !isDue(row, now))
+          .map((row) => [scopeKey(row.email, row.resource_id), row]),
+      );
+      pending = pending.filter((candidate) => {
+        const existing = live.get(scopeKey(candidate.input.email, candidate.input.resourceId));
+        if (existing !== undefined) outcomes[candidate.index] = { ok: true, row: existing, created: false };
+        return existing === undefined;
+      });
+      continue;
+    }
+    const batch = pending.slice(0, Math.max(0, remaining));
+    const results = batch.length === 0 || round > 3 ? null : await attempt(batch);
+    if (results !== null) {
+      for (const [i, result] of results.entries()) {
+        const candidate = batch[i];
+        if (candidate !== undefined) outcomes[candidate.index] = { ok: true, ...result };
+      }
+      for (const candidate of pending.slice(batch.length)) fail(candidate.index, quotaExceeded());
+      break;
+    }
+    if (batch.length === 0 || round > 3) {
+      for (const candidate of pending) fail(candidate.index, quotaExceeded());
+      break;
+    }
+    remaining = invitationQuota(ctx.config, org) - (await quotaUsed(ctx.db, orgId, windowStart));
   }
 
   return outcomes.map((outcome, index) => {
@@ -373,12 +435,23 @@ export async function listInvitations(
 ): Promise<{ rows: PresentedInvitationRow[]; nextCursor: string | null }> {
   await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
   const limit = query.limit ?? 50;
+  const now = ctx.clock.now();
   let q = ctx.db
     .selectFrom('invitations')
     .select(PRESENTED_COLUMNS)
     .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
     .where('org_id', '=', orgId);
-  if (query.status !== undefined && query.status.length > 0) q = q.where('status', 'in', query.status);
+  if (query.status !== undefined && query.status.length > 0) {
+    // By the status as of now: a live state past its expiry is `expired`, not what is stored.
+    const wanted = query.status;
+    const live = ['pending', 'sent', 'opened', 'clicked'] as const;
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', wanted), eb.or([eb('status', 'not in', live), eb('expires_at', '>', now)])]),
+        ...(wanted.includes('expired') ? [eb.and([eb('status', 'in', live), eb('expires_at', '<=', now)])] : []),
+      ]),
+    );
+  }
   if (query.email !== undefined) q = q.where('email', '=', query.email.trim().toLowerCase());
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
   if (query.resourceId !== undefined) q = q.where('resource_id', '=', query.resourceId);
@@ -407,7 +480,7 @@ export async function listInvitations(
   const page = found.slice(0, limit);
   const last = page.at(-1);
   return {
-    rows: page.map(({ created_micros: _micros, ...row }) => row),
+    rows: page.map(({ created_micros: _micros, ...row }) => asOf(row, now)),
     nextCursor: found.length > limit && last !== undefined ? encodeTimeCursor({ micros: last.created_micros, id: last.id }) : null,
   };
 }
@@ -435,28 +508,48 @@ export async function getInvitation(
 ): Promise<{ row: InvitationRow; events: EventRow[] }> {
   const row = await authorizeInvitation(ctx.db, actor, orgId, 'invitations:read', () => findInvitation(ctx.db, orgId, id));
   const events = await ctx.db.selectFrom('events').selectAll().where('invitation_id', '=', id).orderBy('seq').execute();
-  return { row, events };
+  return { row: asOf(row, ctx.clock.now()), events };
 }
 
 // ---------------------------------------------------------------------------------------------
 // change
 
+/**
+ * Runs `work` on the locked invitation in one transaction. An invitation still live though its
+ * time is up is expired on the spot first, so every change sees it as the invitee would; an
+ * AppError `work` *returns* is thrown after the commit, so that expiry stays.
+ */
 async function withInvitation<T>(
   ctx: AppContext,
   actor: Actor,
   orgId: string,
   id: string,
-  work: (s: lifecycle.Step, row: InvitationRow) => Promise<T>,
+  work: (s: lifecycle.Step, row: InvitationRow) => Promise<T | AppError>,
 ): Promise<T> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await authorizeInvitation(trx, actor, orgId, 'invitations:manage', () => lockInvitation(trx, orgId, id));
-    return work(step(ctx, trx, actor), row);
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const found = await authorizeInvitation(trx, actor, orgId, 'invitations:manage', () => lockInvitation(trx, orgId, id));
+    const s = step(ctx, trx, actor);
+    return work(s, await lifecycle.expire({ ...s, actor: SYSTEM_ACTOR }, found));
   });
+  if (result instanceof AppError) throw result;
+  return result;
+}
+
+/**
+ * Whoever changes an invitation must be able to hand on what it grants: the role it grants now,
+ * where it grants it (an admin may not take over an owner's invitation to an owner's role), and,
+ * for an edit, the role and place it is changed to. A create passes the same check.
+ */
+async function assertMayHandOn(trx: Tx, actor: Actor, orgId: string, role: string, resourceId: string | null): Promise<void> {
+  await authorize(trx, actor, 'invitations:manage', { orgId, resourceId });
+  await assertGrantable(trx, actor, role, { orgId, resourceId });
 }
 
 /**
  * PATCH: role, resource, message and expiry are edited in place (the token stays); a new email
- * is a correction (new token, sent to the new address). The new scope is authorized like a create.
+ * is a correction (new token, sent to the new address). The actor must be able to grant the
+ * invitation's current role at its current scope and the new role at the new scope. A
+ * correction sends an email: it counts in the hourly quota and waits out the resend cooldown.
  */
 export async function editInvitation(
   ctx: AppContext,
@@ -466,21 +559,22 @@ export async function editInvitation(
   body: PatchInvitationBody,
 ): Promise<InvitationRow> {
   return withInvitation(ctx, actor, orgId, id, async (s, row) => {
+    if (!isEditable(row.status)) return new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
     const resourceId = body.resourceId === undefined ? row.resource_id : body.resourceId;
     const role = body.role ?? row.role;
     const email = body.email === undefined ? row.email : parseEmail(body.email);
     const org = await s.trx.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
     const expiresAt = body.expiresAt === undefined ? undefined : parseExpiry(body.expiresAt, org, s.now);
+    await assertMayHandOn(s.trx, actor, orgId, row.role, row.resource_id);
     if (resourceId !== row.resource_id || role !== row.role) {
       if (resourceId !== null) {
         const resource = await s.trx.selectFrom('resources').select('id').where('org_id', '=', orgId).where('id', '=', resourceId).executeTakeFirst();
         if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
       }
-      await authorize(s.trx, actor, 'invitations:manage', { orgId, resourceId });
-      await assertGrantable(s.trx, actor, role, { orgId, resourceId });
+      await assertMayHandOn(s.trx, actor, orgId, role, resourceId);
     }
     if (email !== row.email || resourceId !== row.resource_id) {
-      await assertNoConflict(s.trx, orgId, row.id, email, resourceId);
+      await assertNoConflict(s, orgId, row.id, email, resourceId);
     }
     const changes: lifecycle.EditChanges = {
       role,
@@ -489,15 +583,26 @@ export async function editInvitation(
       ...(expiresAt === undefined ? {} : { expiresAt }),
     };
     if (email === row.email) return lifecycle.edit(s, row, changes);
+    lifecycle.assertCooldown(row, s.now);
+    const windowStart = new Date(Math.floor(s.now.getTime() / HOUR) * HOUR);
+    if (!(await takeQuota(s.trx, { orgId, windowStart, limit: invitationQuota(ctx.config, org) }, 1))) {
+      throw new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(s.now) });
+    }
     const context = await loadEmailContext(s.trx, { org_id: orgId, resource_id: resourceId, role });
     return lifecycle.correct(s, row, email, { ...changes, expiresAt: expiresAt ?? parseExpiry(undefined, org, s.now) }, context);
   });
 }
 
-/** The new (email, resource) must not already have access nor another live invitation (docs/rules.md R7, R9). */
-async function assertNoConflict(trx: Tx, orgId: string, id: string, email: string, resourceId: string | null): Promise<void> {
-  const live = await findLiveByScopes(trx, orgId, [{ email, resourceId }]);
-  if (live.some((row) => row.id !== id)) throw new AppError('INVITATION_DUPLICATE');
+/**
+ * The new (email, resource) must not already have access nor another live invitation. A live one there whose time is up is expired on the spot and is no conflict.
+ */
+async function assertNoConflict(s: lifecycle.Step, orgId: string, id: string, email: string, resourceId: string | null): Promise<void> {
+  const trx = s.trx;
+  for (const row of await findLiveByScopes(trx, orgId, [{ email, resourceId }], { lock: true })) {
+    if (row.id === id) continue;
+    if (isDue(row, s.now)) await lifecycle.expire({ ...s, actor: SYSTEM_ACTOR }, row);
+    else throw new AppError('INVITATION_DUPLICATE');
+  }
   const user = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (user === undefined) return;
   let grants = trx.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', user.id);
@@ -508,10 +613,12 @@ async function assertNoConflict(trx: Tx, orgId: string, id: string, email: strin
   if ((await grants.executeTakeFirst()) !== undefined) throw new AppError('ALREADY_MEMBER');
 }
 
+/** Resend sends a new link for what the invitation grants: the actor must be able to grant it. */
 export async function resendInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<InvitationRow> {
   return withInvitation(ctx, actor, orgId, id, async (s, row) => {
+    await assertMayHandOn(s.trx, actor, orgId, row.role, row.resource_id);
     // A revived invitation must not collide with a newer live one for the same email and scope.
-    if (row.status === 'expired' || row.status === 'failed') await assertNoConflict(s.trx, orgId, row.id, row.email, row.resource_id);
+    if (row.status === 'expired' || row.status === 'failed') await assertNoConflict(s, orgId, row.id, row.email, row.resource_id);
     return lifecycle.resend(s, row, await loadEmailContext(s.trx, row));
   });
 }

@@ -39,6 +39,14 @@ export function isDue(row: Pick<InvitationRow, 'status' | 'expires_at'>, now: Da
   return isLive(row.status) && row.expires_at.getTime() <= now.getTime();
 }
 
+/**
+ * The invitation as of `now`: one in a live state whose expiry has passed is shown `expired`
+ * (expired at its expiry time) before the sweep or a consuming path has stored that.
+ */
+export function asOf<Row extends Pick<InvitationRow, 'status' | 'expires_at' | 'expired_at'>>(row: Row, now: Date): Row {
+  return isDue(row, now) ? { ...row, status: 'expired', expired_at: row.expires_at } : row;
+}
+
 /** The state the invitee sees in a 409 answer, so a client can show what happened. */
 export function currentState(row: InvitationRow) {
   return {

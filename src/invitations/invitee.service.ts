@@ -10,6 +10,7 @@
 import type { Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
+import { assertGrantable, authorize } from '../auth/policy.js';
 import { createSession, type SessionMeta } from '../auth/session.repository.js';
 import { displayName } from '../auth/user.presenter.js';
 import type { AppContext } from '../context.js';
@@ -198,8 +199,50 @@ export async function declineInvitation(ctx: AppContext, token: string): Promise
 export async function renewInvitation(ctx: AppContext, token: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const { s, row } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
-    await lifecycle.requestRenewal(s, row, await loadEmailContext(trx, row));
+    const context = await loadEmailContext(trx, row);
+    const inviterMayGrant = row.status === 'expired' && context.org.auto_renew && (await inviterMayStillGrant(trx, row));
+    await lifecycle.requestRenewal(s, row, context, inviterMayGrant);
   });
+}
+
+/**
+ * Could the invitation's inviter still invite with its role where it grants it? An active user
+ * with the permission and the role's permissions there, or an unrevoked key of the org that
+ * holds them; an inviter since removed, demoted or revoked cannot.
+ */
+async function inviterMayStillGrant(trx: Tx, row: InvitationRow): Promise<boolean> {
+  let inviter: Actor | undefined;
+  if (row.inviter_id === null) return false;
+  if (row.inviter_type === 'user') {
+    const user = await trx
+      .selectFrom('users')
+      .select(['id', 'email', 'first_name', 'last_name', 'is_instance_admin'])
+      .where('id', '=', row.inviter_id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (user !== undefined) {
+      inviter = { type: 'user', userId: user.id, email: user.email, name: displayName(user), isInstanceAdmin: user.is_instance_admin, sessionId: '' };
+    }
+  } else {
+    const key = await trx
+      .selectFrom('api_keys')
+      .select(['id', 'org_id', 'name', 'permissions'])
+      .where('id', '=', row.inviter_id)
+      .where('org_id', '=', row.org_id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (key !== undefined) inviter = { type: 'api_key', keyId: key.id, orgId: key.org_id, name: key.name, permissions: key.permissions };
+  }
+  if (inviter === undefined) return false;
+  const scope = { orgId: row.org_id, resourceId: row.resource_id };
+  try {
+    await authorize(trx, inviter, 'invitations:manage', scope);
+    await assertGrantable(trx, inviter, row.role, scope);
+    return true;
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,7 +32,13 @@ export async function listAccess(
     .innerJoin('users as u', 'u.id', 'g.user_id')
     .select(['u.id', 'u.email', 'u.first_name', 'u.last_name', 'u.status', 'g.role', 'g.resource_id'])
     .where('g.org_id', '=', orgId);
-  let invitations = ctx.db.selectFrom('invitations').selectAll().where('org_id', '=', orgId).where('status', 'in', LIVE_STATUSES);
+  // Live: in a live state and not past its expiry (the sweep may not have marked it yet).
+  let invitations = ctx.db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('status', 'in', LIVE_STATUSES)
+    .where('expires_at', '>', ctx.clock.now());
   if (resourceId !== null) {
     grants = grants.where((eb) => eb.or([eb('g.resource_id', 'is', null), eb('g.resource_id', '=', resourceId)]));
     invitations = invitations.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', resourceId)]));

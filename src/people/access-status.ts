@@ -10,6 +10,8 @@
  *   `pending` | `sent` -> `invited`; `opened` -> `opened`; `clicked` -> `clicked`;
  *   `accepted` -> `registered`; `expired`, `declined`, `revoked`, `failed` -> the same name;
  * - no invitation at all -> `not_invited`.
+ * An invitation in a live state whose expiry has passed counts as `expired` (the periodic sweep
+ * stores that later; expiry is a time, not a stored status).
  *
  * Usage: `accessStatusExpression('p')` where `p` is the alias (or table name) of `people` in the
  * query; select it with `.select(accessStatusExpression('p').as('access_status'))` or filter with
@@ -39,6 +41,12 @@ export function latestInvitationIdExpression(alias: string): RawBuilder<string |
     order by li.created_at desc, li.id desc limit 1)`;
 }
 
+/** An invitation's status as of `now`: a live one past its expiry is `expired`. */
+export function effectiveStatus(alias: string, now: Date): RawBuilder<string> {
+  return sql<string>`(case when ${sql.ref(`${alias}.status`)} in ('pending', 'sent', 'opened', 'clicked')
+    and ${sql.ref(`${alias}.expires_at`)} <= ${now} then 'expired' else ${sql.ref(`${alias}.status`)} end)`;
+}
+
 /** The invitation part of the mapping, over a plain status column (null: no invitation). */
 function mapInvitationStatus(status: RawBuilder<unknown>): RawBuilder<string | null> {
   return sql<string | null>`(case ${status}
@@ -53,14 +61,15 @@ function mapInvitationStatus(status: RawBuilder<unknown>): RawBuilder<string | n
  *
  * `latest` optionally names a lateral join that already selected the person's latest invitation
  * (`id`, `status`; see person.repository.ts); the list query uses it so the invitation is looked
- * up once per row. Without it, the latest invitation is a correlated subquery, so the expression
- * works in any query over `people`.
+ * up once per row (that join selects the status as of now, see effectiveStatus). Without it, the
+ * latest invitation is a correlated subquery, so the expression works in any query over `people`;
+ * give it `now` so a past-expiry invitation counts as expired.
  */
-export function accessStatusExpression(alias: string, latest?: string): RawBuilder<AccessStatus> {
+export function accessStatusExpression(alias: string, latest?: string, now?: Date): RawBuilder<AccessStatus> {
   const person = (column: string) => sql.ref(`${alias}.${column}`);
   const fromInvitation =
     latest === undefined
-      ? sql`(select ${mapInvitationStatus(sql.ref('li.status'))} from invitations li
+      ? sql`(select ${mapInvitationStatus(now === undefined ? sql.ref('li.status') : effectiveStatus('li', now))} from invitations li
           where li.person_id = ${person('id')} order by li.created_at desc, li.id desc limit 1)`
       : mapInvitationStatus(sql.ref(`${latest}.status`));
   return sql<AccessStatus>`(case

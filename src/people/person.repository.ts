@@ -4,23 +4,24 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { accessStatusExpression, type AccessStatus } from './access-status.js';
+import { accessStatusExpression, type AccessStatus, effectiveStatus } from './access-status.js';
 import type { PersonView } from './person.presenter.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
 /**
  * People with their derived columns: the latest invitation is joined laterally once per row
- * (index invitations_person_idx) and feeds both accessStatus and latestInvitationId.
+ * (index invitations_person_idx) and feeds both accessStatus and latestInvitationId. An
+ * invitation still live at `now` though its expiry has passed counts as expired.
  */
-function people(db: Db) {
+function people(db: Db, now: Date) {
   return db
     .selectFrom('people as p')
     .leftJoinLateral(
       (eb) =>
         eb
           .selectFrom('invitations as li')
-          .select(['li.id', 'li.status'])
+          .select(['li.id', effectiveStatus('li', now).as('status')])
           .whereRef('li.person_id', '=', 'p.id')
           .orderBy('li.created_at', 'desc')
           .orderBy('li.id', 'desc')
@@ -32,13 +33,13 @@ function people(db: Db) {
     .select([accessStatusExpression('p', 'latest').as('access_status'), 'latest.id as latest_invitation_id']);
 }
 
-export async function findPerson(db: Db, orgId: string, personId: string): Promise<PersonView | undefined> {
-  return people(db).where('p.org_id', '=', orgId).where('p.id', '=', personId).executeTakeFirst();
+export async function findPerson(db: Db, orgId: string, personId: string, now: Date): Promise<PersonView | undefined> {
+  return people(db, now).where('p.org_id', '=', orgId).where('p.id', '=', personId).executeTakeFirst();
 }
 
 /** The directory entries linked to a user, in every org (GET /api/v1/me). */
-export async function listLinkedPeople(db: Db, userId: string): Promise<PersonView[]> {
-  return people(db).where('p.user_id', '=', userId).orderBy('p.org_id').orderBy('p.id').execute();
+export async function listLinkedPeople(db: Db, userId: string, now: Date): Promise<PersonView[]> {
+  return people(db, now).where('p.user_id', '=', userId).orderBy('p.org_id').orderBy('p.id').execute();
 }
 
 export interface PeopleFilter {
@@ -61,8 +62,9 @@ export async function listPeople(
   orgId: string,
   filter: PeopleFilter,
   page: { limit: number; after: readonly [string, string, string] | null },
+  now: Date,
 ): Promise<PersonView[]> {
-  let query = people(db).where('p.org_id', '=', orgId);
+  let query = people(db, now).where('p.org_id', '=', orgId);
   if (filter.resourceId !== undefined) query = query.where('p.resource_id', '=', filter.resourceId);
   if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p', 'latest'), '=', filter.accessStatus);
   const q = filter.q?.trim().toLowerCase();

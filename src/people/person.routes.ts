@@ -60,7 +60,7 @@ export function peopleRoutes(ctx: AppContext) {
         const { limit = 50, cursor, q, accessStatus, resourceId } = request.query;
         await authorize(ctx.db, request.actor, 'people:read', { orgId, resourceId: resourceId ?? null });
         const after = cursor === undefined ? null : peopleCursor(cursor);
-        const rows = await listPeople(ctx.db, orgId, { q, accessStatus, resourceId }, { limit, after });
+        const rows = await listPeople(ctx.db, orgId, { q, accessStatus, resourceId }, { limit, after }, ctx.clock.now());
         const page = pageOf(rows, limit, (row) => [row.last_name, row.first_name, row.id]);
         return { items: page.items.map(presentPerson), nextCursor: page.nextCursor };
       },

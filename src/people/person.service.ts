@@ -54,18 +54,18 @@ export async function createPerson(ctx: AppContext, orgId: string, input: Person
       .returning('id')
       .executeTakeFirst();
     if (row === undefined) throw new AppError('PERSON_EXISTS');
-    return mustFind(trx, orgId, row.id);
+    return mustFind(trx, orgId, row.id, now);
   });
 }
 
-async function mustFind(trx: Transaction<DB>, orgId: string, personId: string): Promise<PersonView> {
-  const person = await findPerson(trx, orgId, personId);
+async function mustFind(trx: Transaction<DB>, orgId: string, personId: string, now: Date): Promise<PersonView> {
+  const person = await findPerson(trx, orgId, personId, now);
   if (person === undefined) throw new AppError('PERSON_NOT_FOUND');
   return person;
 }
 
 export async function getPerson(ctx: AppContext, orgId: string, personId: string): Promise<PersonView> {
-  const person = await findPerson(ctx.db, orgId, personId);
+  const person = await findPerson(ctx.db, orgId, personId, ctx.clock.now());
   if (person === undefined) throw new AppError('PERSON_NOT_FOUND');
   return person;
 }
@@ -132,7 +132,7 @@ export async function updatePerson(
   const email = input.email === undefined ? undefined : parseEmail(input.email);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    await mustFind(trx, orgId, personId);
+    await mustFind(trx, orgId, personId, now);
     await assertResource(trx, orgId, input.resourceId);
     if (email !== undefined) {
       const clash = await trx
@@ -160,7 +160,7 @@ export async function updatePerson(
     if (input.userId !== undefined) {
       await linkPerson(trx, { orgId, personId, userId: input.userId, actor: eventActor(actor), now });
     }
-    return mustFind(trx, orgId, personId);
+    return mustFind(trx, orgId, personId, now);
   });
 }
 
