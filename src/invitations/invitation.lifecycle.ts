@@ -281,7 +281,7 @@ export async function correct(
   contextAfter: EmailContext,
 ): Promise<InvitationRow> {
   if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
-  assertCooldown(row, step.now);
+  assertCorrectionCooldown(row, step.now);
   const changed = { ...diff(row, changes), email: { from: row.email, to: email } };
   const { token, hash } = mintToken();
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
@@ -316,6 +316,16 @@ export async function correct(
 export function assertCooldown(row: Pick<InvitationRow, 'token_issued_at'>, now: Date): void {
   const wait = row.token_issued_at.getTime() + RESEND_COOLDOWN_MS - now.getTime();
   if (wait > 0) throw new AppError('RESEND_TOO_SOON', { headers: { 'retry-after': String(Math.ceil(wait / 1000)) } });
+}
+
+/**
+ * The cooldown of an email correction. The first correction of the link minted at creation goes
+ * out at once (an inviter fixing a typo right after sending); any later one waits like a resend,
+ * so corrections cannot be bounced between addresses to flood one of them.
+ */
+export function assertCorrectionCooldown(row: Pick<InvitationRow, 'token_issued_at' | 'created_at'>, now: Date): void {
+  if (row.token_issued_at.getTime() === row.created_at.getTime()) return;
+  assertCooldown(row, now);
 }
 
 /**

@@ -205,14 +205,14 @@ describe('the hourly quota', () => {
     freshHour();
     const { org, cookie } = await ownerWithOrg(t);
     await t.ctx.db.updateTable('orgs').set({ invitations_per_hour: 2 }).where('id', '=', org.id).execute();
-    const { invitation } = await inviteOk(t, cookie, org.id, { email: uniqueEmail('victim'), role: 'member' });
-    const tooSoon = await patch(cookie, org.id, invitation.id, { email: uniqueEmail('victim') });
+    const victim = uniqueEmail('victim');
+    const { invitation } = await inviteOk(t, cookie, org.id, { email: victim, role: 'member' });
+    // A typo fixed right after sending goes out at once; bouncing back to the first address waits.
+    t.clock.advance(1000);
+    expect((await patch(cookie, org.id, invitation.id, { email: uniqueEmail('other') })).statusCode).toBe(200);
+    const tooSoon = await patch(cookie, org.id, invitation.id, { email: victim });
     expect([tooSoon.statusCode, code(tooSoon)]).toEqual([429, 'RESEND_TOO_SOON']);
     expect(tooSoon.headers['retry-after']).toBe('60');
-    t.clock.advance(MINUTE);
-    expect((await patch(cookie, org.id, invitation.id, { email: uniqueEmail('victim') })).statusCode).toBe(200);
-    const again = await patch(cookie, org.id, invitation.id, { email: uniqueEmail('victim') });
-    expect([again.statusCode, code(again)]).toEqual([429, 'RESEND_TOO_SOON']);
     t.clock.advance(MINUTE);
     const before = await invitationRow(t, invitation.id);
     const over = await patch(cookie, org.id, invitation.id, { email: uniqueEmail('victim') });

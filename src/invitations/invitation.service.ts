@@ -583,7 +583,7 @@ export async function editInvitation(
       ...(expiresAt === undefined ? {} : { expiresAt }),
     };
     if (email === row.email) return lifecycle.edit(s, row, changes);
-    lifecycle.assertCooldown(row, s.now);
+    lifecycle.assertCorrectionCooldown(row, s.now);
     const windowStart = new Date(Math.floor(s.now.getTime() / HOUR) * HOUR);
     if (!(await takeQuota(s.trx, { orgId, windowStart, limit: invitationQuota(ctx.config, org) }, 1))) {
       throw new AppError('INVITATION_QUOTA_EXCEEDED', { headers: retryAfter(s.now) });
