@@ -252,8 +252,9 @@ export async function completeSetup(
 ): Promise<{ user: UserRow; token: string; expiresAt: Date }> {
   const email = parseEmail(input.email);
   assertPasswordPolicy(input.password);
-  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
   const now = ctx.clock.now();
+  if (!(await liveAuthToken(ctx.db, input.token, 'setup', now))) throw INVALID_LINK();
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost, `ip:${meta.ip ?? ''}`);
   return ctx.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('gatehouse.setup'))`.execute(trx);
     if (await instanceAdminExists(trx)) throw new AppError('SETUP_ALREADY_DONE');
