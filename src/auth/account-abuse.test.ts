@@ -46,12 +46,12 @@ const signInAs = (email: string, password: string, cookie?: string) =>
 
 /** Holds the after-reply queue until the returned function is called. */
 function holdAfterReply(): () => void {
-  let release = () => {};
+  const released: { resolve?: () => void } = {};
   const held = new Promise<void>((resolve) => {
-    release = resolve;
+    released.resolve = resolve;
   });
   t.ctx.afterReply.run(() => held);
-  return release;
+  return () => released.resolve?.();
 }
 
 describe('sign-up pre-hijacking', () => {
@@ -250,7 +250,7 @@ describe('one mailbox, one address', () => {
     expect(canonicalEmail(' Ada@Example.Test. ')).toBe('ada@example.test');
     expect(parseEmail('ada@example.test.')).toBe('ada@example.test');
     for (const invisible of ['\u200b', '\u200c', '\u200d', '\u2060', '\u00ad', '\u202e', '\u034f', '\ufe0f', '\u3164', '\u180e', '\u0007']) {
-      expect(() => parseEmail(`a${invisible}da@example.test`, 'items.0.email')).toThrowError(
+      expect(() => parseEmail(`a${invisible}da@example.test`, 'items.0.email')).toThrow(
         expect.objectContaining({ code: 'VALIDATION_FAILED', details: [{ path: 'items.0.email', message: 'must not contain invisible or formatting characters' }] }),
       );
     }

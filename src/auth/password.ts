@@ -26,7 +26,7 @@ function deriveNow(password: string, salt: Buffer, n: number, r: number, p: numb
  * pool, shared with file and DNS work; without a bound, a burst of password checks queues in
  * front of everyone else's sign-in and starves the rest of the pool.
  */
-export const PASSWORD_HASH_CONCURRENCY = 2;
+export const PASSWORD_HASH_CONCURRENCY = 3;
 
 /**
  * A fair queue in front of scrypt: waiting work is served round-robin by requester key (an
