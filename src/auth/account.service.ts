@@ -253,6 +253,8 @@ export async function completeSetup(
   const email = parseEmail(input.email);
   assertPasswordPolicy(input.password);
   const now = ctx.clock.now();
+  // Cheap refusals before the hashing; both are checked again under the lock.
+  if (await instanceAdminExists(ctx.db)) throw new AppError('SETUP_ALREADY_DONE');
   if (!(await liveAuthToken(ctx.db, input.token, 'setup', now))) throw INVALID_LINK();
   const passwordHash = await hashPassword(input.password, ctx.scryptCost, `ip:${meta.ip ?? ''}`);
   return ctx.db.transaction().execute(async (trx) => {
