@@ -258,6 +258,7 @@ describe('one mailbox, one address', () => {
     const email = uniqueEmail('dot');
     await signUp({ email: `${email}.`, password: OWNER_PASSWORD, firstName: 'D', lastName: '' });
     await signUp({ email, password: OWNER_PASSWORD, firstName: 'D', lastName: '' });
+    await t.ctx.afterReply.settled();
     expect(await t.ctx.db.selectFrom('users').select('email').where('email', 'like', `${email}%`).execute()).toEqual([{ email }]);
     const [token = ''] = await links(email);
     await verify(token, OWNER_PASSWORD);
