@@ -4,7 +4,8 @@
  *
  * One-time links are 256-bit tokens, stored digested in `auth_tokens`, single use, 1 hour (24 h
  * for setup). Their emails are queued in the outbox in the transaction that creates the token.
- * Neither sign-up nor password reset tells the caller whether an account exists.
+ * Neither sign-up nor password reset tells the caller whether an account exists: both answer
+ * before they look the address up, and do the rest after the answer.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
