@@ -17,6 +17,7 @@ import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
+import { AfterReply } from './http/after-reply.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
@@ -76,8 +77,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     log: app.log,
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
     metrics,
+    afterReply: new AfterReply(app.log),
   };
   app.decorate('ctx', ctx);
+  // Deferred work still uses the database: let it finish before the app (and its pool) closes.
+  app.addHook('onClose', () => ctx.afterReply.settled());
   // Every route as registered, so a test can check each org-scoped one has a policy entry.
   const routeList: { method: string; url: string }[] = [];
   app.decorate('routeList', routeList);

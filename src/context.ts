@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Backend } from './db/database.js';
+import type { AfterReply } from './http/after-reply.js';
 import type { DB } from './db/schema.js';
 import type { Metrics } from './http/metrics.js';
 
@@ -19,4 +20,6 @@ export interface AppContext {
   readonly scryptCost: number;
   /** The app's Prometheus registry, so services and workers can add their own metrics. */
   readonly metrics: Metrics;
+  /** Work queued to run after a route's answer is sent (answers that must not tell what it finds). */
+  readonly afterReply: AfterReply;
 }

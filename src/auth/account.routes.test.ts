@@ -19,6 +19,8 @@ const NEW_PASSWORD = 'a brand new passphrase';
 
 /** The token in the link of the latest queued email of `template` to `to`. */
 async function linkToken(app: TestApp, to: string, template: string): Promise<string> {
+  // Sign-up and reset mails are queued after the answer.
+  await app.ctx.afterReply.settled();
   const rows = await app.ctx.db.selectFrom('outbox').select(['payload', 'created_at']).where('kind', '=', 'email').execute();
   const mine = rows.filter((row) => row.payload.to === to && row.payload.template === template);
   const data = mine.at(-1)?.payload.data;
@@ -58,10 +60,10 @@ describe('sign-up and email verification', () => {
       payload: { email: ` ${email.toUpperCase()} `, password: TEST_PASSWORD, firstName: 'Ada', lastName: 'Lovelace' },
     });
     expect(res.statusCode).toBe(202);
+    const token = await linkToken(open, email, 'verify_email');
     const user = await open.ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
     expect(user.status).toBe('invited');
     expect(user.email_verified_at).toBeNull();
-    const token = await linkToken(open, email, 'verify_email');
     const stored = await open.ctx.db.selectFrom('auth_tokens').select('token_hash').where('user_id', '=', user.id).execute();
     expect(stored.map((s) => s.token_hash)).not.toContain(token);
 
@@ -69,13 +71,13 @@ describe('sign-up and email verification', () => {
     const early = await open.inject({ method: 'POST', url: '/api/v1/auth/sign-in', payload: { email, password: TEST_PASSWORD } });
     expect(errorCode(early)).toBe('INVALID_CREDENTIALS');
 
-    const verified = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+    const verified = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token, password: TEST_PASSWORD } });
     expect(verified.statusCode).toBe(200);
     expect(verified.json()).toMatchObject({ user: { email, status: 'active', firstName: 'Ada' } });
     const me = await open.inject({ url: '/api/v1/me', headers: { cookie: cookieOf(verified) } });
     expect(me.json()).toMatchObject({ user: { email }, memberships: [], people: [] });
 
-    const again = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+    const again = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token, password: TEST_PASSWORD } });
     expect([again.statusCode, errorCode(again)]).toEqual([400, 'INVALID_TOKEN']);
     const types = await open.ctx.db.selectFrom('events').select('type').where('user_id', '=', user.id).orderBy('seq').execute();
     expect(types.map((e) => e.type)).toEqual(['user.registered', 'user.verified']);
@@ -86,7 +88,7 @@ describe('sign-up and email verification', () => {
     await open.inject({ method: 'POST', url: '/api/v1/auth/sign-up', payload: { email, password: TEST_PASSWORD, firstName: 'L', lastName: 'L' } });
     const token = await linkToken(open, email, 'verify_email');
     open.clock.advance(HOUR + 1000);
-    const res = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+    const res = await open.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token, password: TEST_PASSWORD } });
     expect(errorCode(res)).toBe('INVALID_TOKEN');
   });
 
@@ -99,6 +101,7 @@ describe('sign-up and email verification', () => {
       payload: { email: existing.email, password: 'another password!', firstName: 'X', lastName: 'Y' },
     });
     expect(res.statusCode).toBe(202);
+    await open.ctx.afterReply.settled();
     expect(await open.ctx.db.selectFrom('outbox').select('id').execute()).toHaveLength(before.length);
     const after = await open.ctx.db.selectFrom('users').selectAll().where('id', '=', existing.id).executeTakeFirstOrThrow();
     expect(after.password_hash).toBe(existing.password_hash);
@@ -115,6 +118,7 @@ describe('sign-up and email verification', () => {
     expect(errorCode(await post({ ...base, password: 'x'.repeat(257) }))).toBe('PASSWORD_TOO_LONG');
     expect(errorCode(await post({ ...base, isInstanceAdmin: true }))).toBe('VALIDATION_FAILED');
     expect(errorCode(await post({ email: base.email }))).toBe('VALIDATION_FAILED');
+    await open.ctx.afterReply.settled();
     expect(await open.ctx.db.selectFrom('users').select('id').where('email', '=', base.email).execute()).toEqual([]);
   });
 });

@@ -12,15 +12,16 @@ import { PersonSchema, presentPerson } from '../people/person.presenter.js';
 import { listLinkedPeople } from '../people/person.repository.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from './actor.js';
 import {
+  checkSignUp,
   completeSetup,
+  completeSignUp,
   confirmPasswordReset,
   deleteAccount,
   listMemberships,
   requestPasswordReset,
-  signUp,
   verifyEmail,
 } from './account.service.js';
-import { canonicalEmail } from './email.js';
+import { parseEmail } from './email.js';
 import { presentUser, UserSchema } from './user.presenter.js';
 import { findUserById } from './user.repository.js';
 import { AppError } from '../errors.js';
@@ -33,6 +34,8 @@ const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const LastName = Type.String({ maxLength: 200 });
 /** Reset emails per address per minute, on top of the per-IP limit (no mailbox flooding). */
 const RESET_PER_ACCOUNT = 3;
+/** Password checks of DELETE /me per account per minute (a stolen session must not guess). */
+const DELETE_ME_PER_ACCOUNT = 5;
 
 const MembershipSchema = Type.Object({
   org: Type.Object({ id: Uuid, name: Type.String() }),
@@ -43,6 +46,7 @@ const MembershipSchema = Type.Object({
 
 export function accountRoutes(ctx: AppContext) {
   const resetPerAccount = keyedLimit(ctx, RESET_PER_ACCOUNT);
+  const deletePerAccount = keyedLimit(ctx, DELETE_ME_PER_ACCOUNT);
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const meta = (request: { ip: string; headers: { 'user-agent'?: string | undefined } }) => ({
@@ -62,7 +66,10 @@ export function accountRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await signUp(ctx, request.body);
+        // Input checks only before the answer; whether the address has an account is looked
+        // up after it, so the answer is the same (and as quick) either way.
+        const email = checkSignUp(ctx, request.body);
+        ctx.afterReply.afterSending(reply, () => completeSignUp(ctx, email, request.body));
         return reply.status(202).send({ status: 'verification_sent' as const });
       },
     );
@@ -86,13 +93,13 @@ export function accountRoutes(ctx: AppContext) {
         config: authRateLimit(ctx),
         schema: {
           tags: ['accounts'],
-          summary: 'Verify an email address from the emailed link; activates the account and signs in',
-          body: Type.Object({ token: Token }, { additionalProperties: false }),
+          summary: 'Verify an email address from the emailed link with the account’s password; activates the account and signs in',
+          body: Type.Object({ token: Token, password: Password }, { additionalProperties: false }),
           response: { 200: Type.Object({ user: UserSchema }), ...Errors },
         },
       },
       async (request, reply) => {
-        const { user, token, expiresAt } = await verifyEmail(ctx, request.body.token, meta(request));
+        const { user, token, expiresAt } = await verifyEmail(ctx, request.body, meta(request));
         setSessionCookie(ctx, reply, token, expiresAt);
         return { user: presentUser(user) };
       },
@@ -110,8 +117,11 @@ export function accountRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        resetPerAccount(canonicalEmail(request.body.email));
-        await requestPasswordReset(ctx, request.body.email);
+        const email = parseEmail(request.body.email);
+        resetPerAccount(email);
+        // Answered before the account is looked up: known and unknown addresses take the same
+        // steps until the answer is sent.
+        ctx.afterReply.afterSending(reply, () => requestPasswordReset(ctx, email));
         return reply.status(202).send({ status: 'accepted' as const });
       },
     );
@@ -178,6 +188,7 @@ export function accountRoutes(ctx: AppContext) {
     app.delete(
       '/api/v1/me',
       {
+        config: authRateLimit(ctx),
         schema: {
           tags: ['accounts'],
           summary: 'Delete the signed-in account (password required); the audit trail keeps an anonymised actor',
@@ -187,6 +198,7 @@ export function accountRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         const actor = requireUser(request);
+        deletePerAccount(actor.userId);
         await deleteAccount(ctx, actor.userId, request.body.password);
         clearSessionCookie(ctx, reply);
         return reply.status(204).send(null);

@@ -4,7 +4,8 @@
  *
  * One-time links are 256-bit tokens, stored digested in `auth_tokens`, single use, 1 hour (24 h
  * for setup). Their emails are queued in the outbox in the transaction that creates the token.
- * Neither sign-up nor password reset tells the caller whether an account exists.
+ * Neither sign-up nor password reset tells the caller whether an account exists: both answer
+ * before they look the address up, and do the rest after the answer.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
@@ -12,7 +13,8 @@ import type { DB, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { enqueueEmail } from '../mail/outbox.js';
-import { consumeAuthToken, createAuthToken, retireAuthTokens } from './auth-token.repository.js';
+import { consumeAuthToken, createAuthToken, liveAuthToken, retireAuthTokens } from './auth-token.repository.js';
+import { sha256 } from './crypto.js';
 import { parseEmail } from './email.js';
 import { assertPasswordPolicy, burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
 import { createSession, type SessionMeta } from './session.repository.js';
@@ -34,60 +36,90 @@ function accountActor(user: Pick<UserRow, 'id' | 'first_name' | 'last_name' | 'e
   return { type: 'user' as const, id: user.id, label: displayName(user) };
 }
 
+/** Verification emails per address per hour (each sign-up of a pending address sends one). */
+export const VERIFY_EMAILS_PER_HOUR = 3;
+
 /**
- * Sign-up (ALLOW_SIGNUP=true only). A new email gets an unverified account (status `invited`)
- * and a verification link. An email with an active or disabled account gets nothing, and the
- * caller the same 202. Signing up again before verifying replaces the password and names and
- * retires the earlier links (the latest sign-up wins; only the mailbox owner can verify).
+ * Sign-up (ALLOW_SIGNUP=true only), the part that runs before the answer: input checks only,
+ * so the answer (202 or a 4xx about the input) is the same whether or not the address has an
+ * account. Returns the canonical email for `completeSignUp`, which runs after the answer.
+ * The password is checked against the policy for the form's sake and then dropped: the
+ * credential is the one chosen when the link is used (see `verifyEmail`).
  */
-export async function signUp(ctx: AppContext, input: NewAccount): Promise<void> {
+export function checkSignUp(ctx: AppContext, input: NewAccount): string {
   if (!ctx.config.allowSignup) throw new AppError('SIGNUP_DISABLED');
   const email = parseEmail(input.email);
   assertPasswordPolicy(input.password);
-  const existing = await findUserByEmail(ctx.db, email);
-  if (existing !== undefined && existing.status !== 'invited') {
-    // Same work as a real sign-up, so timing does not tell the two apart.
-    await burnPasswordCheck(input.password, ctx.scryptCost);
-    return;
-  }
-  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  return email;
+}
+
+/**
+ * Sign-up after the answer. A new email gets an unverified account (status `invited`, no
+ * password) and a verification link. An active or disabled account gets nothing. A pending
+ * (`invited`) account is left as it is (no password, name or earlier link of it changes: an
+ * unauthenticated caller cannot alter what another person is about to verify) and gets one
+ * more link, up to VERIFY_EMAILS_PER_HOUR per address.
+ */
+export async function completeSignUp(ctx: AppContext, email: string, input: Pick<NewAccount, 'firstName' | 'lastName'>): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const fields = { first_name: input.firstName.trim(), last_name: input.lastName.trim(), password_hash: passwordHash, updated_at: now };
-    const user = await trx
+    const inserted = await trx
       .insertInto('users')
-      .values({ email, status: 'invited', ...fields, created_at: now })
-      .onConflict((oc) => oc.column('email').doUpdateSet(fields).where('users.status', '=', 'invited'))
+      .values({ email, status: 'invited', first_name: input.firstName.trim(), last_name: input.lastName.trim(), password_hash: null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
       .returningAll()
       .executeTakeFirst();
-    // No row: the account became active or disabled meanwhile; answer as for any existing one.
-    if (user === undefined) return;
-    await retireAuthTokens(trx, user.id, 'verify_email', now);
+    const user = inserted ?? (await trx.selectFrom('users').selectAll().where('email', '=', email).forUpdate().executeTakeFirst());
+    if (user?.status !== 'invited') return;
+    if ((await countLiveVerifyLinks(trx, user.id, now)) >= VERIFY_EMAILS_PER_HOUR) return;
     const token = await createAuthToken(trx, { userId: user.id, purpose: 'verify_email' }, now);
-    await enqueueEmail(
-      trx,
-      { to: email, orgId: null, template: 'verify_email', data: { firstName: user.first_name, link: `${ctx.config.publicUrl}/verify-email/${token}` } },
-      now,
-    );
-    await appendEvent(trx, { type: 'user.registered', orgId: null, actor: accountActor(user), userId: user.id, data: { via: 'sign_up' }, occurredAt: now });
+    await enqueueEmail(trx, { to: email, orgId: null, template: 'verify_email', data: { link: `${ctx.config.publicUrl}/verify-email/${token}` } }, now);
+    if (inserted !== undefined) {
+      await appendEvent(trx, { type: 'user.registered', orgId: null, actor: accountActor(user), userId: user.id, data: { via: 'sign_up' }, occurredAt: now });
+    }
   });
 }
 
-/** Consumes a verification link: the account becomes active and verified, and is signed in. */
+/** Verification links made for the account in the last hour (a link lives an hour), used or not. */
+async function countLiveVerifyLinks(trx: Transaction<DB>, userId: string, now: Date): Promise<number> {
+  const row = await trx
+    .selectFrom('auth_tokens')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('user_id', '=', userId)
+    .where('purpose', '=', 'verify_email')
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+const INVALID_LINK = () => new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
+
+/**
+ * Consumes a verification link: the password given with it becomes the account's credential
+ * (whoever proves the mailbox chooses it; nothing set at sign-up survives), the account becomes
+ * active and verified, its other verification links die, and it is signed in. Only a pending
+ * (`invited`) account can be verified: a link is no way to change an active account's password.
+ */
 export async function verifyEmail(
   ctx: AppContext,
-  token: string,
+  input: { token: string; password: string },
   meta: SessionMeta,
 ): Promise<{ user: UserRow; token: string; expiresAt: Date }> {
+  assertPasswordPolicy(input.password);
   const now = ctx.clock.now();
+  // A dead link costs no hashing; the link is consumed (and checked again) in the transaction.
+  if (!(await liveAuthToken(ctx.db, input.token, 'verify_email', now))) throw INVALID_LINK();
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost, `link:${sha256(input.token)}`);
   return ctx.db.transaction().execute(async (trx) => {
-    const { userId } = await consumeAuthToken(trx, token, 'verify_email', now);
-    const user = userId === null ? undefined : await findUserById(trx, userId);
-    if (user === undefined) throw new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
+    const { userId } = await consumeAuthToken(trx, input.token, 'verify_email', now);
+    const user = userId === null ? undefined : await trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
+    if (user === undefined) throw INVALID_LINK();
     if (user.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
+    if (user.status !== 'invited') throw INVALID_LINK();
+    await retireAuthTokens(trx, user.id, 'verify_email', now);
     const verified = await trx
       .updateTable('users')
-      .set({ status: 'active', email_verified_at: user.email_verified_at ?? now, updated_at: now })
+      .set({ status: 'active', password_hash: passwordHash, email_verified_at: user.email_verified_at ?? now, updated_at: now })
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -97,9 +129,12 @@ export async function verifyEmail(
   });
 }
 
-/** Queues a reset link when an active account has this email; silent otherwise. */
-export async function requestPasswordReset(ctx: AppContext, rawEmail: string): Promise<void> {
-  const email = parseEmail(rawEmail);
+/**
+ * Password reset after the answer: queues a reset link when an active account has this
+ * (canonical) email; silent otherwise. The route answers 202 before calling it, so the answer
+ * takes the same time either way.
+ */
+export async function requestPasswordReset(ctx: AppContext, email: string): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     const user = await findUserByEmail(trx, email);
@@ -124,8 +159,9 @@ export async function confirmPasswordReset(
   currentSessionId: string | null,
 ): Promise<UserRow> {
   assertPasswordPolicy(input.password);
-  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
   const now = ctx.clock.now();
+  if (!(await liveAuthToken(ctx.db, input.token, 'password_reset', now))) throw INVALID_LINK();
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost, `link:${sha256(input.token)}`);
   return ctx.db.transaction().execute(async (trx) => {
     const { userId } = await consumeAuthToken(trx, input.token, 'password_reset', now);
     const user = userId === null ? undefined : await findUserById(trx, userId);
@@ -143,7 +179,8 @@ export async function confirmPasswordReset(
 }
 
 /**
- * Deletes the account after checking its password (403 PASSWORD_INCORRECT). Its grants and
+ * Deletes the account after checking its password (403 PASSWORD_INCORRECT; the route limits
+ * how often an account may try). Its grants and
  * sessions go with the row (foreign-key cascades); people and invitations keep their rows
  * with the link cleared. The audit trail keeps its events with the actor anonymised: the id
  * stays (random, not personal), the name becomes DELETED_USER_LABEL. A last org-wide owner
@@ -151,7 +188,9 @@ export async function confirmPasswordReset(
  */
 export async function deleteAccount(ctx: AppContext, userId: string, password: string): Promise<void> {
   const user = await findUserById(ctx.db, userId);
-  const valid = user?.password_hash == null ? await burnPasswordCheck(password, ctx.scryptCost) : await verifyPassword(password, user.password_hash);
+  const requester = `user:${userId}`;
+  const valid =
+    user?.password_hash == null ? await burnPasswordCheck(password, ctx.scryptCost, requester) : await verifyPassword(password, user.password_hash, requester);
   if (user === undefined || !valid) throw new AppError('PASSWORD_INCORRECT');
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
@@ -214,8 +253,11 @@ export async function completeSetup(
 ): Promise<{ user: UserRow; token: string; expiresAt: Date }> {
   const email = parseEmail(input.email);
   assertPasswordPolicy(input.password);
-  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
   const now = ctx.clock.now();
+  // Cheap refusals before the hashing; both are checked again under the lock.
+  if (await instanceAdminExists(ctx.db)) throw new AppError('SETUP_ALREADY_DONE');
+  if (!(await liveAuthToken(ctx.db, input.token, 'setup', now))) throw INVALID_LINK();
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost, `ip:${meta.ip ?? ''}`);
   return ctx.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('gatehouse.setup'))`.execute(trx);
     if (await instanceAdminExists(trx)) throw new AppError('SETUP_ALREADY_DONE');

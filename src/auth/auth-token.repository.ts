@@ -48,6 +48,19 @@ export async function retireAuthTokens(trx: Transaction<DB>, userId: string, pur
     .execute();
 }
 
+/** Whether a token of `purpose` is live now (a cheap look before slow work; not a consumption). */
+export async function liveAuthToken(db: Db, token: string, purpose: AuthTokenPurpose, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('auth_tokens')
+    .select('id')
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Consumes a live token of `purpose`; 400 INVALID_TOKEN when it is unknown, used, expired or
  * of another purpose (one answer for all, so a link reveals nothing about why it failed).

@@ -4,20 +4,25 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { DAY } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { authRateLimit, clientIp, keyedLimit } from '../http/rate-limit.js';
 import { ErrorSchema } from '../http/schemas.js';
-import { clearSessionCookie, setSessionCookie } from './actor.js';
+import { clearSessionCookie, cookieOptions, setSessionCookie } from './actor.js';
 import { signIn } from './auth.service.js';
-import { canonicalEmail } from './email.js';
 import { deleteSession } from './session.repository.js';
 import { presentUser, UserSchema } from './user.presenter.js';
 
-/** Sign-in attempts per account per minute, on top of the per-IP limit. */
+/** Sign-in attempts per account per minute from clients without its device cookie (plus per IP). */
 const SIGN_IN_PER_ACCOUNT = 10;
+/** Sign-in attempts per minute from one browser holding a device cookie for the account. */
+const SIGN_IN_PER_DEVICE = 10;
+/** The cookie that marks a browser as one that has signed in to an account before. */
+export const DEVICE_COOKIE = 'gatehouse_device';
+const DEVICE_COOKIE_DAYS = 365;
 
 export function authRoutes(ctx: AppContext) {
-  const perAccount = keyedLimit(ctx, SIGN_IN_PER_ACCOUNT);
+  const limits = { untrustedPerAccount: keyedLimit(ctx, SIGN_IN_PER_ACCOUNT), perDevice: keyedLimit(ctx, SIGN_IN_PER_DEVICE) };
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     app.post(
@@ -35,12 +40,14 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        perAccount(canonicalEmail(request.body.email));
-        const { user, token, expiresAt } = await signIn(ctx, request.body, {
-          ip: clientIp(request),
-          userAgent: request.headers['user-agent'] ?? null,
-        });
+        const meta = { ip: clientIp(request), userAgent: request.headers['user-agent'] ?? null };
+        const client = { deviceCookie: request.cookies[DEVICE_COOKIE] ?? null, limits };
+        const { user, token, expiresAt, deviceCookie } = await signIn(ctx, request.body, meta, client);
         setSessionCookie(ctx, reply, token, expiresAt);
+        if (deviceCookie !== null) {
+          const expires = new Date(ctx.clock.now().getTime() + DEVICE_COOKIE_DAYS * DAY);
+          void reply.setCookie(DEVICE_COOKIE, deviceCookie, { ...cookieOptions(ctx, expires), path: '/api/v1/auth', sameSite: 'strict' });
+        }
         return { user: presentUser(user) };
       },
     );

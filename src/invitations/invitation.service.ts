@@ -13,7 +13,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
-import { parseEmail } from '../auth/email.js';
+import { canonicalEmail, parseEmail } from '../auth/email.js';
 import { builtInRole } from '../auth/permissions.js';
 import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
@@ -452,7 +452,7 @@ export async function listInvitations(
       ]),
     );
   }
-  if (query.email !== undefined) q = q.where('email', '=', query.email.trim().toLowerCase());
+  if (query.email !== undefined) q = q.where('email', '=', canonicalEmail(query.email));
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
   if (query.resourceId !== undefined) q = q.where('resource_id', '=', query.resourceId);
   if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);

@@ -135,7 +135,7 @@ export async function registerFromInvitation(ctx: AppContext, input: RegisterInp
   assertPasswordPolicy(input.password);
   if (!looksLikeToken(input.token)) throw new AppError('INVITATION_NOT_FOUND');
   // Hashing is slow on purpose: done before the transaction so no lock waits on it.
-  const passwordHash = await hashPassword(input.password, ctx.scryptCost);
+  const passwordHash = await hashPassword(input.password, ctx.scryptCost, `ip:${meta.ip ?? ''}`);
   return commitThenThrow(ctx, async (trx) => {
     const { s, row } = await lockLive(trx, ctx, input.token, lifecycle.INVITEE_ACTOR);
     const refusal = consumeRefusal(row);

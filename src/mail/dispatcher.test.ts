@@ -281,7 +281,7 @@ describe('dispatcher with the dev mailbox', () => {
     const before = await t.ctx.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     await expect(
       t.ctx.db.transaction().execute(async (trx) => {
-        await enqueueEmail(trx, { to: 'ghost@example.test', orgId: null, template: 'verify_email', data: { firstName: 'G', link: 'http://gatehouse.test/verify-email/x' } }, t.clock.now());
+        await enqueueEmail(trx, { to: 'ghost@example.test', orgId: null, template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/x' } }, t.clock.now());
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
@@ -292,7 +292,7 @@ describe('dispatcher with the dev mailbox', () => {
   });
 
   it('reports outbox depth and delivery outcomes in /metrics', async () => {
-    await enqueueEmail(t.ctx.db, { to: 'depth@example.test', orgId: null, template: 'verify_email', data: { firstName: 'D', link: 'http://gatehouse.test/verify-email/d' } }, t.clock.now());
+    await enqueueEmail(t.ctx.db, { to: 'depth@example.test', orgId: null, template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/d' } }, t.clock.now());
     const before = await t.inject({ url: '/metrics' });
     expect(before.body).toMatch(/gatehouse_outbox_depth\{kind="email"\} 1\b/);
     expect(before.body).toMatch(/gatehouse_outbox_depth\{kind="webhook"\} 0\b/);
@@ -323,7 +323,7 @@ describe('the dispatcher worker', () => {
     try {
       // Let the first round (which finds nothing) finish and the worker fall asleep.
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const messageId = await enqueueEmail(t.ctx.db, { to: 'nudge@example.test', orgId: null, template: 'verify_email', data: { firstName: 'N', link: 'http://gatehouse.test/verify-email/n' } }, t.clock.now());
+      const messageId = await enqueueEmail(t.ctx.db, { to: 'nudge@example.test', orgId: null, template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/n' } }, t.clock.now());
       nudgeDispatcher(t.ctx);
       await expect.poll(async () => (await outboxRow(messageId)).status, { timeout: 5000 }).toBe('sent');
     } finally {

@@ -3,6 +3,7 @@
  */
 import type { AppContext } from '../context.js';
 import type { MailboxRow } from '../db/schema.js';
+import { canonicalEmail } from '../auth/email.js';
 import { decodeTimeIdCursor } from '../http/cursor.js';
 import { listMailbox } from './mailbox.repository.js';
 
@@ -24,7 +25,7 @@ export async function listDevMailbox(ctx: AppContext, options: { limit: number; 
   const page = await listMailbox(ctx.db, {
     limit: options.limit,
     cursor: options.cursor === null ? null : decodeTimeIdCursor(options.cursor),
-    to: options.to === null ? null : options.to.trim().toLowerCase(),
+    to: options.to === null ? null : canonicalEmail(options.to),
   });
   return { items: page.items.map(presentMailboxMessage), nextCursor: page.nextCursor };
 }

@@ -41,6 +41,15 @@ export interface RenewalRequestEmailData {
   consoleLink: string;
 }
 
+/**
+ * A sign-up verification goes to an address nobody has proved yet, so it carries nothing the
+ * signer chose (no name): only the link.
+ */
+export interface VerifyEmailData {
+  /** `${PUBLIC_URL}/verify-email/${token}` */
+  link: string;
+}
+
 export interface AccountLinkEmailData {
   firstName: string;
   /** `${PUBLIC_URL}/verify-email/${token}` or `${PUBLIC_URL}/reset-password/${token}` */
@@ -50,7 +59,7 @@ export interface AccountLinkEmailData {
 export type EmailContent =
   | { template: 'invitation'; data: InvitationEmailData }
   | { template: 'renewal_request'; data: RenewalRequestEmailData }
-  | { template: 'verify_email'; data: AccountLinkEmailData }
+  | { template: 'verify_email'; data: VerifyEmailData }
   | { template: 'password_reset'; data: AccountLinkEmailData };
 
 export type EmailTemplateName = EmailContent['template'];

@@ -592,6 +592,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     // The visit alone verifies nothing (mail scanners follow links): the button does.
     const before = await samPage.request.get('/api/v1/me');
     expect(before.status()).toBe(401);
+    await samPage.getByLabel('Password').fill(sam.password);
     await samPage.getByRole('button', { name: 'Verify my email' }).click();
     await samPage.waitForURL('**/orgs');
     await expect.poll(() => samPage.getByTestId('signed-in-as').textContent()).toContain(sam.email);

@@ -249,6 +249,11 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     // The token leaves the address bar at once; the press of the button verifies.
     await page.waitForURL((url) => url.pathname === '/verify-email');
     await screenshot(page, 'signup-04-verify');
+    // The password confirmed here is the account's credential, checked like any other.
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Verify my email' }).click();
+    await expect.poll(() => page.locator('#password-error').textContent()).toContain('10 characters');
+    await page.getByLabel('Password').fill(visitor.password);
     await page.getByRole('button', { name: 'Verify my email' }).click();
     await page.waitForURL('**/orgs');
     await page.getByText('You are not in any organization yet').waitFor();

@@ -1,23 +1,24 @@
 /**
  * Account emails that carry a one-time link: sign-up verification and password reset.
  */
-import type { AccountLinkEmailData } from '../outbox.js';
+import type { AccountLinkEmailData, VerifyEmailData } from '../outbox.js';
 import { button, escapeHtml, layout, oneLine, paragraph, type RenderedEmail, small } from './layout.js';
 
 function greeting(firstName: string): string {
   return firstName.trim() === '' ? 'Hello,' : `Hello ${oneLine(firstName)},`;
 }
 
-export function renderVerifyEmail(data: AccountLinkEmailData): RenderedEmail {
+/** Fixed words around the link: the sign-up's names stay out of a mail to an unproved address. */
+export function renderVerifyEmail(data: VerifyEmailData): RenderedEmail {
   const lead = 'Confirm your email address to finish creating your Gatehouse account.';
   const ignore = 'If you did not sign up, you can ignore this email; no account will be activated.';
   return {
     subject: 'Confirm your email address',
-    text: [greeting(data.firstName), '', lead, '', data.link, '', ignore, ''].join('\n'),
+    text: ['Hello,', '', lead, '', data.link, '', ignore, ''].join('\n'),
     html: layout({
       preheader: lead,
       body: [
-        paragraph(escapeHtml(greeting(data.firstName))),
+        paragraph('Hello,'),
         paragraph(lead),
         button(data.link, 'Confirm my email'),
         small(ignore),

@@ -74,7 +74,7 @@ describe('invitation template', () => {
 
 describe('account and renewal templates', () => {
   it('renders verification and reset emails with their links', () => {
-    const verify = renderEmail({ template: 'verify_email', data: { firstName: 'Ada', link: 'http://gatehouse.test/verify-email/abc' } });
+    const verify = renderEmail({ template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/abc' } });
     expect(verify.subject).toBe('Confirm your email address');
     expect(verify.text).toContain('http://gatehouse.test/verify-email/abc');
     expect(verify.html).toContain('href="http://gatehouse.test/verify-email/abc"');
