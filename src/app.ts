@@ -21,7 +21,10 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { registerAuthentication } from './auth/actor.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
-import { mailMetrics } from './mail/metrics.js';
+import type { MailContext } from './mail/mail.hooks.js';
+import { createOutbox } from './outbox/outbox.js';
+import { webhookDeliverer } from './webhooks/delivery.js';
+import { invitationMailHooks } from './invitations/invitation.delivery.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
 import { accountRoutes } from './auth/account.routes.js';
 import { apiKeyRoutes } from './auth/api-key.routes.js';
@@ -47,6 +50,8 @@ export interface AppDeps {
   webRoot?: string;
 }
 
+/** The context of this app: what every service receives, with what mail needs (its hooks). */
+export type GatehouseContext = AppContext & MailContext;
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -68,7 +73,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
-  const ctx: AppContext = {
+  const base: AppContext = {
     config,
     db: deps.db,
     backend: deps.backend,
@@ -76,7 +81,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     log: app.log,
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
     metrics,
+    outbox: createOutbox(deps.db, metrics.registry),
   };
+  // Delivery: webhooks are a deliverer of every dispatch round; email brings its transport per
+  // dispatcher (mail/dispatcher.worker.ts). The invitation lifecycle hooks into mail, so mail
+  // never imports invitations.
+  base.outbox.register(webhookDeliverer(base));
+  const ctx: GatehouseContext = { ...base, mailHooks: invitationMailHooks(base) };
   app.decorate('ctx', ctx);
   // Every route as registered, so a test can check each org-scoped one has a policy entry.
   const routeList: { method: string; url: string }[] = [];
@@ -86,7 +97,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerErrorHandling(app);
-  mailMetrics(metrics.registry, ctx.db);
 
   await app.register(swagger, {
     openapi: {
@@ -126,7 +136,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
 declare module 'fastify' {
   interface FastifyInstance {
-    ctx: AppContext;
+    ctx: GatehouseContext;
     /** Method and URL of every registered route (filled by an onRoute hook). */
     routeList: readonly { method: string; url: string }[];
   }

@@ -9,7 +9,7 @@ import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
-import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
+import { EventPage, EventsQuery } from './event.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
 
 export function eventRoutes(ctx: AppContext) {

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { requireInstanceAdmin } from '../auth/actor.js';
-import type { AppContext } from '../context.js';
+import type { MailContext } from './mail.hooks.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, ListQuery, Timestamp } from '../http/schemas.js';
 import { listDevMailbox } from './mailbox.service.js';
@@ -28,7 +28,7 @@ const MailboxMessage = Type.Object({
   sentAt: Timestamp,
 });
 
-export function mailRoutes(ctx: AppContext) {
+export function mailRoutes(ctx: MailContext) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,11 +1,11 @@
 /**
- * The dispatcher as a background worker of `gatehouse serve`: a dispatch round every
- * `pollMs` (1 s), back to back while rounds come back full, and at once when nudged.
+ * The dispatcher as a background worker: a dispatch round every `pollMs` (1 s), back to back
+ * while rounds come back full, and at once when nudged.
  *
- * Nudging: a service that queued mail may call `nudgeDispatcher(ctx)` AFTER its transaction
+ * Nudging: a service that queued rows may call `ctx.outbox.nudge()` AFTER its transaction
  * committed; the dispatchers running on that app wake up instead of waiting for the next poll.
- * It is only a hint: without it the mail still leaves within one poll interval, and other
- * instances pick it up on their own poll.
+ * It is only a hint: without it the rows still leave within one poll interval, and other
+ * instances pick them up on their own poll.
  *
  * Retention: once an hour the worker deletes sent and failed outbox rows older than 30 days
  * (the webhook delivery log reaches back that far); pending rows are never deleted. On
@@ -13,13 +13,11 @@
  */
 import { sql } from 'kysely';
 import { DAY, HOUR } from '../clock.js';
-import type { AppContext } from '../context.js';
-import type { Worker } from '../workers.js';
-import { type DispatchOptions, dispatchOnce } from './dispatcher.js';
-import { mailboxTransport } from './mailbox.transport.js';
+import type { Backend } from '../db/database.js';
+import type { Worker } from '../shared/worker.js';
+import type { Deliverer } from './deliverer.js';
+import { type DispatchOptions, dispatchOutbox, type OutboxEnv } from './outbox.dispatcher.js';
 import { pruneOutbox } from './outbox.repository.js';
-import { smtpTransport } from './smtp.transport.js';
-import type { MailTransport } from './transport.js';
 
 export interface DispatcherWorker extends Worker {
   /** Runs a round now (or right after the one in progress). */
@@ -34,19 +32,15 @@ export interface DispatcherWorkerOptions extends DispatchOptions {
 
 const PRUNE_EVERY_MS = HOUR;
 
-const listeners = new WeakMap<AppContext, Set<() => void>>();
-
-/** Wakes the dispatchers of this app. Call after commit; calling inside a transaction only wastes a round. */
-export function nudgeDispatcher(ctx: AppContext): void {
-  for (const wake of listeners.get(ctx) ?? []) wake();
-}
-
-/** SMTP when SMTP_URL is set, otherwise the dev mailbox. */
-export function createMailTransport(ctx: AppContext): MailTransport {
-  return ctx.config.smtpUrl === null ? mailboxTransport(ctx.db, ctx.clock) : smtpTransport({ url: ctx.config.smtpUrl });
-}
-
-export function startDispatcher(ctx: AppContext, transport: MailTransport, options: DispatcherWorkerOptions = {}): DispatcherWorker {
+/**
+ * Runs dispatch rounds with the app's deliverers and `own` until stopped; stopping closes the
+ * deliverers this worker brought (`own`), not the app's.
+ */
+export function startOutboxWorker(
+  env: OutboxEnv & { readonly backend: Backend },
+  own: readonly Deliverer[],
+  options: DispatcherWorkerOptions = {},
+): DispatcherWorker {
   const pollMs = options.pollMs ?? 1000;
   const batchSize = options.batchSize ?? 50;
   let stopped = false;
@@ -57,12 +51,7 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
     nudged = true;
     wake?.();
   };
-  let set = listeners.get(ctx);
-  if (set === undefined) {
-    set = new Set();
-    listeners.set(ctx, set);
-  }
-  set.add(wakeUp);
+  const unsubscribe = env.outbox.onNudge(wakeUp);
 
   // Read through a function: both flags change while a round is awaited.
   const shouldSleep = () => !stopped && !nudged;
@@ -80,13 +69,13 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
   const retentionMs = options.retentionMs ?? 30 * DAY;
   let prunedAt = 0;
   const prune = async () => {
-    const now = ctx.clock.now().getTime();
+    const now = env.clock.now().getTime();
     if (now - prunedAt < PRUNE_EVERY_MS) return;
     prunedAt = now;
-    await pruneOutbox(ctx.db, new Date(now - retentionMs));
+    await pruneOutbox(env.db, new Date(now - retentionMs));
     // Embedded PGlite runs no autovacuum: reclaim the outbox's dead rows (every claim and
     // record leaves one) so a long-running instance does not grow without bound.
-    if (ctx.backend === 'pglite') await sql`vacuum outbox`.execute(ctx.db);
+    if (env.backend === 'pglite') await sql`vacuum outbox`.execute(env.db);
   };
 
   const loop = async () => {
@@ -95,11 +84,11 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
       let full = false;
       try {
         await prune();
-        const result = await dispatchOnce(ctx, transport, options);
+        const result = await dispatchOutbox(env, own, options);
         full = result.claimed >= batchSize;
       } catch (error) {
         // A database outage: log and try again on the next poll.
-        ctx.log.error({ err: error }, 'mail dispatch round failed');
+        env.log.error({ err: error }, 'outbox dispatch round failed');
       }
       if (!full && shouldSleep()) await sleep();
     }
@@ -107,19 +96,15 @@ export function startDispatcher(ctx: AppContext, transport: MailTransport, optio
   const running = loop();
 
   return {
-    name: 'mail-dispatcher',
+    name: 'outbox-dispatcher',
     nudge: wakeUp,
     async stop() {
       stopped = true;
-      set.delete(wakeUp);
+      unsubscribe();
       wake?.();
       await running;
-      await transport.close();
+      await Promise.all(own.map(async (deliverer) => deliverer.close?.()));
     },
   };
 }
 
-/** The worker `gatehouse serve` runs (listed in workerFactories). */
-export function mailDispatcherWorker(ctx: AppContext): DispatcherWorker {
-  return startDispatcher(ctx, createMailTransport(ctx));
-}
