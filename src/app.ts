@@ -18,7 +18,9 @@ import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
 import { registerRateLimit } from './http/rate-limit.js';
-import { registerAuthentication } from './auth/actor.js';
+import { registerAuthentication, requireInstanceAdmin } from './auth/actor.js';
+import { authorize } from './auth/policy.js';
+import type { RoutePolicy } from './shared/route-policy.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import type { MailContext } from './mail/mail.hooks.js';
@@ -119,8 +121,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
-  await app.register(mailRoutes(ctx));
-  await app.register(webhookRoutes(ctx));
+  // The auth feature's policy, for the routes of folders that do not import auth.
+  const policy: RoutePolicy = {
+    authorizeOrg: (request, permission, orgId) => authorize(ctx.db, request.actor, permission, { orgId }),
+    requireInstanceAdmin,
+  };
+  await app.register(mailRoutes(ctx, policy));
+  await app.register(webhookRoutes(ctx, policy));
   await app.register(accountRoutes(ctx));
   await app.register(orgRoutes(ctx));
   await app.register(accessRoutes(ctx));
@@ -128,7 +135,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
-  await app.register(eventRoutes(ctx));
+  await app.register(eventRoutes(ctx, policy));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;

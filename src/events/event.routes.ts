@@ -4,15 +4,14 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireActor } from '../auth/actor.js';
-import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
 import { EventPage, EventsQuery } from './event.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
+import type { RoutePolicy } from '../shared/route-policy.js';
 
-export function eventRoutes(ctx: AppContext) {
+export function eventRoutes(ctx: AppContext, policy: RoutePolicy) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
@@ -29,7 +28,7 @@ export function eventRoutes(ctx: AppContext) {
       async (request) => {
         const { orgId } = request.params;
         const query = request.query;
-        await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
+        await policy.authorizeOrg(request, 'events:read', orgId);
         const limit = query.limit ?? 50;
         const rows = await listOrgEvents(ctx.db, {
           orgId,
