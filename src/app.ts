@@ -19,10 +19,16 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
 import { AfterReply } from './http/after-reply.js';
 import { registerRateLimit } from './http/rate-limit.js';
-import { registerAuthentication } from './auth/actor.js';
+import { registerAuthentication, requireInstanceAdmin } from './auth/actor.js';
+import { authorize, standing } from './auth/policy.js';
+import { holds } from './auth/permissions.js';
+import type { RoutePolicy } from './shared/route-policy.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
-import { mailMetrics } from './mail/metrics.js';
+import type { MailContext } from './mail/mail.hooks.js';
+import { createOutbox } from './outbox/outbox.js';
+import { webhookDeliverer } from './webhooks/delivery.js';
+import { invitationMailHooks } from './invitations/invitation.delivery.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
 import { accountRoutes } from './auth/account.routes.js';
 import { apiKeyRoutes } from './auth/api-key.routes.js';
@@ -48,6 +54,8 @@ export interface AppDeps {
   webRoot?: string;
 }
 
+/** The context of this app: what every service receives, with what mail needs (its hooks). */
+export type GatehouseContext = AppContext & MailContext;
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,7 +77,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });
-  const ctx: AppContext = {
+  const base: AppContext = {
     config,
     db: deps.db,
     backend: deps.backend,
@@ -78,7 +86,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     scryptCost: deps.scryptCost ?? OWASP_SCRYPT_COST,
     metrics,
     afterReply: new AfterReply(app.log),
+    outbox: createOutbox(deps.db, metrics.registry),
   };
+  // Delivery: webhooks are a deliverer of every dispatch round; email brings its transport per
+  // dispatcher (mail/dispatcher.worker.ts). The invitation lifecycle hooks into mail, so mail
+  // never imports invitations.
+  base.outbox.register(webhookDeliverer(base));
+  const ctx: GatehouseContext = { ...base, mailHooks: invitationMailHooks(base) };
   app.decorate('ctx', ctx);
   // Deferred work still uses the database: let it finish before the app (and its pool) closes.
   app.addHook('onClose', () => ctx.afterReply.settled());
@@ -90,7 +104,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerErrorHandling(app);
-  mailMetrics(metrics.registry, ctx.db);
 
   await app.register(swagger, {
     openapi: {
@@ -113,8 +126,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(authRoutes(ctx));
-  await app.register(mailRoutes(ctx));
-  await app.register(webhookRoutes(ctx));
+  // The auth feature's policy, for the routes of folders that do not import auth.
+  const policy: RoutePolicy = {
+    authorizeOrg: (request, permission, orgId) => authorize(ctx.db, request.actor, permission, { orgId }),
+    holdsInOrg: async (request, permission, orgId) =>
+      request.actor !== null && holds((await standing(ctx.db, request.actor, { orgId })).permissions, permission),
+    requireInstanceAdmin,
+  };
+  await app.register(mailRoutes(ctx, policy));
+  await app.register(webhookRoutes(ctx, policy));
   await app.register(accountRoutes(ctx));
   await app.register(orgRoutes(ctx));
   await app.register(accessRoutes(ctx));
@@ -122,7 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
-  await app.register(eventRoutes(ctx));
+  await app.register(eventRoutes(ctx, policy));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
@@ -130,7 +150,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
 declare module 'fastify' {
   interface FastifyInstance {
-    ctx: AppContext;
+    ctx: GatehouseContext;
     /** Method and URL of every registered route (filled by an onRoute hook). */
     routeList: readonly { method: string; url: string }[];
   }

@@ -3,12 +3,13 @@
  */
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Backend } from './db/database.js';
 import type { AfterReply } from './http/after-reply.js';
 import type { DB } from './db/schema.js';
-import type { Metrics } from './http/metrics.js';
+import type { Outbox } from './outbox/outbox.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -19,7 +20,9 @@ export interface AppContext {
   /** scrypt cost (N); production uses the OWASP figure, tests may lower it to save time. */
   readonly scryptCost: number;
   /** The app's Prometheus registry, so services and workers can add their own metrics. */
-  readonly metrics: Metrics;
+  readonly metrics: { readonly registry: Registry };
+  /** The app's outbox: its deliverers, delivery metrics and the nudge of its dispatchers. */
+  readonly outbox: Outbox;
   /** Work queued to run after a route's answer is sent (answers that must not tell what it finds). */
   readonly afterReply: AfterReply;
 }

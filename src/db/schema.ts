@@ -214,6 +214,8 @@ export interface OutboxTable {
   org_id: string | null;
   invitation_id: string | null;
   webhook_endpoint_id: string | null;
+  /** What the row is about within its kind (an email's template); selectors match on it (migration 0004). */
+  topic: string | null;
   /** Stable across retries, so a duplicate after a crash is recognisable. */
   message_id: string;
   payload: Json<JsonObject>;

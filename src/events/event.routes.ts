@@ -4,16 +4,14 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireActor } from '../auth/actor.js';
-import { holds } from '../auth/permissions.js';
-import { authorize, standing } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
-import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
+import { EventPage, EventsQuery } from './event.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
+import type { RoutePolicy } from '../shared/route-policy.js';
 
-export function eventRoutes(ctx: AppContext) {
+export function eventRoutes(ctx: AppContext, policy: RoutePolicy) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
@@ -30,11 +28,11 @@ export function eventRoutes(ctx: AppContext) {
       async (request) => {
         const { orgId } = request.params;
         const query = request.query;
-        const actor = await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
+        await policy.authorizeOrg(request, 'events:read', orgId);
         // The trail embeds invitations' own words (message, metadata): only a caller who may
         // read invitations sees an invitation event's data; anyone else gets its type, time,
         // actor and ids.
-        const readsInvitations = holds((await standing(ctx.db, actor, { orgId })).permissions, 'invitations:read');
+        const readsInvitations = await policy.holdsInOrg(request, 'invitations:read', orgId);
         const limit = query.limit ?? 50;
         const rows = await listOrgEvents(ctx.db, {
           orgId,

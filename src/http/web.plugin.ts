@@ -50,15 +50,14 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
 };
 
-let cached: { root: string; html: string } | null = null;
-
-/** The console's index.html from `root` (read once per root), or a page saying it is not built. */
+/**
+ * The console's index.html from `root`, or a page saying it is not built. Read on each call (a
+ * small file the OS keeps cached), so no process-wide cache outlives or spans apps.
+ */
 export function consoleHtml(root: string = DEFAULT_WEB_ROOT): string {
-  if (cached?.root === root) return cached.html;
   const file = path.join(root, 'index.html');
   if (!existsSync(file)) return NOT_BUILT_HTML;
-  cached = { root, html: readFileSync(file, 'utf8') };
-  return cached.html;
+  return readFileSync(file, 'utf8');
 }
 
 /** Sends the console page with its headers; for any route that answers with the Vue app. */

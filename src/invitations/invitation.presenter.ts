@@ -5,6 +5,9 @@
 import { Type } from 'typebox';
 import type { InvitationRow } from '../db/schema.js';
 import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
+import { LIVE_STATUSES } from './invitation.states.js';
+
+export { LIVE_STATUSES };
 
 export const INVITATION_STATUSES = [
   'pending',
@@ -17,9 +20,6 @@ export const INVITATION_STATUSES = [
   'expired',
   'failed',
 ] as const;
-
-/** States in which the token still works. */
-export const LIVE_STATUSES = ['pending', 'sent', 'opened', 'clicked'] as const;
 
 export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
 

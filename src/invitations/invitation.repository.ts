@@ -11,6 +11,13 @@ import type { DB, InvitationRow, InvitationsTable, OrgRow } from '../db/schema.j
 import type { eventValues } from '../events/event.repository.js';
 import type { OutboxEmailRow } from '../mail/outbox.js';
 import type { WebhookDeliveryRow } from '../webhooks/fanout.js';
+import {
+  cancelPending,
+  findParked,
+  OUTBOX_INSERT_COLUMNS,
+  PARKED_AT as OUTBOX_PARKED_AT,
+  releaseParked,
+} from '../outbox/outbox.repository.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -260,19 +267,7 @@ const EVENT_COLUMNS = {
   occurred_at: 'timestamptz',
 } as const satisfies Record<keyof NewEventRow, ColumnType>;
 
-const OUTBOX_EMAIL_COLUMNS = {
-  kind: 'text',
-  org_id: 'uuid',
-  invitation_id: 'uuid',
-  message_id: 'text',
-  payload: 'jsonb',
-  next_attempt_at: 'timestamptz',
-} as const satisfies Record<keyof OutboxEmailRow, ColumnType>;
-
-const OUTBOX_WEBHOOK_COLUMNS = {
-  ...OUTBOX_EMAIL_COLUMNS,
-  webhook_endpoint_id: 'uuid',
-} as const satisfies Record<keyof WebhookDeliveryRow, ColumnType>;
+const OUTBOX_COLUMNS = OUTBOX_INSERT_COLUMNS satisfies Record<keyof OutboxEmailRow | keyof WebhookDeliveryRow, ColumnType>;
 
 export interface NewInvitationsWrite {
   invitations: readonly NewInvitationRow[];
@@ -326,8 +321,8 @@ export async function insertNewInvitations(db: Db, write: NewInvitationsWrite): 
   const invitations = rowsSource(write.invitations, INVITATION_COLUMNS, parameters);
   const dependents = [
     { table: 'events', rows: write.events, columns: EVENT_COLUMNS },
-    { table: 'outbox', rows: write.emails, columns: OUTBOX_EMAIL_COLUMNS },
-    { table: 'outbox', rows: write.webhooks, columns: OUTBOX_WEBHOOK_COLUMNS },
+    { table: 'outbox', rows: write.emails.map((row) => ({ webhook_endpoint_id: null, ...row })), columns: OUTBOX_COLUMNS },
+    { table: 'outbox', rows: write.webhooks, columns: OUTBOX_COLUMNS },
   ].flatMap(({ table, rows, columns }, i) => {
     if (rows.length === 0) return [];
     const source = rowsSource<object>(rows, columns, parameters);
@@ -441,45 +436,28 @@ export function scopeKey(email: string, resourceId: string | null): string {
  * time and released by the reminder worker (see invitation.lifecycle.ts `remind`). The
  * dispatcher only claims rows due by now, so it never sends a parked one on its own.
  */
-export const PARKED_AT = new Date('9999-01-01T00:00:00.000Z');
+export const PARKED_AT = OUTBOX_PARKED_AT;
 
 /** Deletes the invitation's unsent invitation emails (parked reminder included); returns how many. */
 export async function cancelQueuedInvitationEmails(trx: Transaction<DB>, invitationIds: readonly string[]): Promise<number> {
-  if (invitationIds.length === 0) return 0;
-  const result = await trx
-    .deleteFrom('outbox')
-    .where('invitation_id', 'in', invitationIds)
-    .where('kind', '=', 'email')
-    .where('status', '=', 'pending')
-    // A row a dispatcher holds right now goes too: its fenced result update then records nothing.
-    .where(sql<boolean>`payload->>'template' = 'invitation'`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  // A row a dispatcher holds right now goes too: its fenced result update then records nothing.
+  return cancelPending(trx, { kind: 'email', topic: 'invitation', invitationIds });
 }
 
 export async function findParkedReminder(
   trx: Transaction<DB>,
   invitationId: string,
 ): Promise<{ id: string; link: string } | undefined> {
-  const row = await trx
-    .selectFrom('outbox')
-    .select(['id', sql<string>`payload->'data'->>'link'`.as('link')])
-    .where('invitation_id', '=', invitationId)
-    .where('kind', '=', 'email')
-    .where('status', '=', 'pending')
-    .where('next_attempt_at', '=', PARKED_AT)
-    .forUpdate()
-    .executeTakeFirst();
-  return row === undefined ? undefined : { id: row.id, link: row.link };
+  const row = await findParked(trx, { kind: 'email', invitationId });
+  if (row === undefined) return undefined;
+  const data = row.payload.data;
+  const link = typeof data === 'object' && data !== null && !Array.isArray(data) ? data.link : undefined;
+  return { id: row.id, link: typeof link === 'string' ? link : '' };
 }
 
 /** Releases a parked reminder with refreshed content: the dispatcher sends it from `now`. */
 export async function releaseParkedReminder(trx: Transaction<DB>, outboxId: string, payload: object, now: Date): Promise<void> {
-  await trx
-    .updateTable('outbox')
-    .set({ payload: JSON.stringify(payload), next_attempt_at: now })
-    .where('id', '=', outboxId)
-    .execute();
+  await releaseParked(trx, outboxId, payload, now);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import { UserSchema } from '../auth/user.presenter.js';
 import { ErrorSchema, ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { EventSchema } from '../events/event.schema.js';
 import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
 
 export const MESSAGE_MAX = 2000;
@@ -76,21 +77,6 @@ export type ListInvitationsQuery = Static<typeof ListInvitationsQuery>;
 
 export const InvitationPage = Page(InvitationSchema);
 
-export const EventSchema = Type.Object({
-  id: Uuid,
-  type: Type.String(),
-  actor: Type.Object({
-    type: Type.String(),
-    id: Type.Union([Uuid, Type.Null()]),
-    name: Type.Union([Type.String(), Type.Null()]),
-  }),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  occurredAt: Timestamp,
-  invitationId: Type.Union([Uuid, Type.Null()]),
-  userId: Type.Union([Uuid, Type.Null()]),
-  personId: Type.Union([Uuid, Type.Null()]),
-});
-
 export const InvitationWithEvents = Type.Intersect([InvitationSchema, Type.Object({ events: Type.Array(EventSchema) })]);
 
 export const PatchInvitationBody = Type.Object(
@@ -104,25 +90,6 @@ export const PatchInvitationBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchInvitationBody = Static<typeof PatchInvitationBody>;
-
-export const EventsQuery = Type.Object(
-  {
-    invitationId: Type.Optional(Uuid),
-    type: Type.Optional(Type.String({ maxLength: 100 })),
-    ...ListQuery,
-  },
-  { additionalProperties: false },
-);
-
-/** An event in the org's audit log: also whom it concerns (its account, else its invitation's address). */
-export const OrgEventSchema = Type.Intersect([
-  EventSchema,
-  Type.Object({
-    subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
-  }),
-]);
-
-export const EventPage = Page(OrgEventSchema);
 
 // ---------------------------------------------------------------------------------------------
 // invitee side

@@ -6,10 +6,14 @@
  *   pending -> sent -> opened -> clicked -> accepted
  *   any live state -> revoked | expired | declined | failed
  *   expired | failed -> pending (resend revives)
+ *
+ * A leaf: it imports no feature, so any feature may read the states from here.
  */
 import type { InvitationRow, InvitationStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { LIVE_STATUSES } from './invitation.presenter.js';
+
+/** States in which the token still works. */
+export const LIVE_STATUSES = ['pending', 'sent', 'opened', 'clicked'] as const satisfies readonly InvitationStatus[];
 
 export type LiveStatus = (typeof LIVE_STATUSES)[number];
 

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { HOUR, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { SYSTEM_ACTOR } from '../events/event.repository.js';
-import { intervalWorker, type Worker } from '../workers.js';
+import { intervalWorker, type Worker } from '../shared/worker.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import { deleteOldQuotaWindows, loadEmailContext, PARKED_AT } from './invitation.repository.js';
 

@@ -335,7 +335,7 @@ describe('the dispatcher worker', () => {
     // Retention: the worker's first round pruned delivered rows older than 30 days, not pending ones.
     expect(workerFactories).toContain(mailDispatcherWorker);
     const served = mailDispatcherWorker(t.ctx);
-    expect(served.name).toBe('mail-dispatcher');
+    expect(served.name).toBe('outbox-dispatcher');
     await served.stop();
   });
 });

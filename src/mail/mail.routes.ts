@@ -5,10 +5,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { requireInstanceAdmin } from '../auth/actor.js';
-import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { ErrorSchema, ListQuery, Timestamp } from '../http/schemas.js';
+import type { RoutePolicy } from '../shared/route-policy.js';
+import type { MailContext } from './mail.hooks.js';
 import { listDevMailbox } from './mailbox.service.js';
 import { recordOpen } from './tracking.service.js';
 
@@ -28,7 +28,7 @@ const MailboxMessage = Type.Object({
   sentAt: Timestamp,
 });
 
-export function mailRoutes(ctx: AppContext) {
+export function mailRoutes(ctx: MailContext, policy: Pick<RoutePolicy, 'requireInstanceAdmin'>) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -80,7 +80,7 @@ export function mailRoutes(ctx: AppContext) {
       },
       async (request) => {
         if (ctx.config.smtpUrl !== null) throw new AppError('MAILBOX_DISABLED');
-        requireInstanceAdmin(request);
+        policy.requireInstanceAdmin(request);
         return listDevMailbox(ctx, {
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor ?? null,

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { enqueueOutbox, type NewOutboxRow } from '../outbox/outbox.repository.js';
 
 /** Invitation, resend and reminder emails share one data shape. */
 export interface InvitationEmailData {
@@ -92,20 +93,20 @@ export function outboxRow(email: NewEmail, dueAt: Date) {
   };
   return {
     kind: 'email' as const,
+    topic: email.template,
     org_id: email.orgId,
     invitation_id: email.invitationId ?? null,
     message_id: `<${randomUUID()}@gatehouse>`,
     payload: JSON.stringify(payload),
     next_attempt_at: dueAt,
-  };
+  } satisfies NewOutboxRow;
 }
 
 export type OutboxEmailRow = ReturnType<typeof outboxRow>;
 
 /** Queues many emails in one insert: rows made by outboxRow, each due when it says. */
 export async function enqueueEmailRows(trx: Transaction<DB> | Kysely<DB>, rows: readonly OutboxEmailRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await trx.insertInto('outbox').values(rows).execute();
+  await enqueueOutbox(trx, rows);
 }
 
 /** Queues one email; returns its stable Message-ID. */
@@ -114,24 +115,7 @@ export async function enqueueEmail(
   email: NewEmail,
   now: Date,
 ): Promise<string> {
-  const messageId = `<${randomUUID()}@gatehouse>`;
-  const payload: EmailPayload = {
-    to: email.to,
-    template: email.template,
-    data: email.data,
-    senderName: email.senderName ?? null,
-    replyTo: email.replyTo ?? null,
-  };
-  await trx
-    .insertInto('outbox')
-    .values({
-      kind: 'email',
-      org_id: email.orgId,
-      invitation_id: email.invitationId ?? null,
-      message_id: messageId,
-      payload: JSON.stringify(payload),
-      next_attempt_at: now,
-    })
-    .execute();
-  return messageId;
+  const row = outboxRow(email, now);
+  await enqueueOutbox(trx, [row]);
+  return row.message_id;
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, MINUTE } from '../clock.js';
-import type { AppContext } from '../context.js';
+import type { GatehouseContext } from '../app.js';
 import { openDatabase } from '../db/database.js';
 import { testApp, type TestApp } from '../test/app.js';
 import { testBackend } from '../test/database.js';
@@ -45,7 +45,7 @@ function smtp(url = sink.url, timeoutMs = 2000): MailTransport {
   return transport;
 }
 
-async function drain(ctx: AppContext, transport: MailTransport, options: DispatchOptions = {}) {
+async function drain(ctx: GatehouseContext, transport: MailTransport, options: DispatchOptions = {}) {
   const totals = { claimed: 0, sent: 0, retried: 0, failed: 0 };
   for (;;) {
     const round = await dispatchOnce(ctx, transport, { random: () => 0.5, ...options });
@@ -237,7 +237,7 @@ describe('SMTP faults', () => {
     // On PostgreSQL the second dispatcher is a separate instance: its own connection pool.
     const second = t.database.url === null ? null : await openDatabase({ databaseUrl: t.database.url, dataDir: null, poolSize: 5 });
     try {
-      const ctxB: AppContext = { ...t.ctx, db: second?.db ?? t.ctx.db };
+      const ctxB: GatehouseContext = { ...t.ctx, db: second?.db ?? t.ctx.db };
       const options = { batchSize: 7, concurrency: 4 };
       const [a, b] = await Promise.all([drain(t.ctx, smtp(), options), drain(ctxB, smtp(), options)]);
       expect(a.sent + b.sent).toBe(200);

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB, InvitationStatus } from '../db/schema.js';
-import { enqueueEmail, type InvitationEmailData } from './outbox.js';
+import { enqueueEmail, enqueueEmailRows, type InvitationEmailData, outboxRow } from './outbox.js';
 
 export const FIXTURE_PUBLIC_URL = 'http://gatehouse.test';
 
@@ -113,23 +113,19 @@ export async function queuedInvitation(
 export async function queuePlainEmails(db: Kysely<DB>, now: Date, count: number, prefix = 'bulk'): Promise<void> {
   for (let start = 0; start < count; start += 1000) {
     const size = Math.min(1000, count - start);
-    await db
-      .insertInto('outbox')
-      .values(
-        Array.from({ length: size }, (_, i) => ({
-          kind: 'email' as const,
-          org_id: null,
-          message_id: `<${randomUUID()}@gatehouse>`,
-          payload: JSON.stringify({
+    await enqueueEmailRows(
+      db,
+      Array.from({ length: size }, (_, i) =>
+        outboxRow(
+          {
             to: `${prefix}.${String(start + i)}@example.test`,
+            orgId: null,
             template: 'password_reset',
             data: { firstName: 'Bulk', link: `${FIXTURE_PUBLIC_URL}/reset-password/${String(start + i)}` },
-            senderName: null,
-            replyTo: null,
-          }),
-          next_attempt_at: now,
-        })),
-      )
-      .execute();
+          },
+          now,
+        ),
+      ),
+    );
   }
 }

@@ -6,6 +6,9 @@
  * otherwise. A rejection that retrying cannot fix is a `DeliveryError` with `permanent: true`
  * (or an SMTP error carrying a 5xx reply code); everything else is retried with backoff.
  */
+import { type Delivered, DeliveryError, type FailureVerdict, truncate } from '../outbox/deliverer.js';
+
+export { DeliveryError, truncate, type FailureVerdict };
 
 export interface Mailbox {
   name: string;
@@ -25,33 +28,14 @@ export interface OutgoingEmail {
   outboxId: string;
 }
 
-export interface SendResult {
-  /** The SMTP reply code of the accepted message, when known (250). */
-  responseStatus: number | null;
-}
+/** The SMTP reply code of the accepted message, when known (250). */
+export type SendResult = Delivered;
 
 export interface MailTransport {
   readonly name: string;
   send(email: OutgoingEmail): Promise<SendResult>;
   /** Closes pooled connections; the transport is not used afterwards. */
   close(): Promise<void>;
-}
-
-export class DeliveryError extends Error {
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-    readonly responseStatus: number | null = null,
-  ) {
-    super(message);
-    this.name = 'DeliveryError';
-  }
-}
-
-export interface FailureVerdict {
-  permanent: boolean;
-  message: string;
-  responseStatus: number | null;
 }
 
 function numberField(error: object, field: string): number | null {
@@ -84,10 +68,6 @@ export function classifyFailure(error: unknown): FailureVerdict {
     return { permanent, message: truncate(message), responseStatus: responseCode };
   }
   return { permanent: false, message: 'delivery failed', responseStatus: null };
-}
-
-export function truncate(message: string, max = 500): string {
-  return message.length > max ? `${message.slice(0, max - 1)}…` : message;
 }
 
 /** `Name <addr>` or `addr` (validated by loadConfig) as a mailbox. */

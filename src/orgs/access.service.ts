@@ -10,7 +10,8 @@ import { orgGrants, standingIn } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { InvitationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { LIVE_STATUSES, presentInvitation } from '../invitations/invitation.presenter.js';
+import { presentInvitation } from '../invitations/invitation.presenter.js';
+import { LIVE_STATUSES } from '../invitations/invitation.states.js';
 import { findResource } from './org.repository.js';
 import { presentMemberUser } from './org.presenter.js';
 

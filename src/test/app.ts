@@ -6,7 +6,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
-import type { AppContext } from '../context.js';
+import type { GatehouseContext } from '../app.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_PUBLIC_URL = 'http://gatehouse.test';
@@ -16,7 +16,7 @@ export const TEST_SCRYPT_COST = 2 ** 10;
 
 export interface TestApp {
   readonly app: FastifyInstance;
-  readonly ctx: AppContext;
+  readonly ctx: GatehouseContext;
   readonly clock: ManualClock;
   readonly database: TestDatabase;
   readonly config: Config;

@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { randomToken, sha256 } from '../auth/crypto.js';
 import type { InvitationRow, JsonObject } from '../db/schema.js';
 import { PARKED_AT } from '../invitations/invitation.repository.js';
-import { markInvitationDeliveryFailed, markInvitationSent } from '../mail/invitation-delivery.js';
+import { markInvitationDeliveryFailed, markInvitationSent } from '../invitations/invitation.delivery.js';
 import type { TestApp } from './app.js';
 
 export interface InvitationAnswer {

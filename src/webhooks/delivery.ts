@@ -11,8 +11,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import type { DB, OutboxRow } from '../db/schema.js';
-import { DeliveryError, type SendResult, truncate } from '../mail/transport.js';
+import { type Deliverer, type Delivered, DeliveryError, truncate } from '../outbox/deliverer.js';
 import { checkWebhookUrl, ForbiddenAddressError, guardedLookup } from './ssrf.js';
 
 export interface WebhookDeliveryOptions {
@@ -22,12 +24,30 @@ export interface WebhookDeliveryOptions {
 
 export const WEBHOOK_USER_AGENT = 'Gatehouse-Webhooks/1';
 
+/** How long a receiver has to answer. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/**
+ * Webhooks as a deliverer of the outbox (registered by buildApp). The payload is kept once
+ * delivered: it is the delivery log an org's admins read.
+ */
+export function webhookDeliverer(
+  ctx: { readonly db: Kysely<DB>; readonly clock: Clock; readonly config: Pick<Config, 'webhookAllowPrivate'> },
+  options: { timeoutMs?: number } = {},
+): Deliverer {
+  const settings = { allowPrivate: ctx.config.webhookAllowPrivate, timeoutMs: options.timeoutMs ?? WEBHOOK_TIMEOUT_MS };
+  return {
+    kind: 'webhook',
+    deliver: (row) => deliverWebhook(ctx.db, row, ctx.clock.now(), settings),
+  };
+}
+
 export async function deliverWebhook(
   db: Kysely<DB>,
   row: OutboxRow,
   now: Date,
   options: WebhookDeliveryOptions,
-): Promise<SendResult> {
+): Promise<Delivered> {
   if (row.webhook_endpoint_id === null) throw new DeliveryError('webhook row without an endpoint', true);
   const endpoint = await db
     .selectFrom('webhook_endpoints')

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, EventRow } from '../db/schema.js';
+import { enqueueOutbox, type NewOutboxRow } from '../outbox/outbox.repository.js';
 
 /** What a delivery carries of its event. */
 export type DeliverableEvent = Pick<
@@ -39,13 +40,14 @@ export function webhookDeliveryRows(event: DeliverableEvent, endpoints: readonly
   });
   return subscribed.map((endpoint) => ({
     kind: 'webhook' as const,
+    topic: null,
     org_id: event.org_id,
     invitation_id: event.invitation_id,
     webhook_endpoint_id: endpoint.id,
     message_id: `msg_${randomUUID().replaceAll('-', '')}`,
     payload,
     next_attempt_at: event.occurred_at,
-  }));
+  }) satisfies NewOutboxRow);
 }
 
 export type WebhookDeliveryRow = ReturnType<typeof webhookDeliveryRows>[number];
@@ -58,6 +60,5 @@ export async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>
     .where('org_id', '=', event.org_id)
     .execute();
   const rows = webhookDeliveryRows(event, endpoints);
-  if (rows.length === 0) return;
-  await trx.insertInto('outbox').values(rows).execute();
+  await enqueueOutbox(trx, rows);
 }

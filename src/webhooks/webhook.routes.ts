@@ -5,9 +5,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ErrorSchema, ListQuery, OrgParams, Page, Uuid } from '../http/schemas.js';
+import type { RoutePolicy } from '../shared/route-policy.js';
 import {
   CreatedWebhookEndpointSchema,
   presentCreatedEndpoint,
@@ -22,7 +22,7 @@ const EndpointParams = Type.Object({ orgId: Uuid, webhookId: Uuid });
 const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema };
 const PERMISSION = 'webhooks:manage';
 
-export function webhookRoutes(ctx: AppContext) {
+export function webhookRoutes(ctx: AppContext, policy: RoutePolicy) {
   return async (root: FastifyInstance) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -44,7 +44,7 @@ export function webhookRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await authorize(ctx.db, request.actor, PERMISSION, { orgId: request.params.orgId });
+        await policy.authorizeOrg(request, PERMISSION, request.params.orgId);
         const endpoint = await createWebhookEndpoint(ctx, request.params.orgId, request.body);
         return reply.status(201).send(presentCreatedEndpoint(endpoint));
       },
@@ -62,7 +62,7 @@ export function webhookRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        await authorize(ctx.db, request.actor, PERMISSION, { orgId: request.params.orgId });
+        await policy.authorizeOrg(request, PERMISSION, request.params.orgId);
         const page = await listEndpoints(ctx, request.params.orgId, { limit: request.query.limit ?? 50, cursor: request.query.cursor ?? null });
         return { items: page.items.map(presentWebhookEndpoint), nextCursor: page.nextCursor };
       },
@@ -79,7 +79,7 @@ export function webhookRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        await authorize(ctx.db, request.actor, PERMISSION, { orgId: request.params.orgId });
+        await policy.authorizeOrg(request, PERMISSION, request.params.orgId);
         return presentWebhookEndpoint(await getWebhookEndpoint(ctx, request.params.orgId, request.params.webhookId));
       },
     );
@@ -95,7 +95,7 @@ export function webhookRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await authorize(ctx.db, request.actor, PERMISSION, { orgId: request.params.orgId });
+        await policy.authorizeOrg(request, PERMISSION, request.params.orgId);
         await removeWebhookEndpoint(ctx, request.params.orgId, request.params.webhookId);
         return reply.status(204).send(null);
       },
@@ -113,7 +113,7 @@ export function webhookRoutes(ctx: AppContext) {
         },
       },
       async (request) => {
-        await authorize(ctx.db, request.actor, PERMISSION, { orgId: request.params.orgId });
+        await policy.authorizeOrg(request, PERMISSION, request.params.orgId);
         const page = await listDeliveries(ctx, request.params.orgId, request.params.webhookId, {
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor ?? null,

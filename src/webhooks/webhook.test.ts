@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../clock.js';
 import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { EVENT_TYPES } from '../events/event.types.js';
-import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailDeliverer } from '../mail/dispatcher.js';
+import { dispatchOutbox } from '../outbox/outbox.dispatcher.js';
+import { webhookDeliverer } from './delivery.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { queuedInvitation } from '../mail/test-fixtures.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
@@ -50,8 +52,12 @@ type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
 async function drain(app: TestApp, options: { webhookTimeoutMs?: number } = {}) {
   let total = 0;
+  const deliverers = [
+    mailDeliverer(app.ctx, mailboxTransport(app.ctx.db, app.clock)),
+    ...(options.webhookTimeoutMs === undefined ? [] : [webhookDeliverer(app.ctx, { timeoutMs: options.webhookTimeoutMs })]),
+  ];
   for (;;) {
-    const round = await dispatchOnce(app.ctx, mailboxTransport(app.ctx.db, app.clock), { random: () => 0.5, ...options });
+    const round = await dispatchOutbox(app.ctx, deliverers, { random: () => 0.5 });
     if (round.claimed === 0) return total;
     total += round.claimed;
   }

@@ -9,6 +9,7 @@ import * as m0002invitations from './0002_invitations_lifecycle.js';
 import * as m0002mail from './0002_mail_delivery_log.js';
 import * as m0003mailbox from './0003_mailbox_headers.js';
 import * as m0004orgTrust from './0004_org_trust.js';
+import * as m0004outbox from './0004_outbox_topic.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0002_mail_delivery_log': m0002mail,
   '0003_mailbox_headers': m0003mailbox,
   '0004_org_trust': m0004orgTrust,
+  '0004_outbox_topic': m0004outbox,
 };

@@ -1,0 +1,40 @@
+/**
+ * Request and answer schemas of the event routes: an event as the API shows it (also inside an
+ * invitation's timeline) and the org's audit log. The OpenAPI document is generated from them.
+ */
+import { Type } from 'typebox';
+import { ListQuery, Page, Timestamp, Uuid } from '../http/schemas.js';
+
+export const EventSchema = Type.Object({
+  id: Uuid,
+  type: Type.String(),
+  actor: Type.Object({
+    type: Type.String(),
+    id: Type.Union([Uuid, Type.Null()]),
+    name: Type.Union([Type.String(), Type.Null()]),
+  }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  occurredAt: Timestamp,
+  invitationId: Type.Union([Uuid, Type.Null()]),
+  userId: Type.Union([Uuid, Type.Null()]),
+  personId: Type.Union([Uuid, Type.Null()]),
+});
+
+export const EventsQuery = Type.Object(
+  {
+    invitationId: Type.Optional(Uuid),
+    type: Type.Optional(Type.String({ maxLength: 100 })),
+    ...ListQuery,
+  },
+  { additionalProperties: false },
+);
+
+/** An event in the org's audit log: also whom it concerns (its account, else its invitation's address). */
+export const OrgEventSchema = Type.Intersect([
+  EventSchema,
+  Type.Object({
+    subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
+  }),
+]);
+
+export const EventPage = Page(OrgEventSchema);
