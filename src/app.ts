@@ -14,6 +14,7 @@ import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
+import { buildValidator } from './http/validation.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
@@ -62,7 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         }),
       },
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator } },
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,
   });
