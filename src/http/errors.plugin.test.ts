@@ -4,7 +4,7 @@
  * Content-Length, a malformed or too long address. Nothing falls through to a code that means
  * something else.
  */
-import { errorCodes, type FastifyError } from 'fastify';
+import { errorCodes, type FastifyError, type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../errors.js';
 import { testApp, type TestApp } from '../test/app.js';
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const SIGN_IN = '/api/v1/auth/sign-in';
 
-function answer(res: { statusCode: number; json: <T>() => T }) {
+function answer(res: LightMyRequestResponse) {
   const { error } = res.json<{ error: { code: string; message: string; details: unknown[] } }>();
   expect(typeof error.message).toBe('string');
   expect(error.details).toEqual([]);

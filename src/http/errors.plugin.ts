@@ -4,7 +4,7 @@
  * logged and answered as a 500 INTERNAL without internals.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode, type ErrorDetail, ERRORS, errorBody } from '../errors.js';
+import { AppError, type ErrorCode, type ErrorDetail, errorBody } from '../errors.js';
 
 interface ValidationIssue {
   instancePath: string;
