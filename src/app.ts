@@ -15,6 +15,7 @@ import type { DB } from './db/schema.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
 import { buildValidator } from './http/validation.js';
+import type { RouteDeclaration } from './http/route.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
@@ -33,6 +34,13 @@ import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** What a route declared with http/route.ts. */
+  declaration?: RouteDeclaration;
+}
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -79,11 +87,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
   };
   app.decorate('ctx', ctx);
-  // Every route as registered, so a test can check each org-scoped one has a policy entry.
-  const routeList: { method: string; url: string }[] = [];
+  // Every route as registered, so a test can check each org-scoped one has a policy entry, and
+  // read what a route declared through http/route.ts (its permission and error codes).
+  const routeList: RegisteredRoute[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+    const declaration = route.config?.declaration;
+    for (const method of [route.method].flat()) {
+      routeList.push({ method, url: route.url, ...(declaration === undefined ? {} : { declaration }) });
+    }
   });
 
   registerErrorHandling(app);
@@ -128,7 +140,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
-    /** Method and URL of every registered route (filled by an onRoute hook). */
-    routeList: readonly { method: string; url: string }[];
+    /** Every registered route (filled by an onRoute hook). */
+    routeList: readonly RegisteredRoute[];
   }
 }

@@ -100,6 +100,9 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The catalogue's codes, in catalogue order (the OpenAPI document's enum of `error.code`). */
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
 export interface ErrorDetail {
   path: string;
   message: string;

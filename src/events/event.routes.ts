@@ -2,34 +2,30 @@
  * GET /api/v1/orgs/:orgId/events: the org's audit trail, newest first, filtered by invitation
  * and type, keyset-paginated on the insertion order (`seq`).
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireActor } from '../auth/actor.js';
-import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
-import { ErrorSchema, OrgParams } from '../http/schemas.js';
+import { OrgParams } from '../http/schemas.js';
 import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
+import { router } from '../http/route.js';
 import { EventPage, EventsQuery } from '../invitations/invitation.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
 
 export function eventRoutes(ctx: AppContext) {
-  return async (root: FastifyInstance) => {
-    const app = root.withTypeProvider<TypeBoxTypeProvider>();
-    app.get(
-      '/api/v1/orgs/:orgId/events',
-      {
-        schema: {
-          tags: ['events'],
-          summary: "The organization's audit trail, newest first",
-          params: OrgParams,
-          querystring: EventsQuery,
-          response: { 200: EventPage, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema },
-        },
-      },
-      async (request) => {
+  return async (app: FastifyInstance) => {
+    const route = router(app, ctx);
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/events',
+      tags: ['events'],
+      summary: "The organization's audit trail, newest first",
+      params: OrgParams,
+      query: EventsQuery,
+      response: { 200: EventPage },
+      errors: ['INVALID_CURSOR'],
+      auth: { permission: 'events:read' },
+      handler: async (request) => {
         const { orgId } = request.params;
         const query = request.query;
-        await authorize(ctx.db, requireActor(request), 'events:read', { orgId });
         const limit = query.limit ?? 50;
         const rows = await listOrgEvents(ctx.db, {
           orgId,
@@ -45,6 +41,6 @@ export function eventRoutes(ctx: AppContext) {
           nextCursor: rows.length > limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
         };
       },
-    );
+    });
   };
 }

@@ -2,11 +2,13 @@
  * Schemas shared by many routes: the error shape, ids, list pages.
  */
 import { type TSchema, Type } from 'typebox';
+import { ERROR_CODES } from '../errors.js';
 
+/** Every error answer. `code` is one of the catalogue's, so a client can switch on it exhaustively. */
 export const ErrorSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
+      code: Type.Enum(ERROR_CODES),
       message: Type.String(),
       details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
     }, { additionalProperties: true }),
