@@ -20,10 +20,10 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 /**
- * A field of a request body that may be null to clear it. `null` comes first on purpose: with
- * coerceTypes (which query strings need), AJV tries anyOf branches in order and coerces on the
- * way, so `[String, Null]` turns a JSON null into "" before the Null branch is reached (clearing
- * an org's reply-to then failed as "not a valid email address").
+ * A field of a request body that may be null to clear it. `null` comes first: bodies are
+ * validated without coercion today, but a coercing validator (the one query strings use) tries
+ * anyOf branches in order and coerces on the way, so `[String, Null]` would turn a JSON null into
+ * "" before the Null branch is reached.
  */
 export function NullableInput<T extends TSchema>(schema: T) {
   return Type.Union([Type.Null(), schema]);
