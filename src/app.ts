@@ -14,6 +14,8 @@ import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerMetrics } from './http/metrics.js';
+import { buildValidator } from './http/validation.js';
+import type { RouteDeclaration } from './http/route.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
@@ -39,6 +41,13 @@ import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** What a route declared with http/route.ts. */
+  declaration?: RouteDeclaration;
+}
 
 export interface AppDeps {
   db: Kysely<DB>;
@@ -71,7 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         }),
       },
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator } },
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors,
   });
@@ -96,11 +105,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.decorate('ctx', ctx);
   // Deferred work still uses the database: let it finish before the app (and its pool) closes.
   app.addHook('onClose', () => ctx.afterReply.settled());
-  // Every route as registered, so a test can check each org-scoped one has a policy entry.
-  const routeList: { method: string; url: string }[] = [];
+  // Every route as registered, so a test can check each org-scoped one has a policy entry, and
+  // read what a route declared through http/route.ts (its permission and error codes).
+  const routeList: RegisteredRoute[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url });
+    const declaration = route.config?.declaration;
+    for (const method of [route.method].flat()) {
+      routeList.push({ method, url: route.url, ...(declaration === undefined ? {} : { declaration }) });
+    }
   });
 
   registerErrorHandling(app);
@@ -142,7 +155,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
-  await app.register(eventRoutes(ctx, policy));
+  await app.register(eventRoutes(ctx));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
@@ -151,7 +164,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: GatehouseContext;
-    /** Method and URL of every registered route (filled by an onRoute hook). */
-    routeList: readonly { method: string; url: string }[];
+    /** Every registered route (filled by an onRoute hook). */
+    routeList: readonly RegisteredRoute[];
   }
 }

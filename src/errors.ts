@@ -6,13 +6,21 @@
 export const ERRORS = {
   // Generic request errors
   VALIDATION_FAILED: [400, 'The request is not valid.'],
+  BAD_REQUEST: [400, 'The request could not be read.'],
   INVALID_JSON: [400, 'The request body is not valid JSON.'],
+  EMPTY_JSON_BODY: [400, 'The request says it carries JSON but its body is empty.'],
+  CONTENT_LENGTH_MISMATCH: [400, 'The request body does not have the length its Content-Length header says.'],
+  CONTENT_TYPE_REQUIRED: [400, 'This request needs a Content-Type header.'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'This endpoint does not accept that content type.'],
   BODY_TOO_LARGE: [413, 'The request body is too large.'],
   NOT_FOUND: [404, 'There is nothing at this address.'],
   INVALID_URL: [400, 'The address is not valid.'],
   URL_TOO_LONG: [414, 'A part of the address is too long.'],
   METHOD_NOT_ALLOWED: [405, 'This method is not allowed here.'],
+  PATH_FORBIDDEN: [403, 'This path is not served.'],
+  REQUEST_REFUSED: [403, 'The server refused this request.'],
+  PRECONDITION_FAILED: [412, 'A precondition of the request does not hold.'],
+  RANGE_NOT_SATISFIABLE: [416, 'The requested range is outside the file.'],
   RATE_LIMITED: [429, 'Too many requests; try again later.'],
   CSRF_REJECTED: [403, 'Cross-site request rejected: send JSON from the public origin.'],
   INTERNAL: [500, 'Something went wrong on our side.'],
@@ -91,6 +99,9 @@ export const ERRORS = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** The catalogue's codes, in catalogue order (the OpenAPI document's enum of `error.code`). */
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 
 export interface ErrorDetail {
   path: string;

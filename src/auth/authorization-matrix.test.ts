@@ -4,7 +4,7 @@
  * without a table entry fails this suite, so no route ships without a policy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATEHOUSE_PERMISSIONS } from './permissions.js';
+import { builtInRole, GATEHOUSE_PERMISSIONS, holds } from './permissions.js';
 import { randomToken, sha256 } from './crypto.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
@@ -102,6 +102,32 @@ function expected(entry: MatrixEntry, actor: ActorName): number {
 
 const ORG_SCOPED = /^\/api\/v1\/orgs\/:orgId(\/|$)/;
 
+const ADMIN_PERMISSIONS = GATEHOUSE_PERMISSIONS.filter((permission) => permission !== 'org:delete');
+const rolePermissions = (key: string) => builtInRole(key)?.permissions ?? [];
+
+/** What each actor of the world holds, org-wide and at the world's resource (see beforeAll). */
+function heldBy(actor: ActorName, atWorldResource: boolean): readonly string[] {
+  switch (actor) {
+    case 'owner':
+    case 'admin':
+    case 'member':
+    case 'viewer':
+      return rolePermissions(actor);
+    case 'resourceAdmin':
+      return atWorldResource ? rolePermissions('admin') : [];
+    case 'keyWith':
+      return ADMIN_PERMISSIONS;
+    case 'outsider':
+    case 'anonymous':
+    case 'keyWithout':
+      return [];
+  }
+}
+
+function declarationOf(entry: MatrixEntry) {
+  return t.app.routeList.find((route) => route.method === entry.method && route.url === entry.route)?.declaration;
+}
+
 describe('authorization matrix', () => {
   it('has an entry for every org-scoped route the app registers', () => {
     const registered = t.app.routeList
@@ -112,6 +138,33 @@ describe('authorization matrix', () => {
     // And the table names no route that does not exist (a typo would silently test nothing).
     const known = new Set(registered);
     expect([...covered].filter((route) => !known.has(route)), 'matrix entries for unknown routes').toEqual([]);
+  });
+
+  it('an org-scoped route declared with route() names the permission or org standing it needs', () => {
+    const loose = t.app.routeList
+      .filter((route) => ORG_SCOPED.test(route.url) && route.declaration !== undefined)
+      .filter((route) => typeof route.declaration?.auth !== 'object' && route.declaration?.auth !== 'orgMember')
+      .map((route) => `${route.method} ${route.url}`);
+    expect(loose).toEqual([]);
+  });
+
+  // The table above is written by hand; a route declared with a permission must let in exactly
+  // the actors that hold it at the entry's scope, so the declaration and the table cannot drift.
+  it.each(MATRIX.map((entry) => [`${entry.method} ${entry.route}${entry.variant === undefined ? '' : ` (${entry.variant})`}`, entry] as const))(
+    'declared permission agrees with the table: %s',
+    async (_name, entry) => {
+      const auth = declarationOf(entry)?.auth;
+      if (typeof auth !== 'object') return;
+      const request = await entry.request(world);
+      const atWorldResource = auth.resourceIdFrom !== undefined && JSON.stringify(request).includes(world.resourceId);
+      const holders = ACTORS.filter((actor) => holds(heldBy(actor, atWorldResource), auth.permission));
+      expect([...entry.allowed].sort()).toEqual([...holders].sort());
+    },
+  );
+
+  it('reads the declared permission of converted routes', () => {
+    const events = MATRIX.find((entry) => entry.route === '/api/v1/orgs/:orgId/events');
+    expect(events === undefined ? undefined : declarationOf(events)?.auth).toEqual({ permission: 'events:read' });
   });
 
   describe.each(MATRIX.map((entry) => [`${entry.method} ${entry.route}${entry.variant === undefined ? '' : ` (${entry.variant})`}`, entry] as const))(

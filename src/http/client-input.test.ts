@@ -12,7 +12,24 @@ import { createResource, createUser, grant, ownerWithOrg, signIn } from '../test
 
 interface Operation {
   parameters?: { name: string; in: string }[];
-  requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+}
+
+/** The parts of a JSON schema (as the served document has them) the generators below read. */
+interface JsonSchema {
+  type?: string;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  minItems?: number;
+  const?: unknown;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
 }
 
 // FUZZ_SEED and FUZZ_RUNS explore further by hand; the suite runs the fixed seed.
@@ -162,4 +179,93 @@ describe('what the generator found, pinned', () => {
     const { error } = res.json<{ error: { code: string; message: string } }>();
     expect([error.code, typeof error.message]).toEqual(['URL_TOO_LONG', 'string']);
   });
+});
+
+/** A value the schema accepts, as small as it gets: the rest of a body around the field under test. */
+function validFor(schema: JsonSchema): unknown {
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum !== undefined) return schema.enum[0];
+  if (schema.anyOf !== undefined) {
+    return schema.anyOf.some((branch) => branch.type === 'null') ? null : validFor(schema.anyOf[0] ?? {});
+  }
+  switch (schema.type) {
+    case 'string': {
+      if (schema.format === 'email') return 'someone@example.test';
+      if (schema.format === 'uuid') return NOBODY;
+      if (schema.format === 'date-time') return new Date(Date.now() + 7 * 86_400_000).toISOString();
+      if (schema.format === 'uri') return 'https://example.test/';
+      const candidates = ['abcdefghijkl', 'abc:def', 'abc', 'A'.repeat(43)];
+      return (
+        candidates.find(
+          (candidate) =>
+            (schema.pattern === undefined || new RegExp(schema.pattern, 'u').test(candidate)) &&
+            candidate.length >= (schema.minLength ?? 0) &&
+            candidate.length <= (schema.maxLength ?? Infinity),
+        ) ?? 'abcdefghijkl'
+      );
+    }
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return (schema.minItems ?? 0) > 0 ? [validFor(schema.items ?? {})] : [];
+    case 'object':
+      return Object.fromEntries((schema.required ?? []).map((name) => [name, validFor(schema.properties?.[name] ?? {})]));
+    default:
+      return 'abc';
+  }
+}
+
+const jsonType = (value: unknown) => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
+
+/** The JSON types a schema accepts (integer counts as number); empty when it does not say. */
+function acceptedTypes(schema: JsonSchema): Set<string> {
+  if (schema.anyOf !== undefined) return new Set(schema.anyOf.flatMap((branch) => [...acceptedTypes(branch)]));
+  if (schema.type !== undefined) return new Set([schema.type === 'integer' ? 'number' : schema.type]);
+  const values = schema.const !== undefined ? [schema.const] : (schema.enum ?? []);
+  return new Set(values.map(jsonType));
+}
+
+/** Wrong JSON types for a field, the ones a coercing validator would have quietly converted first. */
+function wrongFor(schema: JsonSchema): unknown[] {
+  const accepted = acceptedTypes(schema);
+  if (accepted.size === 0) return [];
+  const first = accepted.has('string') ? [['x'], 7] : accepted.has('number') ? ['7', [7]] : accepted.has('boolean') ? ['true', 1] : accepted.has('array') ? [{ x: 1 }, 'x'] : ['x', ['x']];
+  return [...first, true, { x: 1 }, ['x'], 'x', 7].filter((value) => !accepted.has(jsonType(value))).slice(0, 2);
+}
+
+describe('a wrong JSON type in a body is never coerced', () => {
+  it('answers a wrong JSON type in every declared body field of every operation 400 VALIDATION_FAILED at that field', async () => {
+    const { cookie, ids } = await stage();
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { method, path, op } of operations) {
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      if (schema?.properties === undefined) continue;
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? NOBODY);
+      const base = validFor(schema) as Record<string, unknown>;
+      const cases: { path: string; body: Record<string, unknown> }[] = [];
+      for (const [name, field] of Object.entries(schema.properties)) {
+        for (const wrong of wrongFor(field)) cases.push({ path: name, body: { ...base, [name]: wrong } });
+        // One level down, where a body nests an object of settings.
+        for (const [inner, innerField] of Object.entries(field.properties ?? {})) {
+          const around = validFor(field) as Record<string, unknown>;
+          for (const wrong of wrongFor(innerField)) cases.push({ path: `${name}.${inner}`, body: { ...base, [name]: { ...around, [inner]: wrong } } });
+        }
+      }
+      for (const { path: fieldPath, body } of cases) {
+        checked += 1;
+        const res = await t.inject({ method, url, headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        const error = res.json<{ error?: { code?: string; details?: { path: string }[] } }>().error;
+        const paths = (error?.details ?? []).map((detail) => detail.path);
+        if (res.statusCode !== 400 || error?.code !== 'VALIDATION_FAILED' || !paths.includes(fieldPath)) {
+          failures.push(`${method} ${path} ${fieldPath}=${JSON.stringify(body[fieldPath.split('.')[0] ?? ''])} → ${String(res.statusCode)} ${res.body.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  }, 300_000);
 });

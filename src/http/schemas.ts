@@ -2,11 +2,13 @@
  * Schemas shared by many routes: the error shape, ids, list pages.
  */
 import { type TSchema, Type } from 'typebox';
+import { ERROR_CODES } from '../errors.js';
 
+/** Every error answer. `code` is one of the catalogue's, so a client can switch on it exhaustively. */
 export const ErrorSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
+      code: Type.Enum(ERROR_CODES),
       message: Type.String(),
       details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
     }, { additionalProperties: true }),
@@ -18,10 +20,10 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 /**
- * A field of a request body that may be null to clear it. `null` comes first on purpose: with
- * coerceTypes (which query strings need), AJV tries anyOf branches in order and coerces on the
- * way, so `[String, Null]` turns a JSON null into "" before the Null branch is reached (clearing
- * an org's reply-to then failed as "not a valid email address").
+ * A field of a request body that may be null to clear it. `null` comes first: bodies are
+ * validated without coercion today, but a coercing validator (the one query strings use) tries
+ * anyOf branches in order and coerces on the way, so `[String, Null]` would turn a JSON null into
+ * "" before the Null branch is reached.
  */
 export function NullableInput<T extends TSchema>(schema: T) {
   return Type.Union([Type.Null(), schema]);

@@ -165,6 +165,22 @@ describe('create', () => {
     expect(await t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id).execute()).toHaveLength(1);
   });
 
+  it('an email sent as a JSON array is 400 VALIDATION_FAILED at email, never coerced into an invitation', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ email: [uniqueEmail()], role: 'member' }, 'email'],
+      [{ email: uniqueEmail(), role: ['member'] }, 'role'],
+      [{ email: uniqueEmail(), role: 'member', createUser: 'true' }, 'createUser'],
+      [{ email: 42, role: 'member' }, 'email'],
+    ];
+    for (const [body, path] of cases) {
+      const res = await invite(t, cookie, org.id, body);
+      expect([res.statusCode, code(res)], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(res.json<{ error: { details: { path: string }[] } }>().error.details.map((detail) => detail.path)).toContain(path);
+    }
+    expect(await t.ctx.db.selectFrom('invitations').select('id').where('org_id', '=', org.id).execute()).toEqual([]);
+  });
+
   it('404s an unknown resource or person of the org', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const other = await createOrg(t, 'Other');

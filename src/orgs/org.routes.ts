@@ -3,18 +3,15 @@
  * POST/GET /api/v1/orgs, GET/PATCH /api/v1/orgs/:orgId, PUT /api/v1/admin/orgs/:orgId/trust (instance admins),
  * POST/GET /api/v1/orgs/:orgId/resources, GET/PATCH/DELETE /api/v1/orgs/:orgId/resources/:resourceId.
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { requireActor, requireInstanceAdmin, requireUser } from '../auth/actor.js';
-import { authorize } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf, uuidCursor } from '../http/cursor.js';
-import { ErrorSchema, ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
+import { router } from '../http/route.js';
+import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { OrgSchema, presentOrg, presentResource, ResourceSchema } from './org.presenter.js';
 import * as service from './org.service.js';
 
-const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Kind = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 const ResourceParams = Type.Object({ orgId: Uuid, resourceId: Uuid });
@@ -35,158 +32,140 @@ const SettingsInput = Type.Object(
 );
 
 export function orgRoutes(ctx: AppContext) {
-  return async (root: FastifyInstance) => {
-    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  return async (app: FastifyInstance) => {
+    const route = router(app, ctx);
 
-    app.post(
-      '/api/v1/orgs',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Create an organization; the caller becomes its owner',
-          body: Type.Object({ name: Name }, { additionalProperties: false }),
-          response: { 201: OrgSchema, ...Errors },
-        },
-      },
-      async (request, reply) => {
-        const actor = requireUser(request);
-        const org = await service.createOrg(ctx, actor, request.body);
-        return reply.status(201).send(presentOrg(org));
-      },
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs',
+      tags: ['orgs'],
+      summary: 'Create an organization; the caller becomes its owner',
+      body: Type.Object({ name: Name }, { additionalProperties: false }),
+      response: { 201: OrgSchema },
+      errors: ['ORG_CREATE_FORBIDDEN'],
+      auth: 'user',
+      handler: async (request, _reply, actor) => presentOrg(await service.createOrg(ctx, actor, request.body)),
+    });
 
-    app.get(
-      '/api/v1/orgs',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Organizations the caller belongs to',
-          response: { 200: Page(OrgSchema), ...Errors },
-        },
-      },
-      async (request) => {
-        const orgs = await service.listOrgs(ctx, requireActor(request));
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs',
+      tags: ['orgs'],
+      summary: 'Organizations the caller belongs to',
+      response: { 200: Page(OrgSchema) },
+      errors: [],
+      auth: 'actor',
+      handler: async (_request, _reply, actor) => {
+        const orgs = await service.listOrgs(ctx, actor);
         return { items: orgs.map(presentOrg), nextCursor: null };
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId',
-      { schema: { tags: ['orgs'], summary: 'One organization', params: OrgParams, response: { 200: OrgSchema, ...Errors } } },
-      async (request) => {
-        const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:read', { orgId });
-        return presentOrg(await service.getOrg(ctx, orgId));
-      },
-    );
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId',
+      tags: ['orgs'],
+      summary: 'One organization',
+      params: OrgParams,
+      response: { 200: OrgSchema },
+      errors: [],
+      auth: { permission: 'org:read' },
+      handler: async (request) => presentOrg(await service.getOrg(ctx, request.params.orgId)),
+    });
 
-    app.patch(
-      '/api/v1/orgs/:orgId',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Rename an organization or change its settings',
-          params: OrgParams,
-          body: Type.Object({ name: Type.Optional(Name), settings: Type.Optional(SettingsInput) }, { additionalProperties: false }),
-          response: { 200: OrgSchema, ...Errors },
-        },
-      },
-      async (request) => {
-        const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:manage', { orgId });
+    route({
+      method: 'PATCH',
+      url: '/api/v1/orgs/:orgId',
+      tags: ['orgs'],
+      summary: 'Rename an organization or change its settings',
+      params: OrgParams,
+      body: Type.Object({ name: Type.Optional(Name), settings: Type.Optional(SettingsInput) }, { additionalProperties: false }),
+      response: { 200: OrgSchema },
+      errors: [],
+      auth: { permission: 'org:manage' },
+      handler: async (request) => {
         const { name, settings } = request.body;
         return presentOrg(
-          await service.updateOrg(ctx, orgId, {
+          await service.updateOrg(ctx, request.params.orgId, {
             ...(name === undefined ? {} : { name }),
             ...(settings === undefined ? {} : { settings }),
           }),
         );
       },
-    );
+    });
 
-    app.put(
-      '/api/v1/admin/orgs/:orgId/trust',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Instance admins only: trust an organization (or withdraw trust)',
-          description:
-            "A trusted org's own name and sender name appear in the subject and From of its emails, and its hourly quota may go up to INVITATION_QUOTA_MAX; an untrusted one (created by a self-service account) sends under MAIL_FROM's name with a neutral subject, within SELF_SERVICE_QUOTA_MAX. Withdrawing trust lowers the quota to that ceiling.",
-          params: OrgParams,
-          body: Type.Object({ trusted: Type.Boolean() }, { additionalProperties: false }),
-          response: { 200: OrgSchema, ...Errors },
-        },
-      },
-      async (request) => {
-        requireInstanceAdmin(request);
-        return presentOrg(await service.setOrgTrust(ctx.db, ctx.config, request.params.orgId, request.body.trusted, ctx.clock.now()));
-      },
-    );
+    route({
+      method: 'PUT',
+      url: '/api/v1/admin/orgs/:orgId/trust',
+      tags: ['orgs'],
+      summary: 'Instance admins only: trust an organization (or withdraw trust)',
+      description:
+        "A trusted org's own name and sender name appear in the subject and From of its emails, and its hourly quota may go up to INVITATION_QUOTA_MAX; an untrusted one (created by a self-service account) sends under MAIL_FROM's name with a neutral subject, within SELF_SERVICE_QUOTA_MAX. Withdrawing trust lowers the quota to that ceiling.",
+      params: OrgParams,
+      body: Type.Object({ trusted: Type.Boolean() }, { additionalProperties: false }),
+      response: { 200: OrgSchema },
+      errors: ['ORG_NOT_FOUND'],
+      auth: 'instanceAdmin',
+      handler: async (request) =>
+        presentOrg(await service.setOrgTrust(ctx.db, ctx.config, request.params.orgId, request.body.trusted, ctx.clock.now())),
+    });
 
-    app.post(
-      '/api/v1/orgs/:orgId/resources',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Create a resource (a location, a property) that access can be limited to',
-          params: OrgParams,
-          body: Type.Object({ kind: Kind, name: Name }, { additionalProperties: false }),
-          response: { 201: ResourceSchema, ...Errors },
-        },
-      },
-      async (request, reply) => {
-        const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:manage', { orgId });
-        return reply.status(201).send(presentResource(await service.createResource(ctx, orgId, request.body)));
-      },
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/resources',
+      tags: ['orgs'],
+      summary: 'Create a resource (a location, a property) that access can be limited to',
+      params: OrgParams,
+      body: Type.Object({ kind: Kind, name: Name }, { additionalProperties: false }),
+      response: { 201: ResourceSchema },
+      errors: ['CONFLICT'],
+      auth: { permission: 'org:manage' },
+      handler: async (request) => presentResource(await service.createResource(ctx, request.params.orgId, request.body)),
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId/resources',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: "The organization's resources, by name",
-          params: OrgParams,
-          querystring: Type.Object({ ...ListQuery, kind: Type.Optional(Kind) }, { additionalProperties: false }),
-          response: { 200: Page(ResourceSchema), ...Errors },
-        },
-      },
-      async (request) => {
-        const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:read', { orgId });
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/resources',
+      tags: ['orgs'],
+      summary: "The organization's resources, by name",
+      params: OrgParams,
+      query: Type.Object({ ...ListQuery, kind: Type.Optional(Kind) }, { additionalProperties: false }),
+      response: { 200: Page(ResourceSchema) },
+      errors: ['INVALID_CURSOR'],
+      auth: { permission: 'org:read' },
+      handler: async (request) => {
         const { limit = 50, cursor, kind } = request.query;
         const after = cursor === undefined ? null : uuidCursor(decodeCursor(cursor, 2));
-        const rows = await service.listResources(ctx, orgId, { limit, after, kind });
+        const rows = await service.listResources(ctx, request.params.orgId, { limit, after, kind });
         const page = pageOf(rows, limit, (row) => [row.name, row.id]);
         return { items: page.items.map(presentResource), nextCursor: page.nextCursor };
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId/resources/:resourceId',
-      { schema: { tags: ['orgs'], summary: 'One resource', params: ResourceParams, response: { 200: ResourceSchema, ...Errors } } },
-      async (request) => {
-        const { orgId, resourceId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:read', { orgId, resourceId });
-        return presentResource(await service.getResource(ctx, orgId, resourceId));
-      },
-    );
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/resources/:resourceId',
+      tags: ['orgs'],
+      summary: 'One resource',
+      params: ResourceParams,
+      response: { 200: ResourceSchema },
+      errors: ['RESOURCE_NOT_FOUND'],
+      auth: { permission: 'org:read', resourceIdFrom: 'params' },
+      handler: async (request) => presentResource(await service.getResource(ctx, request.params.orgId, request.params.resourceId)),
+    });
 
-    app.patch(
-      '/api/v1/orgs/:orgId/resources/:resourceId',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Rename a resource or change its kind',
-          params: ResourceParams,
-          body: Type.Object({ kind: Type.Optional(Kind), name: Type.Optional(Name) }, { additionalProperties: false }),
-          response: { 200: ResourceSchema, ...Errors },
-        },
-      },
-      async (request) => {
+    route({
+      method: 'PATCH',
+      url: '/api/v1/orgs/:orgId/resources/:resourceId',
+      tags: ['orgs'],
+      summary: 'Rename a resource or change its kind',
+      params: ResourceParams,
+      body: Type.Object({ kind: Type.Optional(Kind), name: Type.Optional(Name) }, { additionalProperties: false }),
+      response: { 200: ResourceSchema },
+      errors: ['RESOURCE_NOT_FOUND', 'CONFLICT'],
+      auth: { permission: 'org:manage', resourceIdFrom: 'params' },
+      handler: async (request) => {
         const { orgId, resourceId } = request.params;
-        await authorize(ctx.db, request.actor, 'org:manage', { orgId, resourceId });
         const { kind, name } = request.body;
         return presentResource(
           await service.updateResource(ctx, orgId, resourceId, {
@@ -195,24 +174,22 @@ export function orgRoutes(ctx: AppContext) {
           }),
         );
       },
-    );
+    });
 
-    app.delete(
-      '/api/v1/orgs/:orgId/resources/:resourceId',
-      {
-        schema: {
-          tags: ['orgs'],
-          summary: 'Delete a resource; its grants and invitations go with it',
-          params: ResourceParams,
-          response: { 204: Type.Null(), ...Errors },
-        },
+    route({
+      method: 'DELETE',
+      url: '/api/v1/orgs/:orgId/resources/:resourceId',
+      tags: ['orgs'],
+      summary: 'Delete a resource; its grants and invitations go with it',
+      params: ResourceParams,
+      response: { 204: Type.Null() },
+      errors: ['RESOURCE_NOT_FOUND'],
+      // Deleting a resource is an org-wide decision: its own admins may not.
+      auth: { permission: 'org:manage' },
+      handler: async (request, _reply, actor) => {
+        await service.deleteResource(ctx, actor, request.params.orgId, request.params.resourceId);
+        return null;
       },
-      async (request, reply) => {
-        const { orgId, resourceId } = request.params;
-        const actor = await authorize(ctx.db, request.actor, 'org:manage', { orgId });
-        await service.deleteResource(ctx, actor, orgId, resourceId);
-        return reply.status(204).send(null);
-      },
-    );
+    });
   };
 }

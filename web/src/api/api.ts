@@ -8,6 +8,12 @@ import type { paths as AllPaths } from './schema';
 
 export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin' });
 
+type ErrorAnswer = AllPaths['/api/v1/orgs/{orgId}/events']['get']['responses'][403]['content']['application/json'];
+/** The API's error codes: the catalogue, as the served contract enumerates `error.code`. */
+export type ErrorCode = ErrorAnswer['error']['code'];
+/** The console's own codes: the server was not reached, or answered without a code. */
+export type ConsoleCode = ErrorCode | 'NETWORK' | 'UNKNOWN';
+
 export interface FieldErrors {
   [path: string]: string;
 }
@@ -15,7 +21,7 @@ export interface FieldErrors {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ConsoleCode,
     message: string,
     readonly fields: FieldErrors = {},
     readonly retryAfter: number | null = null,
@@ -26,7 +32,7 @@ export class ApiError extends Error {
 }
 
 /** Plainer words than the API's for the codes people meet in the console. */
-const MESSAGES: Record<string, string> = {
+const MESSAGES: Partial<Record<ConsoleCode, string>> = {
   VALIDATION_FAILED: 'Please correct the highlighted fields.',
   INVALID_CREDENTIALS: 'That email and password do not match an account.',
   UNAUTHENTICATED: 'Your session has ended. Sign in again.',
@@ -63,7 +69,7 @@ function fieldMessage(path: string, message: string): string {
 }
 
 /** Field-level codes map to the field they concern, so the message appears beside it. */
-const CODE_FIELDS: Record<string, string> = {
+const CODE_FIELDS: Partial<Record<ErrorCode, string>> = {
   INVALID_EMAIL: 'email',
   EMAIL_TAKEN: 'email',
   PERSON_EXISTS: 'email',
@@ -83,7 +89,8 @@ interface ErrorShape {
 
 export function toApiError(status: number, body: unknown, retryAfter: string | null = null): ApiError {
   const error = (body as ErrorShape | null)?.error;
-  const code = typeof error?.code === 'string' ? error.code : status >= 500 ? 'INTERNAL' : 'UNKNOWN';
+  // The contract enumerates `error.code`: a string there is one of the catalogue's codes.
+  const code: ConsoleCode = typeof error?.code === 'string' ? (error.code as ErrorCode) : status >= 500 ? 'INTERNAL' : 'UNKNOWN';
   const serverMessage = typeof error?.message === 'string' ? error.message : `Request failed (${String(status)}).`;
   const fields: FieldErrors = {};
   if (Array.isArray(error?.details)) {
@@ -93,7 +100,7 @@ export function toApiError(status: number, body: unknown, retryAfter: string | n
       }
     }
   }
-  const field = CODE_FIELDS[code];
+  const field = code === 'UNKNOWN' ? undefined : CODE_FIELDS[code];
   if (field !== undefined && fields[field] === undefined) fields[field] = serverMessage;
   const seconds = retryAfter === null ? null : Number(retryAfter);
   return new ApiError(status, code, MESSAGES[code] ?? serverMessage, fields, Number.isFinite(seconds) ? seconds : null);
@@ -132,6 +139,6 @@ export function fieldsOf(error: unknown): FieldErrors {
   return error instanceof ApiError ? error.fields : {};
 }
 
-export function codeOf(error: unknown): string | null {
+export function codeOf(error: unknown): ConsoleCode | null {
   return error instanceof ApiError ? error.code : null;
 }
