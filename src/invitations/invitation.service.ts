@@ -39,7 +39,7 @@ import {
   scopeKey,
   takeQuota,
 } from './invitation.repository.js';
-import { asOf, isDue, isEditable } from './invitation.states.js';
+import { asOf, isDue, isEditable } from '../shared/invitation-states.js';
 import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
 
 type Tx = Transaction<DB>;

@@ -11,7 +11,7 @@ import type { AppContext } from '../context.js';
 import type { InvitationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { presentInvitation } from '../invitations/invitation.presenter.js';
-import { LIVE_STATUSES } from '../invitations/invitation.states.js';
+import { LIVE_STATUSES } from '../shared/invitation-states.js';
 import { findResource } from './org.repository.js';
 import { presentMemberUser } from './org.presenter.js';
 

@@ -10,7 +10,7 @@ import { standing } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { RoleRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { LIVE_STATUSES } from '../invitations/invitation.states.js';
+import { LIVE_STATUSES } from '../shared/invitation-states.js';
 import type { Role } from './org.presenter.js';
 
 export const ROLE_KEY_PATTERN = '^[a-z][a-z0-9_-]{0,39}$';
