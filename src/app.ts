@@ -48,6 +48,12 @@ export interface AppDeps {
 }
 
 
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -64,6 +70,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     routerOptions: { ignoreTrailingSlash: true },
+    // request.ip (the per-IP rate limits, logs) comes from X-Forwarded-For only through trusted proxies.
+    trustProxy: trustProxyOption(config.trustProxy),
     frameworkErrors,
   });
 

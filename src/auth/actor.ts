@@ -35,6 +35,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyContextConfig {
+    /** The route checks its own credentials (the metrics token); no session or API key is read. */
+    ownCredentials?: boolean;
+  }
 }
 
 async function actorFromApiKey(ctx: AppContext, secret: string): Promise<Actor> {
@@ -83,6 +87,7 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
 export function registerAuthentication(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.ownCredentials === true) return;
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);

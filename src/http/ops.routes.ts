@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 import { isReady } from '../db/database.js';
-import type { Metrics } from './metrics.js';
+import { checkMetricsAccess, type Metrics } from './metrics.js';
 
 const Status = Type.Object({ status: Type.String() });
 
@@ -30,8 +30,12 @@ export function opsRoutes(ctx: AppContext, metrics: Metrics) {
     );
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: true } },
-      async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+      // The metrics token is not a session or an API key: the route reads its own credentials.
+      { schema: { tags: ['operations'], summary: 'Prometheus metrics', hide: true }, config: { ownCredentials: true } },
+      async (request, reply) => {
+        checkMetricsAccess(ctx.config, request);
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      },
     );
     app.get(
       '/openapi.json',
