@@ -13,6 +13,7 @@ import type { AppContext } from './context.js';
 import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
+import { registerJsonInputCheck } from './http/json-input.js';
 import { registerMetrics } from './http/metrics.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { REDACT_PATHS, redactUrl } from './http/redact.js';
@@ -94,6 +95,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerErrorHandling(app);
+  registerJsonInputCheck(app);
   mailMetrics(metrics.registry, ctx.db);
 
   await app.register(swagger, {
