@@ -4,6 +4,8 @@ import { Type } from 'typebox';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openTestDatabase, type TestDatabase } from './test/database.js';
+import { createUser, ownerWithOrg, signIn } from './test/fixtures.js';
+import { apiKey } from './test/invitations.js';
 import { errorCode, TEST_SCRYPT_COST, testApp, type TestApp } from './test/app.js';
 
 let t: TestApp;
@@ -247,5 +249,45 @@ describe('GET /metrics access', () => {
         await app.close();
       }
     }
+  });
+});
+
+describe('CSRF defence on cookie-authenticated unsafe requests', () => {
+  const ANY_ID = '00000000-0000-4000-8000-000000000000';
+  /** Every unsafe route as registered, path parameters filled with an id (the check runs before routing work). */
+  const unsafeRoutes = () =>
+    t.app.routeList
+      .filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method))
+      .map((route) => ({ method: route.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: route.url.replace(/:\w+/g, ANY_ID) }));
+
+  it('refuses every unsafe route without Content-Type: application/json, body-less ones included, and changes nothing', async () => {
+    const user = await createUser(t);
+    const cookie = await signIn(t, user.email);
+    const routes = unsafeRoutes();
+    expect(routes.length).toBeGreaterThan(30);
+    for (const route of routes) {
+      for (const variant of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+        const res = await t.app.inject({ ...route, headers: { cookie, ...variant } });
+        expect([route.method, route.url, variant, res.statusCode, errorCode(res)]).toEqual([route.method, route.url, variant, 403, 'CSRF_REJECTED']);
+      }
+    }
+    // Sign-out and account deletion were among them: the session and the account are still there.
+    expect((await t.app.inject({ url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it('lets the same body-less requests through with Content-Type: application/json and {}; an API key needs neither', async () => {
+    const user = await createUser(t);
+    const cookie = await signIn(t, user.email);
+    const signOut = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-out',
+      headers: { cookie, 'content-type': 'application/json; charset=utf-8' },
+      payload: '{}',
+    });
+    expect(signOut.statusCode).toBe(204);
+    const { org } = await ownerWithOrg(t);
+    const key = await apiKey(t, org.id, ['people:write']);
+    const byKey = await t.app.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/people/${ANY_ID}`, headers: { authorization: `Bearer ${key}` } });
+    expect([byKey.statusCode, errorCode(byKey)]).toEqual([404, 'PERSON_NOT_FOUND']);
   });
 });
