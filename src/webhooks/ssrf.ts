@@ -59,18 +59,18 @@ export function forbiddenAddressReason(address: string): string | null {
   const parsed = ipaddr.parse(bare);
   if (parsed.kind() === 'ipv4') {
     const range = parsed.range();
-    return range === 'unicast' ? null : `${bare} is a ${range} address, not a public one`;
+    return range === 'unicast' ? null : `${bare} is a loopback, private or reserved address (${range})`;
   }
   const v6 = ipaddr.IPv6.parse(bare);
   const carried = embeddedIpv4(v6);
-  if (carried === null) return `${bare} is a special-purpose address, not a public one`;
+  if (carried === null) return `${bare} is a loopback, private or reserved address (special-purpose)`;
   for (const v4 of carried) {
     const range = v4.range();
-    if (range !== 'unicast') return `${bare} carries the ${range} address ${v4.toString()}`;
+    if (range !== 'unicast') return `${bare} embeds the private or reserved address ${v4.toString()} (${range})`;
   }
   if (carried.length > 0) return null;
   const range = v6.range();
-  if (range !== 'unicast') return `${bare} is a ${range} address, not a public one`;
+  if (range !== 'unicast') return `${bare} is a loopback, private or reserved address (${range})`;
   // Only 2000::/3 is allocated as global unicast; the rest of the space is unassigned.
   return v6.match(GLOBAL_UNICAST) ? null : `${bare} is outside the global unicast range 2000::/3`;
 }
