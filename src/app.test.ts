@@ -4,7 +4,9 @@ import { Type } from 'typebox';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openTestDatabase, type TestDatabase } from './test/database.js';
-import { testApp, type TestApp } from './test/app.js';
+import { createUser, ownerWithOrg, signIn } from './test/fixtures.js';
+import { apiKey } from './test/invitations.js';
+import { errorCode, TEST_SCRYPT_COST, testApp, type TestApp } from './test/app.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -149,5 +151,143 @@ describe('error handling and logging', () => {
     expect(log).not.toContain(token);
     expect(log).not.toContain('gh_secretkey');
     expect(log).not.toContain('secretcookie');
+  });
+});
+
+/** Another app over the shared test database, with extra settings; close it after use. */
+async function appWith(env: Record<string, string>) {
+  const app = await buildApp(loadConfig({ PUBLIC_URL: 'http://gatehouse.test', LOG_LEVEL: 'silent', AUTH_RATE_LIMIT: '0', ...env }), {
+    db: t.database.db,
+    backend: t.database.backend,
+    scryptCost: TEST_SCRYPT_COST,
+  });
+  await app.ready();
+  return app;
+}
+
+describe('TRUST_PROXY and the per-IP rate limit', () => {
+  const signInFrom = (app: Awaited<ReturnType<typeof appWith>>, forwardedFor: string, n: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-in',
+      headers: { 'x-forwarded-for': forwardedFor },
+      payload: { email: `nobody${String(n)}@example.test`, password: 'wrong password' },
+    });
+
+  it('ignores X-Forwarded-For by default: a client cannot pick itself a fresh bucket', async () => {
+    const direct = await appWith({ AUTH_RATE_LIMIT: '2' });
+    try {
+      expect((await signInFrom(direct, '203.0.113.1', 1)).statusCode).toBe(401);
+      expect((await signInFrom(direct, '203.0.113.2', 2)).statusCode).toBe(401);
+      const third = await signInFrom(direct, '203.0.113.3', 3);
+      expect([third.statusCode, errorCode(third)]).toEqual([429, 'RATE_LIMITED']);
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it.each([['127.0.0.1'], ['10.0.0.0/8, 127.0.0.0/8'], ['1']])(
+    'with TRUST_PROXY=%s, two clients forwarded by the proxy get separate buckets',
+    async (setting) => {
+      const proxied = await appWith({ AUTH_RATE_LIMIT: '2', TRUST_PROXY: setting });
+      try {
+        expect((await signInFrom(proxied, '198.51.100.7', 1)).statusCode).toBe(401);
+        expect((await signInFrom(proxied, '198.51.100.7', 2)).statusCode).toBe(401);
+        expect((await signInFrom(proxied, '198.51.100.7', 3)).statusCode).toBe(429);
+        // Another client behind the same proxy still has its own allowance.
+        expect((await signInFrom(proxied, '198.51.100.8', 4)).statusCode).toBe(401);
+      } finally {
+        await proxied.close();
+      }
+    },
+  );
+
+  it('believes only the trusted hop: a spoofed left-most address does not reset the bucket', async () => {
+    const proxied = await appWith({ AUTH_RATE_LIMIT: '2', TRUST_PROXY: '1' });
+    try {
+      // The proxy appends the real client (198.51.100.9) after whatever the client sent.
+      for (const [n, spoofed] of ['1.1.1.1', '2.2.2.2'].entries()) {
+        expect((await signInFrom(proxied, `${spoofed}, 198.51.100.9`, n)).statusCode).toBe(401);
+      }
+      expect((await signInFrom(proxied, '3.3.3.3, 198.51.100.9', 9)).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe('GET /metrics access', () => {
+  const TOKEN = 'metrics-token-0123456789';
+  it('is open on a loopback HOST without METRICS_TOKEN, closed (404 METRICS_DISABLED) on any other HOST', async () => {
+    const loopback = await appWith({ HOST: '127.0.0.1' });
+    const v6Loopback = await appWith({ HOST: '::1' });
+    const everywhere = await appWith({ HOST: '0.0.0.0' });
+    try {
+      expect((await loopback.inject({ url: '/metrics' })).statusCode).toBe(200);
+      expect((await v6Loopback.inject({ url: '/metrics' })).statusCode).toBe(200);
+      const closed = await everywhere.inject({ url: '/metrics' });
+      expect([closed.statusCode, errorCode(closed)]).toEqual([404, 'METRICS_DISABLED']);
+      expect(closed.body).not.toContain('gatehouse_http_requests_total');
+    } finally {
+      await Promise.all([loopback.close(), v6Loopback.close(), everywhere.close()]);
+    }
+  });
+
+  it('with METRICS_TOKEN, answers only a caller sending it as a bearer token, whatever the HOST', async () => {
+    for (const host of ['0.0.0.0', '127.0.0.1']) {
+      const app = await appWith({ HOST: host, METRICS_TOKEN: TOKEN });
+      try {
+        for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer gh_notakey', `Basic ${TOKEN}`]) {
+          const res = await app.inject({ url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+          expect([host, authorization, res.statusCode, errorCode(res)]).toEqual([host, authorization, 401, 'METRICS_TOKEN_INVALID']);
+          expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+        }
+        const ok = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.body).toContain('gatehouse_http_requests_total');
+      } finally {
+        await app.close();
+      }
+    }
+  });
+});
+
+describe('CSRF defence on cookie-authenticated unsafe requests', () => {
+  const ANY_ID = '00000000-0000-4000-8000-000000000000';
+  /** Every unsafe route as registered, path parameters filled with an id (the check runs before routing work). */
+  const unsafeRoutes = () =>
+    t.app.routeList
+      .filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method))
+      .map((route) => ({ method: route.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: route.url.replace(/:\w+/g, ANY_ID) }));
+
+  it('refuses every unsafe route without Content-Type: application/json, body-less ones included, and changes nothing', async () => {
+    const user = await createUser(t);
+    const cookie = await signIn(t, user.email);
+    const routes = unsafeRoutes();
+    expect(routes.length).toBeGreaterThan(30);
+    for (const route of routes) {
+      for (const variant of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+        const res = await t.app.inject({ ...route, headers: { cookie, ...variant } });
+        expect([route.method, route.url, variant, res.statusCode, errorCode(res)]).toEqual([route.method, route.url, variant, 403, 'CSRF_REJECTED']);
+      }
+    }
+    // Sign-out and account deletion were among them: the session and the account are still there.
+    expect((await t.app.inject({ url: '/api/v1/me', headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it('lets the same body-less requests through with Content-Type: application/json and {}; an API key needs neither', async () => {
+    const user = await createUser(t);
+    const cookie = await signIn(t, user.email);
+    const signOut = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/sign-out',
+      headers: { cookie, 'content-type': 'application/json; charset=utf-8' },
+      payload: '{}',
+    });
+    expect(signOut.statusCode).toBe(204);
+    const { org } = await ownerWithOrg(t);
+    const key = await apiKey(t, org.id, ['people:write']);
+    const byKey = await t.app.inject({ method: 'DELETE', url: `/api/v1/orgs/${org.id}/people/${ANY_ID}`, headers: { authorization: `Bearer ${key}` } });
+    expect([byKey.statusCode, errorCode(byKey)]).toEqual([404, 'PERSON_NOT_FOUND']);
   });
 });

@@ -13,6 +13,7 @@ import type { AppContext } from './context.js';
 import type { Backend } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
+import { registerJsonInputCheck } from './http/json-input.js';
 import { registerMetrics } from './http/metrics.js';
 import { buildValidator } from './http/validation.js';
 import type { RouteDeclaration } from './http/route.js';
@@ -25,6 +26,7 @@ import { registerAuthentication, requireInstanceAdmin } from './auth/actor.js';
 import { authorize, standing } from './auth/policy.js';
 import { holds } from './auth/permissions.js';
 import type { RoutePolicy } from './shared/route-policy.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import type { MailContext } from './mail/mail.hooks.js';
@@ -66,6 +68,12 @@ export interface AppDeps {
 /** The context of this app: what every service receives, with what mail needs (its hooks). */
 export type GatehouseContext = AppContext & MailContext;
 
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -82,6 +90,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     schemaController: { compilersFactory: { buildValidator } },
     routerOptions: { ignoreTrailingSlash: true },
+    // request.ip (the per-IP rate limits, logs) comes from X-Forwarded-For only through trusted proxies.
+    trustProxy: trustProxyOption(config.trustProxy),
     frameworkErrors,
   });
 
@@ -117,6 +127,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerErrorHandling(app);
+  await registerSecurityHeaders(app, config);
+  registerJsonInputCheck(app);
 
   await app.register(swagger, {
     openapi: {

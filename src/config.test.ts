@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       invitationQuotaMax: 10_000,
       selfServiceQuotaMax: 100,
+      trustProxy: false,
+      metricsToken: null,
     });
     expect(config.dataDir.endsWith('.gatehouse')).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
@@ -43,6 +45,16 @@ describe('loadConfig', () => {
     ['INVITATION_QUOTA_MAX', '2000000'],
     ['SELF_SERVICE_QUOTA_MAX', 'lots'],
     ['SELF_SERVICE_QUOTA_MAX', '20000'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', 'yes'],
+    ['TRUST_PROXY', '101'],
+    ['TRUST_PROXY', '-1'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1,'],
+    ['TRUST_PROXY', '10.0.0.1, proxy.example.com'],
+    ['TRUST_PROXY', '127.1'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'has a space in it, sixteen+'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     let caught: unknown;
     try {
@@ -75,5 +87,23 @@ describe('loadConfig', () => {
     expect(config.allowSignup).toBe(true);
     expect(config.authRateLimit).toBe(0);
     expect(config.webhookAllowPrivate).toBe(true);
+  });
+
+  it('reads TRUST_PROXY as off, a hop count, or a list of addresses and CIDR ranges', () => {
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,fd00::/8, ::1,loopback' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '172.16.0.0/12',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it('never echoes a bad METRICS_TOKEN in its error', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'secret pass' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') as unknown }));
+    expect(loadConfig({ METRICS_TOKEN: 'abcdefghijklmnop-_.~+/=' }).metricsToken).toBe('abcdefghijklmnop-_.~+/=');
   });
 });

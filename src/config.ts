@@ -3,7 +3,9 @@
  * Every variable of the Configuration table in docs/http-api.md is here; a bad value raises a
  * ConfigError whose message names the variable and the form it expects.
  */
+import net from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 export interface Config {
   readonly port: number;
@@ -26,6 +28,14 @@ export interface Config {
    * a self-service account); never above invitationQuotaMax.
    */
   readonly selfServiceQuotaMax: number;
+  /**
+   * Which proxies in front of the server are believed about the client address
+   * (`X-Forwarded-For`): false (none, the default), a number of hops, or a list of addresses and
+   * CIDR ranges. Passed to Fastify's `trustProxy`; the per-IP rate limits key on the result.
+   */
+  readonly trustProxy: false | number | readonly string[];
+  /** The bearer token `GET /metrics` requires; null leaves it open on a loopback HOST only. */
+  readonly metricsToken: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,6 +90,42 @@ function url(env: Env, name: string, protocols: readonly string[], fallback: str
   return raw;
 }
 
+/** Names proxy-addr accepts for whole ranges, besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(env: Env): false | number | readonly string[] {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 100) throw new ConfigError('TRUST_PROXY', `a hop count from 0 to 100, got "${raw}"`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const network = entry.split('/')[0] ?? '';
+    const valid =
+      PROXY_RANGE_NAMES.has(entry) || net.isIP(entry) !== 0 || (net.isIP(network) !== 0 && ipaddr.isValidCIDR(entry));
+    if (!valid) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `a hop count or a comma-separated list of proxy addresses or CIDR ranges, got "${entry === '' ? raw : entry}"`,
+      );
+    }
+  }
+  return Object.freeze(entries);
+}
+
+function metricsToken(env: Env): string | null {
+  const raw = read(env, 'METRICS_TOKEN');
+  if (raw === undefined) return null;
+  // What fits in `Authorization: Bearer …` unquoted (RFC 6750 b64token), long enough not to guess.
+  if (!/^[A-Za-z0-9\-._~+/]{16,256}=*$/.test(raw)) {
+    throw new ConfigError('METRICS_TOKEN', 'at least 16 characters of letters, digits and -._~+/');
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = read(env, 'HOST') ?? '127.0.0.1';
@@ -112,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     invitationQuotaMax,
     selfServiceQuotaMax,
+    trustProxy: trustProxy(env),
+    metricsToken: metricsToken(env),
   });
 }
 

@@ -25,6 +25,8 @@ export const ERRORS = {
   CSRF_REJECTED: [403, 'Cross-site request rejected: send JSON from the public origin.'],
   INTERNAL: [500, 'Something went wrong on our side.'],
   NOT_READY: [503, 'The service is not ready.'],
+  METRICS_DISABLED: [404, 'Metrics are off on a public HOST until METRICS_TOKEN is set.'],
+  METRICS_TOKEN_INVALID: [401, 'Send the metrics token as a bearer token.'],
   CONFLICT: [409, 'The request conflicts with existing data.'],
   REFERENCE_NOT_FOUND: [422, 'A referenced record does not exist.'],
 

@@ -1,8 +1,8 @@
 /**
  * Who is calling: resolved once per request from the session cookie or an
  * `Authorization: Bearer` API key, and available as `request.actor` (null when anonymous).
- * Cookie-authenticated unsafe requests must come from the public origin with a JSON body
- * (CSRF defence: docs/rules.md R43).
+ * Cookie-authenticated unsafe requests must come from the public origin and declare
+ * `Content-Type: application/json`, body-less ones included (CSRF defence: docs/rules.md R43).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -29,11 +29,20 @@ export const API_KEY_PREFIX = 'gh_';
 /** last_used_at is written at most this often per key. */
 const API_KEY_TOUCH_MS = MINUTE;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i;
+/**
+ * What a cookie-authenticated unsafe request must declare as its Content-Type, with or without a
+ * body: JSON (or CSV on the people import). A cross-site page cannot send either without a CORS
+ * preflight, whereas a form, a no-cors fetch or a beacon sends a form type or none at all.
+ */
+const COOKIE_UNSAFE_TYPES = /^(application\/json|text\/csv)\s*(;|$)/i;
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+  }
+  interface FastifyContextConfig {
+    /** The route checks its own credentials (the metrics token); no session or API key is read. */
+    ownCredentials?: boolean;
   }
 }
 
@@ -58,7 +67,7 @@ function checkCsrf(ctx: AppContext, request: FastifyRequest): void {
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== new URL(ctx.config.publicUrl).origin) throw new AppError('CSRF_REJECTED');
   const type = request.headers['content-type'];
-  if (type !== undefined && FORM_TYPES.test(type)) throw new AppError('CSRF_REJECTED');
+  if (type === undefined || !COOKIE_UNSAFE_TYPES.test(type)) throw new AppError('CSRF_REJECTED');
 }
 
 export function cookieOptions(ctx: AppContext, expires: Date) {
@@ -83,6 +92,7 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
 export function registerAuthentication(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.ownCredentials === true) return;
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);

@@ -4,6 +4,29 @@ import { createUser, ownerWithOrg, signIn } from '../test/fixtures.js';
 import { decodeCursor, decodeSeqCursor, decodeTimeCursor, decodeTimeIdCursor, encodeCursor, encodeSeqCursor, encodeTimeCursor, encodeTimeIdCursor } from './cursor.js';
 
 const ID = '0b6f2c1e-8d4a-4c7e-9f3b-2a5d6e7f8091';
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+/**
+ * Cursors shaped like real ones whose values the database cannot take: out-of-range times and
+ * sequence numbers, impossible dates, NUL bytes and lone surrogates in text keys.
+ */
+const CRAFTED = [
+  b64(`t:99999999999999999999:${ID}`),
+  b64(`t:-99999999999999999999:${ID}`),
+  b64(`t:253402300800000000:${ID}`), // 10000-01-01
+  b64('s:99999999999999999999'),
+  b64('s:9007199254740992'),
+  b64('s:0'),
+  `+275760-09-13T00:00:00.000Z|${ID}`,
+  `-271821-04-20T00:00:00.000Z|${ID}`,
+  `10000-01-01T00:00:00.000Z|${ID}`,
+  `2026-02-31T00:00:00.000Z|${ID}`,
+  `2026-11-23|${ID}`,
+  `2026-11-23T10:00:00.000Z|${ID}|extra`,
+  encodeCursor(['a\u0000b', ID]),
+  encodeCursor(['\ud800', ID]),
+  encodeCursor(['Doe', 'a\u0000', ID]),
+];
 
 describe('cursor codecs', () => {
   it('round-trip their own cursors', () => {
@@ -28,6 +51,22 @@ describe('cursor codecs', () => {
         expect(() => decode(raw), `decoder ${String(i)} on cursor ${String(j)}`).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
       }
     }
+  });
+
+  it('refuse cursors of the right shape whose values are out of range with INVALID_CURSOR', () => {
+    const decoders = [(raw: string) => decodeCursor(raw, 2), (raw: string) => decodeCursor(raw, 3), decodeTimeIdCursor, decodeTimeCursor, decodeSeqCursor];
+    for (const raw of CRAFTED) {
+      for (const [i, decode] of decoders.entries()) {
+        expect(() => decode(raw), `decoder ${String(i)} on ${raw}`).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
+      }
+    }
+  });
+
+  it('accept the edges of the range they do take', () => {
+    expect(decodeTimeCursor(b64(`t:-62135596800000000:${ID}`)).micros).toBe('-62135596800000000'); // 0001-01-01
+    expect(decodeTimeCursor(b64(`t:253402300799999999:${ID}`)).micros).toBe('253402300799999999');
+    expect(decodeSeqCursor(b64('s:9007199254740991'))).toBe('9007199254740991');
+    expect(decodeTimeIdCursor(`9999-12-31T23:59:59.999Z|${ID}`).at.getUTCFullYear()).toBe(9999);
   });
 });
 
@@ -68,7 +107,7 @@ describe('every paged list', () => {
       const headers = { cookie: path.includes('/dev/mailbox') ? adminCookie : cookie };
       const good = await t.inject({ url: `${path}?limit=1`, headers });
       expect([path, good.statusCode]).toEqual([path, 200]);
-      for (const cursor of ['garbage', encodeSeqCursor(1), encodeCursor(['x'])]) {
+      for (const cursor of ['garbage', encodeSeqCursor(1), encodeCursor(['x']), ...CRAFTED]) {
         if (path.endsWith('/events') && cursor === encodeSeqCursor(1)) continue;
         const res = await t.inject({ url: `${path}?cursor=${encodeURIComponent(cursor)}`, headers });
         expect([path, cursor, res.statusCode, errorCode(res)]).toEqual([path, cursor, 400, 'INVALID_CURSOR']);

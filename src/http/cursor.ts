@@ -21,6 +21,18 @@ export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/**
+ * The instants a cursor may name: years 0001 to 9999, what an ISO 8601 timestamp spells with four
+ * digits and well inside what PostgreSQL's timestamptz holds. No row is ever written outside them.
+ */
+const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A text key part the database can compare: no NUL byte, no lone surrogate. */
+function isTextPart(part: unknown): part is string {
+  return typeof part === 'string' && !part.includes('\u0000') && !/\p{Cs}/u.test(part);
+}
+
 /** The `size` strings encoded in `cursor`; 400 INVALID_CURSOR for anything else. */
 export function decodeCursor(cursor: string, size: number): string[] {
   let parsed: unknown;
@@ -29,7 +41,7 @@ export function decodeCursor(cursor: string, size: number): string[] {
   } catch {
     throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== size || !parsed.every((part) => typeof part === 'string')) {
+  if (!Array.isArray(parsed) || parsed.length !== size || !parsed.every(isTextPart)) {
     throw invalidCursor();
   }
   return parsed;
@@ -60,11 +72,17 @@ export function encodeTimeIdCursor(at: Date, id: string): string {
   return `${at.toISOString()}|${id}`;
 }
 
-/** 400 INVALID_CURSOR for anything but a cursor made by encodeTimeIdCursor. */
+/**
+ * 400 INVALID_CURSOR for anything but a cursor made by encodeTimeIdCursor: exactly an ISO
+ * timestamp as toISOString() writes it (a real calendar date, years 0001 to 9999), `|`, a row id.
+ */
 export function decodeTimeIdCursor(cursor: string): TimeIdCursor {
-  const [at = '', id] = cursor.split('|');
+  const parts = cursor.split('|');
+  const [at = '', id] = parts;
+  if (parts.length !== 2 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at) || !isUuid(id)) throw invalidCursor();
   const date = new Date(at);
-  if (Number.isNaN(date.getTime()) || !isUuid(id)) throw invalidCursor();
+  // A date that does not round-trip (2026-02-31) was rolled over by the parser.
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== at) throw invalidCursor();
   return { at: date, id };
 }
 
@@ -82,18 +100,30 @@ export function encodeTimeCursor(cursor: TimeCursor): string {
   return Buffer.from(`t:${cursor.micros}:${cursor.id}`).toString('base64url');
 }
 
+const MIN_MICROS = BigInt(MIN_MS) * 1000n;
+const MAX_MICROS = BigInt(MAX_MS) * 1000n + 999n;
+
+/** 400 INVALID_CURSOR unless the microseconds name an instant in years 0001 to 9999 and the id is a row id. */
 export function decodeTimeCursor(raw: string): TimeCursor {
   const match = /^t:(-?\d{1,20}):(.+)$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
   if (match?.[1] === undefined || !isUuid(match[2])) throw invalidCursor();
-  return { micros: match[1], id: match[2] };
+  const micros = BigInt(match[1]);
+  if (micros < MIN_MICROS || micros > MAX_MICROS) throw invalidCursor();
+  return { micros: micros.toString(), id: match[2] };
 }
 
 export function encodeSeqCursor(seq: number | string | bigint): string {
   return Buffer.from(`s:${String(seq)}`).toString('base64url');
 }
 
+/**
+ * 400 INVALID_CURSOR unless it is a sequence number from 1 to 2^53 - 1: every event the log will
+ * hold, exact as a JavaScript number and as a PostgreSQL bigint.
+ */
 export function decodeSeqCursor(raw: string): string {
   const match = /^s:(\d{1,20})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
   if (match?.[1] === undefined) throw invalidCursor();
-  return match[1];
+  const seq = BigInt(match[1]);
+  if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidCursor();
+  return seq.toString();
 }

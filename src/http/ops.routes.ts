@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 import { isReady } from '../db/database.js';
-import type { Metrics } from './metrics.js';
+import { checkMetricsAccess, type Metrics } from './metrics.js';
 import { router } from './route.js';
 
 const Status = Type.Object({ status: Type.String() });
@@ -42,9 +42,14 @@ export function opsRoutes(ctx: AppContext, metrics: Metrics) {
       summary: 'Prometheus metrics',
       hide: true,
       response: Undescribed,
-      errors: [],
+      errors: ['METRICS_DISABLED', 'METRICS_TOKEN_INVALID'],
       auth: 'public',
-      handler: async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+      // The metrics token is not a session or an API key: the route reads its own credentials.
+      options: { config: { ownCredentials: true } },
+      handler: async (request, reply) => {
+        checkMetricsAccess(ctx.config, request);
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      },
     });
     route({
       method: 'GET',

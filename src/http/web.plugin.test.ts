@@ -42,6 +42,9 @@ describe('the console is served by the API process', () => {
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.body).toBe(INDEX);
     },
   );
@@ -55,7 +58,8 @@ describe('the console is served by the API process', () => {
   it('serves hashed assets as immutable and the icon', async () => {
     const asset = await app.inject({ url: '/assets/index-abc123.js' });
     expect(asset.statusCode).toBe(200);
-    expect(asset.headers['cache-control']).toContain('immutable');
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers['x-content-type-options']).toBe('nosniff');
     expect(asset.body).toContain('console');
     expect((await app.inject({ url: '/favicon.svg' })).headers['content-type']).toContain('image/svg+xml');
   });

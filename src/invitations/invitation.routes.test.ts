@@ -743,3 +743,57 @@ describe('derived person access status', () => {
     expect(expired.json<{ items: { id: string }[] }>().items.map((p) => p.id).sort()).toEqual([people.invited.id, people.clicked.id].sort());
   });
 });
+
+describe('metadata the database cannot store', () => {
+  /** JSON text of an object nested `levels` deep (itself counting as one), written out: too deep for JSON.stringify. */
+  const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{"leaf":true}${'}'.repeat(levels - 1)}`;
+  const post = (cookie: string, url: string, json: string) =>
+    t.inject({ method: 'POST', url, headers: { ...auth(cookie), 'content-type': 'application/json' }, payload: json });
+  const item = (metadata: string, extra = '') => `{"email":"${uniqueEmail()}","role":"member"${extra},"metadata":${metadata}}`;
+  const countFor = async (orgId: string) =>
+    Number((await t.ctx.db.selectFrom('invitations').select((eb) => eb.fn.countAll().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()).n);
+
+  it('a NUL byte, a lone surrogate or nesting past 10 levels in metadata is 400 VALIDATION_FAILED at metadata, writing nothing', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const cases: [string, string][] = [
+      ['{"note":"a\\u0000b"}', 'metadata.note'],
+      ['{"bad\\u0000key":1}', 'metadata'],
+      ['{"list":["ok",{"deeper":"\\u0000"}]}', 'metadata.list.1.deeper'],
+      ['{"note":"x\\ud800"}', 'metadata.note'],
+      [nested(11), 'metadata'],
+      [nested(5000), 'metadata'],
+    ];
+    for (const [metadata, path] of cases) {
+      const res = await post(cookie, base(org.id), item(metadata));
+      expect([res.statusCode, code(res)], path).toEqual([400, 'VALIDATION_FAILED']);
+      expect(res.json<{ error: { details: { path: string }[] } }>().error.details[0]?.path).toBe(path);
+    }
+    expect(await countFor(org.id)).toBe(0);
+    const ok = await post(cookie, base(org.id), item(nested(10)));
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json<InvitationAnswer>().metadata).toEqual(JSON.parse(nested(10)));
+  });
+
+  it('in a bulk create, an item with such metadata (or a NUL byte in a name) fails alone; the others are created', async () => {
+    const { org, cookie } = await ownerWithOrg(t);
+    const invitations = [
+      item('{"row":0}'),
+      item('{"note":"a\\u0000b"}'),
+      item(nested(5000)),
+      item(nested(11)),
+      item('{}', ',"firstName":"Nu\\u0000l"'),
+      item('{"row":5}'),
+    ];
+    const res = await post(cookie, `${base(org.id)}/bulk`, `{"invitations":[${invitations.join(',')}]}`);
+    expect(res.statusCode).toBe(200);
+    const results = res.json<{ results: { ok: boolean; error?: { code: string; details: { path: string }[] } }[] }>().results;
+    expect(results.map((r) => r.ok)).toEqual([true, false, false, false, false, true]);
+    expect(results.slice(1, 5).map((r) => [r.error?.code, r.error?.details[0]?.path])).toEqual([
+      ['VALIDATION_FAILED', 'metadata.note'],
+      ['VALIDATION_FAILED', 'metadata'],
+      ['VALIDATION_FAILED', 'metadata'],
+      ['VALIDATION_FAILED', 'firstName'],
+    ]);
+    expect(await countFor(org.id)).toBe(2);
+  });
+});

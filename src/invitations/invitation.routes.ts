@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { presentEvent } from '../events/event.repository.js';
 import { validationDetails } from '../http/errors.plugin.js';
+import { jsonInputProblem, MAX_BODY_DEPTH } from '../http/json-input.js';
 import { ErrorSchema, OrgParams } from '../http/schemas.js';
 import { InvitationSchema, presentInvitation } from './invitation.presenter.js';
 import {
@@ -78,6 +79,7 @@ export function invitationRoutes(ctx: AppContext) {
       '/api/v1/orgs/:orgId/invitations/bulk',
       {
         bodyLimit: BULK_BODY_LIMIT,
+        config: { bodyItemsCheckedAlone: true },
         schema: {
           tags: TAGS,
           summary: 'Invite up to 1,000 people in one request; each item is answered on its own',
@@ -94,7 +96,10 @@ export function invitationRoutes(ctx: AppContext) {
         const validIndex: number[] = [];
         const results: Record<number, ReturnType<typeof presentError>> = {};
         for (const [index, item] of items.entries()) {
-          if (itemValidator.Check(item)) {
+          // Checked here rather than for the whole body, so one bad item fails alone.
+          const problem = jsonInputProblem(item, MAX_BODY_DEPTH - 2);
+          if (problem !== null) results[index] = presentError(new AppError('VALIDATION_FAILED', { details: [problem] }));
+          else if (itemValidator.Check(item)) {
             valid.push(item);
             validIndex.push(index);
           } else results[index] = presentError(itemError(item));

@@ -10,6 +10,8 @@ import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter
 
 export const MESSAGE_MAX = 2000;
 export const METADATA_MAX_BYTES = 4096;
+/** Levels of nesting in invitation metadata, the object itself counting as one. */
+export const METADATA_MAX_DEPTH = 10;
 export const BULK_MAX = 1000;
 
 const RoleKey = Type.String({ minLength: 1, maxLength: 64 });
@@ -27,7 +29,7 @@ export const CreateInvitationBody = Type.Object(
     expiresAt: Type.Optional(Timestamp),
     /** User-first flow: create the user record (status `invited`) with the invitation. */
     createUser: Type.Optional(Type.Boolean()),
-    /** Caller's own data, returned as given: a JSON object of at most 4 KB. */
+    /** Caller's own data, returned as given: a JSON object of at most 4 KB and 10 levels, without NUL bytes. */
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },

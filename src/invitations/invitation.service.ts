@@ -25,6 +25,7 @@ import { AppError } from '../errors.js';
 import { appendEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { prepared } from '../db/prepared.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../http/cursor.js';
+import { jsonInputProblem } from '../http/json-input.js';
 import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
@@ -40,7 +41,7 @@ import {
   takeQuota,
 } from './invitation.repository.js';
 import { asOf, isDue, isEditable } from '../shared/invitation-states.js';
-import { type CreateInvitationBody, METADATA_MAX_BYTES, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
+import { type CreateInvitationBody, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
 
 type Tx = Transaction<DB>;
 
@@ -74,6 +75,8 @@ export function parseExpiry(raw: string | undefined, org: Pick<OrgRow, 'invitati
 
 function parseMetadata(metadata: Record<string, unknown> | undefined): JsonObject {
   if (metadata === undefined) return {};
+  const problem = jsonInputProblem(metadata, METADATA_MAX_DEPTH, 'metadata');
+  if (problem !== null) throw new AppError('VALIDATION_FAILED', { details: [problem] });
   const text = JSON.stringify(metadata);
   if (Buffer.byteLength(text, 'utf8') > METADATA_MAX_BYTES) {
     throw new AppError('METADATA_TOO_LARGE', { details: [{ path: 'metadata', message: 'must be at most 4 KB of JSON' }] });

@@ -47,12 +47,28 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     clock,
     database,
     config,
-    inject: (options) => app.inject(options),
+    inject: (options) => app.inject(consoleLike(options)),
     async close() {
       await app.close();
       await database.close();
     },
   };
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * What the console sends: a cookie-authenticated unsafe request always declares
+ * `Content-Type: application/json`, a body-less one with `{}` as its body (the API refuses it
+ * otherwise, as a cross-site request could have made it). Tests of that rule itself use
+ * `t.app.inject`, which sends exactly what it is given.
+ */
+function consoleLike(options: InjectOptions): InjectOptions {
+  const headers = options.headers ?? {};
+  const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+  const method = String(options.method ?? 'GET').toUpperCase();
+  if (!UNSAFE.has(method) || !has('cookie') || has('authorization') || has('content-type') || options.payload !== undefined) return options;
+  return { ...options, headers: { ...headers, 'content-type': 'application/json' }, payload: '{}' };
 }
 
 /** The `error.code` of an error answer (undefined for a success). */

@@ -33,6 +33,51 @@ describe('forbiddenAddressReason (SSRF guard)', () => {
     expect(forbiddenAddressReason(address)).not.toBeNull();
   });
 
+  it.each([
+    // 6to4 (2002::/16) carrying loopback, private and metadata addresses
+    '2002:7f00:1::',
+    '2002:a00:1::1',
+    '2002:a9fe:a9fe::',
+    '2002:c0a8:101:1::1',
+    // IPv4-translated (::ffff:0:0:0/96)
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '0:0:0:0:ffff:0:a00:1',
+    // NAT64 well-known prefix, in both spellings, and the local-use NAT64 prefix
+    '64:ff9b::127.0.0.1',
+    '64:ff9b::a00:1',
+    '64:ff9b:1::8.8.8.8',
+    // Teredo whose client (bits inverted) or server is private
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    '2001:0:a00:1:8000:63bf:f7f7:f7f7',
+    // special-purpose IPv6 ranges and IPv4-compatible addresses
+    '2001:db8::1',
+    '2001:2::1',
+    '100::1',
+    '::7f00:1',
+    '::808:808',
+    '4000::1',
+    'fe80::1%eth0',
+    // IPv4 special ranges
+    '192.0.2.1',
+    '198.18.0.1',
+    '192.88.99.1',
+    '0x7f000001',
+  ])('refuses %s, an address that embeds or is a non-public one', (address) => {
+    expect(forbiddenAddressReason(address)).not.toBeNull();
+  });
+
+  it.each(['2002:808:808::1', '64:ff9b::8.8.8.8', '::ffff:0:808:808', '2001:0:4136:e378:8000:63bf:f7f7:f7f7'])(
+    'allows %s, which carries the public address 8.8.8.8 (or public Teredo ends)',
+    (address) => {
+      expect(forbiddenAddressReason(address)).toBeNull();
+    },
+  );
+
+  it.each(['not-an-ip', '1.2.3', '::ffff:999.0.0.1'])('refuses %s as not an IP address', (address) => {
+    expect(forbiddenAddressReason(address)).not.toBeNull();
+  });
+
   it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) => {
     expect(forbiddenAddressReason(address)).toBeNull();
   });
@@ -66,6 +111,9 @@ describe('checkWebhookUrl', () => {
       'http://[::1]/',
       'http://[::ffff:127.0.0.1]/',
       'http://[0:0:0:0:0:ffff:7f00:1]/',
+      'http://[2002:7f00:1::]/',
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
     ]) {
       await refuse(url);
     }
@@ -76,6 +124,8 @@ describe('checkWebhookUrl', () => {
     await refuse('http://mixed.example.test/', fixed(['93.184.215.14', '10.0.0.5']));
     await refuse('http://v6.example.test/', fixed(['2606:4700:4700::1111', 'fe80::1']));
     await refuse('http://mapped.example.test/', fixed(['::ffff:169.254.169.254']));
+    await refuse('http://sixtofour.example.test/', fixed(['2002:a9fe:a9fe::1']));
+    await refuse('http://translated.example.test/', fixed(['::ffff:0:a00:1']));
     await refuse('http://nothing.example.test/', fixed([]));
     await refuse('http://broken.example.test/', () => Promise.reject(new Error('ENOTFOUND')));
   });

@@ -1,8 +1,11 @@
 /**
- * The SSRF guard for webhook URLs: http(s) only, and no loopback, private, link-local,
- * carrier-grade NAT, multicast, reserved or unspecified address (IPv4 or IPv6, including
- * IPv4-mapped and IPv4-compatible IPv6 such as ::ffff:127.0.0.1), unless the operator set
- * WEBHOOK_ALLOW_PRIVATE. A hostname is resolved and EVERY address it resolves to must pass.
+ * The SSRF guard for webhook URLs: http(s) only, and only to a globally routable unicast
+ * address, unless the operator set WEBHOOK_ALLOW_PRIVATE. Loopback, private, link-local,
+ * carrier-grade NAT, multicast, broadcast, documentation, benchmarking, reserved and every other
+ * special-purpose range (IPv4 or IPv6) is refused. An IPv6 address that carries an IPv4 one
+ * (IPv4-mapped ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d, 6to4 2002::/16, NAT64
+ * 64:ff9b::/96, Teredo 2001::/32) is judged by the IPv4 address it carries, since that is where
+ * the packets end up. A hostname is resolved and EVERY address it resolves to must pass.
  *
  * It runs when an endpoint is registered and again at delivery time, inside the socket's own
  * DNS lookup (`guardedLookup`), so a name that re-points to 127.0.0.1 after registration (DNS
@@ -10,6 +13,7 @@
  */
 import dns, { type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import net from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export class ForbiddenAddressError extends Error {
   constructor(readonly reason: string) {
@@ -18,83 +22,57 @@ export class ForbiddenAddressError extends Error {
   }
 }
 
-const blocked = new net.BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this network", includes 0.0.0.0
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, includes 255.255.255.255
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
-  ['::', 96], // IPv4-compatible (deprecated); the embedded IPv4 is checked too
-  ['64:ff9b:1::', 48], // local-use NAT64
-  ['100::', 64], // discard
-  ['2001:db8::', 32], // documentation
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['fec0::', 10], // site-local (deprecated)
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
+
+function ipv4FromGroups(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
 
-/** Expands an IPv6 literal into its 8 groups, or null when it is not one. */
-function ipv6Groups(address: string): number[] | null {
-  let text = address.replace(/^\[|\]$/g, '').split('%')[0] ?? '';
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted?.[1] !== undefined) {
-    const parts = dotted[1].split('.').map(Number);
-    const [a = 0, b = 0, c = 0, d = 0] = parts;
-    text = `${text.slice(0, -dotted[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/**
+ * The IPv4 addresses an IPv6 address carries (both ends of a Teredo address), [] when it carries
+ * none, or null when it is an IPv4-embedding form that is never a valid destination.
+ */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] | null {
+  const [g0 = 0, , g2 = 0, g3 = 0, , , g6 = 0, g7 = 0] = address.parts;
+  switch (address.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      return [ipv4FromGroups(g6, g7)];
+    case 'rfc6052':
+      // 64:ff9b::/96 carries the IPv4 address in its last 32 bits; 64:ff9b:1::/48 is local-use.
+      return g0 === 0x64 && address.parts[2] === 0 ? [ipv4FromGroups(g6, g7)] : null;
+    case '6to4':
+      return [ipv4FromGroups(address.parts[1] ?? 0, g2)];
+    case 'teredo':
+      // The Teredo server, and the client's address stored with every bit inverted.
+      return [ipv4FromGroups(g2, g3), ipv4FromGroups(~g6 & 0xffff, ~g7 & 0xffff)];
+    default:
+      // IPv4-compatible ::a.b.c.d (deprecated, never routed).
+      return address.parts.slice(0, 6).every((part) => part === 0) ? null : [];
   }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] === '' || halves[0] === undefined ? [] : halves[0].split(':');
-  const tail = halves.length === 2 && halves[1] !== '' && halves[1] !== undefined ? halves[1].split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 && missing !== 0) return null;
-  if (missing < 0) return null;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail].map((g) => parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
-}
-
-/** The IPv4 address an IPv6 address embeds (mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d). */
-function embeddedIpv4(groups: number[]): string | null {
-  const [g0, g1, g2, g3, g4, g5, g6 = 0, g7 = 0] = groups;
-  const zeros5 = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
-  const mapped = zeros5 && g5 === 0xffff;
-  const compatible = zeros5 && g5 === 0;
-  const nat64 = g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0;
-  if (!mapped && !compatible && !nat64) return null;
-  return [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join('.');
 }
 
 /** Why an IP address may not receive webhooks, or null when it may. */
 export function forbiddenAddressReason(address: string): string | null {
   const bare = address.replace(/^\[|\]$/g, '');
-  const family = net.isIP(bare);
-  if (family === 4) return blocked.check(bare, 'ipv4') ? `${bare} is a loopback, private or reserved address` : null;
-  if (family !== 6) return `${address} is not an IP address`;
-  const groups = ipv6Groups(bare);
-  if (groups === null) return `${address} is not an IP address`;
-  const v4 = embeddedIpv4(groups);
-  if (v4 !== null && blocked.check(v4, 'ipv4')) return `${bare} embeds the private or reserved address ${v4}`;
-  if (blocked.check(bare, 'ipv6')) return `${bare} is a loopback, private or reserved address`;
-  return null;
+  if (net.isIP(bare) === 0 || !ipaddr.isValid(bare)) return `${address} is not an IP address`;
+  const parsed = ipaddr.parse(bare);
+  if (parsed.kind() === 'ipv4') {
+    const range = parsed.range();
+    return range === 'unicast' ? null : `${bare} is a loopback, private or reserved address (${range})`;
+  }
+  const v6 = ipaddr.IPv6.parse(bare);
+  const carried = embeddedIpv4(v6);
+  if (carried === null) return `${bare} is a loopback, private or reserved address (special-purpose)`;
+  for (const v4 of carried) {
+    const range = v4.range();
+    if (range !== 'unicast') return `${bare} embeds the private or reserved address ${v4.toString()} (${range})`;
+  }
+  if (carried.length > 0) return null;
+  const range = v6.range();
+  if (range !== 'unicast') return `${bare} is a loopback, private or reserved address (${range})`;
+  // Only 2000::/3 is allocated as global unicast; the rest of the space is unassigned.
+  return v6.match(GLOBAL_UNICAST) ? null : `${bare} is outside the global unicast range 2000::/3`;
 }
 
 export type Lookup = (hostname: string, options: LookupAllOptions) => Promise<LookupAddress[]>;

@@ -49,7 +49,9 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
 
   /** An API call as the admin (the context's session cookie); fails the test on an unexpected status. */
   async function call(request: APIRequestContext, method: string, path: string, data?: unknown, status?: number): Promise<Json> {
-    const res = await request.fetch(path, { method, ...(data === undefined ? {} : { data }) });
+    // Like the console: an unsafe request always sends JSON, `{}` when it has no body.
+    const body = data ?? (method === 'GET' ? undefined : {});
+    const res = await request.fetch(path, { method, ...(body === undefined ? {} : { data: body }) });
     if (status === undefined ? !res.ok() : res.status() !== status) {
       throw new Error(`${method} ${path}: ${String(res.status())} ${await res.text()}`);
     }

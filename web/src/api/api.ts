@@ -14,6 +14,21 @@ export type ErrorCode = ErrorAnswer['error']['code'];
 /** The console's own codes: the server was not reached, or answered without a code. */
 export type ConsoleCode = ErrorCode | 'NETWORK' | 'UNKNOWN';
 
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/**
+ * The API refuses a cookie-authenticated unsafe request that does not declare
+ * `Content-Type: application/json` (a cross-site page could send it). openapi-fetch declares it
+ * only with a body, so a body-less POST or DELETE is sent with it and `{}` as its body.
+ */
+api.use({
+  onRequest({ request }) {
+    if (!UNSAFE.has(request.method) || request.headers.has('content-type')) return undefined;
+    const headers = new Headers(request.headers);
+    headers.set('content-type', 'application/json');
+    return new Request(request, { headers, body: '{}' });
+  },
+});
+
 export interface FieldErrors {
   [path: string]: string;
 }
