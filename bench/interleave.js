@@ -14,9 +14,11 @@
 //   --unit TEXT         the figure's unit in the output (default: s, or none with a REGEX)
 //   --runs N            runs per side (default 5)
 //   --log DIR           keep each run's output there (default: a new directory under the temp dir)
+//   --allow-failure     count a run that exits non-zero (say, test files that failed) instead of
+//                       stopping; it is marked in the output
 //
-// A run that exits non-zero or whose output lacks the figure stops the comparison (its output is
-// in the log directory). The B/A ratio is given per pair (the two runs of one round) and as the
+// A run that exits non-zero (without --allow-failure) or whose output lacks the figure stops the
+// comparison (its output is in the log directory). The B/A ratio is given per pair (the two runs of one round) and as the
 // ratio of the medians.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     unit: { type: 'string' },
     runs: { type: 'string', default: '5' },
     log: { type: 'string' },
+    'allow-failure': { type: 'boolean', default: false },
   },
 });
 
@@ -54,8 +57,8 @@ const logDir = args.log ?? mkdtempSync(path.join(tmpdir(), 'gatehouse-interleave
 mkdirSync(logDir, { recursive: true });
 
 const sides = [
-  { key: 'a', label: args['a-label'], command: args.a, cwd: args['a-cwd'], metric: args['a-metric'] ?? args.metric, values: [], cpu: [] },
-  { key: 'b', label: args['b-label'], command: args.b, cwd: args['b-cwd'], metric: args['b-metric'] ?? args.metric, values: [], cpu: [] },
+  { key: 'a', label: args['a-label'], command: args.a, cwd: args['a-cwd'], metric: args['a-metric'] ?? args.metric, values: [], cpu: [], failed: [] },
+  { key: 'b', label: args['b-label'], command: args.b, cwd: args['b-cwd'], metric: args['b-metric'] ?? args.metric, values: [], cpu: [], failed: [] },
 ];
 const unit = args.unit ?? (sides.some((side) => side.metric !== undefined) ? '' : 's');
 const loads = () => loadavg().map((n) => n.toFixed(2)).join(' ');
@@ -92,7 +95,8 @@ function run(side, round) {
       if (cpuBefore !== null && cpuAfter !== null) side.cpu.push(cpuAfter - cpuBefore);
       const log = path.join(logDir, `${String(round).padStart(2, '0')}-${side.key}.log`);
       writeFileSync(log, `$ ${side.command}\n(cwd ${side.cwd}, exit ${code}, ${seconds.toFixed(1)} s)\n\n--- stdout\n${stdout}\n--- stderr\n${stderr}`);
-      if (code !== 0) return reject(new Error(`${side.label} (run ${round}) exited ${code}; output in ${log}`));
+      if (code !== 0 && !args['allow-failure']) return reject(new Error(`${side.label} (run ${round}) exited ${code}; output in ${log}`));
+      if (code !== 0) side.failed.push(round);
       if (side.metric === undefined) return resolve(seconds);
       const match = new RegExp(side.metric).exec(`${stdout}\n${stderr}`);
       const value = Number(match?.[1]);
@@ -122,7 +126,8 @@ try {
       const value = await run(side, round);
       side.values.push(value);
       const cpu = side.cpu.at(-1);
-      console.log(`run ${round} ${side.label}: ${format(value)}${cpu === undefined ? '' : `, CPU ${cpu.toFixed(1)} s`}   (load at start ${load})`);
+      const failed = side.failed.includes(round) ? '  [exited non-zero]' : '';
+      console.log(`run ${round} ${side.label}: ${format(value)}${cpu === undefined ? '' : `, CPU ${cpu.toFixed(1)} s`}   (load at start ${load})${failed}`);
     }
   }
 } catch (error) {

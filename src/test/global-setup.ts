@@ -65,7 +65,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('gatehouseTestTemplate', { backend: 'pglite', empty, migrated });
 }
 
-/** The data directory as an uncompressed tarball (loads faster than a gzipped one). */
+/** The data directory as an uncompressed tarball: each test file loads it, and need not inflate it first. */
 async function tarball(pglite: PGlite): Promise<Uint8Array> {
   return new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer());
 }
