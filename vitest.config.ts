@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // Migrates once per run; each test file's database is a copy (src/test/database.ts).
+    globalSetup: ['src/test/global-setup.ts'],
+    // A stray `.only` must not pass CI by silently skipping the rest of the suite.
+    allowOnly: process.env.CI !== 'true',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,5 +1,7 @@
 // Invitation benchmarks on PostgreSQL (the figures in the README). Usage:
 //   npm run build && node bench/invitations.js [--seconds 15] [--rows 1000000] [--skip-list] [--keep]
+//     [--phases single,pgbench,bulk,list]   (default: all; bench/interleave.js alternates
+//     `--phases single` with `--phases pgbench` to compare the two sides run by run)
 // Needs a PostgreSQL server (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres;
 // a scratch database is created and dropped) and pgbench on PATH or under /usr/lib/postgresql/*/bin.
 //
@@ -28,9 +30,13 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '15' },
     rows: { type: 'string', default: '1000000' },
     'skip-list': { type: 'boolean', default: false },
+    phases: { type: 'string', default: 'single,pgbench,bulk,list' },
     keep: { type: 'boolean', default: false },
   },
 });
+const PHASES = new Set(args.phases.split(',').map((phase) => phase.trim()));
+for (const phase of PHASES) if (!['single', 'pgbench', 'bulk', 'list'].includes(phase)) throw new Error(`unknown phase ${phase}`);
+if (args['skip-list']) PHASES.delete('list');
 const SECONDS = Number(args.seconds);
 const ROWS = Number(args.rows);
 const CONNECTIONS = 32;
@@ -275,27 +281,35 @@ try {
   if (migrated.status !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
   server = await startServer();
 
-  const single = await benchSingleCreate();
-  const cpu = single.cpuPerRequest === null ? '' : `, server CPU ${single.cpuPerRequest.toFixed(2)} ms/request`;
-  console.log(
-    `single create over HTTP, ${CONNECTIONS} connections, ${SECONDS} s: ${single.rps.toFixed(0)} req/s, p50 ${single.p50} ms, p99 ${single.p99} ms (${single.total} requests, ${single.non2xx} not 2xx${cpu})`,
-  );
-  const drained = await drainOutbox();
-  console.log(`  then the dispatcher sent the ${drained.emails} emails still queued in ${fmt(drained.ms)}`);
-  const bench = await setupOrg('Bench pgbench');
-  const statement = benchPgbench(bench.org, bench.key, PGBENCH_STATEMENT);
-  console.log(`pgbench, the same writes as one statement, ${CONNECTIONS} clients, ${SECONDS} s: ${statement.tps.toFixed(0)} tps (latency avg ${statement.latencyAvg} ms)`);
-  const separate = benchPgbench(bench.org, bench.key, PGBENCH_SEPARATE);
-  console.log(`pgbench, the same writes as four statements in BEGIN/END, ${CONNECTIONS} clients, ${SECONDS} s: ${separate.tps.toFixed(0)} tps (latency avg ${separate.latencyAvg} ms)`);
-  const pgbenchTps = Math.max(statement.tps, separate.tps);
-  console.log(`ratio HTTP / pgbench (the faster): ${((single.rps / pgbenchTps) * 100).toFixed(1)} % (target >= 35 %)`);
+  let single;
+  if (PHASES.has('single')) {
+    single = await benchSingleCreate();
+    const cpu = single.cpuPerRequest === null ? '' : `, server CPU ${single.cpuPerRequest.toFixed(2)} ms/request`;
+    console.log(
+      `single create over HTTP, ${CONNECTIONS} connections, ${SECONDS} s: ${single.rps.toFixed(0)} req/s, p50 ${single.p50} ms, p99 ${single.p99} ms (${single.total} requests, ${single.non2xx} not 2xx${cpu})`,
+    );
+    const drained = await drainOutbox();
+    console.log(`  then the dispatcher sent the ${drained.emails} emails still queued in ${fmt(drained.ms)}`);
+  }
+  if (PHASES.has('pgbench')) {
+    const bench = await setupOrg('Bench pgbench');
+    const statement = benchPgbench(bench.org, bench.key, PGBENCH_STATEMENT);
+    console.log(`pgbench, the same writes as one statement, ${CONNECTIONS} clients, ${SECONDS} s: ${statement.tps.toFixed(0)} tps (latency avg ${statement.latencyAvg} ms)`);
+    const separate = benchPgbench(bench.org, bench.key, PGBENCH_SEPARATE);
+    console.log(`pgbench, the same writes as four statements in BEGIN/END, ${CONNECTIONS} clients, ${SECONDS} s: ${separate.tps.toFixed(0)} tps (latency avg ${separate.latencyAvg} ms)`);
+    const pgbenchTps = Math.max(statement.tps, separate.tps);
+    console.log(`pgbench, the faster form: ${pgbenchTps.toFixed(0)} tps`);
+    if (single !== undefined) console.log(`ratio HTTP / pgbench (the faster): ${((single.rps / pgbenchTps) * 100).toFixed(1)} % (target >= 35 %)`);
+  }
 
-  const bulk = await benchBulk();
-  console.log(`bulk create of 10,000 (10 requests of 1,000): ${fmt(bulk.ms)} (target < 3000 ms)`);
-  const drainedBulk = await drainOutbox();
-  console.log(`  then the dispatcher sent the ${drainedBulk.emails} emails still queued in ${fmt(drainedBulk.ms)}`);
+  if (PHASES.has('bulk')) {
+    const bulk = await benchBulk();
+    console.log(`bulk create of 10,000 (10 requests of 1,000): ${fmt(bulk.ms)} (target < 3000 ms)`);
+    const drainedBulk = await drainOutbox();
+    console.log(`  then the dispatcher sent the ${drainedBulk.emails} emails still queued in ${fmt(drainedBulk.ms)}`);
+  }
 
-  if (!args['skip-list']) {
+  if (PHASES.has('list')) {
     const list = await benchList();
     console.log(`list with ${ROWS.toLocaleString('en')} invitations in one org (generated in ${fmt(list.generateMs)}), 300 sequential requests each:`);
     for (const [name, r] of Object.entries({ 'first page': list.first, 'deep cursor page (90 %)': list.deep, 'first page, status filter': list.firstByStatus, 'deep page, status filter': list.deepByStatus })) {

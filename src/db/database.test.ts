@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createServerDatabase, openTestDatabase, testBackend, type TestDatabase } from '../test/database.js';
-import { isReady, migrateToLatest, openDatabase } from './database.js';
+import { type Migration, Migrator } from 'kysely/migration';
+import { isReady, migrateToLatest, migrator, openDatabase, renameAppliedMigrations } from './database.js';
 import { prepared } from './prepared.js';
-import { migrations } from './migrations/index.js';
+import { migrations, RENAMED_MIGRATIONS } from './migrations/index.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -51,6 +52,91 @@ describe('migrations', () => {
       expect(applied).toHaveLength(Object.keys(migrations).length);
       expect(await isReady(db)).toBe(true);
     }
+  });
+});
+
+describe('renamed migrations', () => {
+  /** The migrations under the names they had before the renames. */
+  const oldNamed: Record<string, Migration> = {};
+  const oldNameOf = new Map(Object.entries(RENAMED_MIGRATIONS).map(([from, to]) => [to, from]));
+  for (const [name, migration] of Object.entries(migrations)) oldNamed[oldNameOf.get(name) ?? name] = migration;
+
+  async function applyOldNamed(db: TestDatabase['db'], upTo?: string): Promise<void> {
+    const old = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(oldNamed) } });
+    const result = upTo === undefined ? await old.migrateToLatest() : await old.migrateTo(upTo);
+    expect(result.error).toBeUndefined();
+  }
+
+  async function appliedNames(db: TestDatabase['db']): Promise<string[]> {
+    const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+    return rows.rows.map((row) => row.name);
+  }
+
+  it('carry distinct four-digit sequence numbers that sort in the order they run', () => {
+    const names = Object.keys(migrations);
+    const numbers = names.map((name) => /^(\d{4})_[a-z0-9_]+$/.exec(name)?.[1]);
+    expect(numbers.every((n) => n !== undefined)).toBe(true);
+    expect(new Set(numbers).size).toBe(names.length);
+    expect([...names].sort()).toEqual(names);
+    for (const [from, to] of Object.entries(RENAMED_MIGRATIONS)) {
+      expect(names).toContain(to);
+      expect(names).not.toContain(from);
+    }
+  });
+
+  it('a database migrated under the old names migrates cleanly under the new ones and applies nothing twice', async () => {
+    const { db } = await fresh();
+    await applyOldNamed(db);
+    expect(await appliedNames(db)).toEqual(Object.keys(oldNamed).sort());
+    expect(await isReady(db)).toBe(false);
+
+    const result = await migrateToLatest(db);
+    expect(result.results).toEqual([]);
+    expect(await appliedNames(db)).toEqual(Object.keys(migrations));
+    expect(await isReady(db)).toBe(true);
+    // Idempotent: nothing left to rename, nothing to apply.
+    expect(await renameAppliedMigrations(db)).toBe(0);
+    expect((await migrateToLatest(db)).results).toEqual([]);
+  });
+
+  it('a database part-migrated under the old names gets only the missing migrations, under the new names', async () => {
+    const { db } = await fresh();
+    await applyOldNamed(db, '0002_invitations_lifecycle');
+    expect(await appliedNames(db)).toEqual(['0001_initial', '0002_accounts_indexes', '0002_invitations_lifecycle']);
+
+    const result = await migrateToLatest(db);
+    expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual([
+      ['0004_mail_delivery_log', 'Success'],
+      ['0005_mailbox_headers', 'Success'],
+    ]);
+    expect(await appliedNames(db)).toEqual(Object.keys(migrations));
+    expect(await isReady(db)).toBe(true);
+  });
+
+  it('are renamed all or nothing: a rename that cannot be made leaves every record as it was', async () => {
+    const { db } = await fresh();
+    await applyOldNamed(db);
+    // A record already under the last rename's new name: that rename breaks the primary key.
+    await sql`insert into kysely_migration (name, timestamp) values ('0005_mailbox_headers', ${new Date().toISOString()})`.execute(db);
+    const before = await appliedNames(db);
+    await expect(renameAppliedMigrations(db)).rejects.toThrow();
+    expect(await appliedNames(db)).toEqual(before);
+    expect(before).toContain('0002_invitations_lifecycle');
+  });
+
+  it('leave a database without a migration table alone', async () => {
+    const { db } = await fresh();
+    expect(await renameAppliedMigrations(db)).toBe(0);
+    const table = await sql<{ found: string | null }>`select to_regclass('kysely_migration')::text as found`.execute(db);
+    expect(table.rows[0]?.found).toBeNull();
+  });
+
+  it('the old names alone are refused by the migrator (what the rename step exists for)', async () => {
+    const { db } = await fresh();
+    await applyOldNamed(db);
+    const result = await migrator(db).migrateToLatest();
+    expect(String(result.error)).toMatch(/corrupted migrations/);
+    expect(await appliedNames(db)).toEqual(Object.keys(oldNamed).sort());
   });
 });
 

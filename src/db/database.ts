@@ -18,7 +18,7 @@ import {
 } from 'kysely';
 import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import pg from 'pg';
-import { migrations } from './migrations/index.js';
+import { migrations, RENAMED_MIGRATIONS } from './migrations/index.js';
 import { PREPARED_MARK } from './prepared.js';
 import type { DB } from './schema.js';
 
@@ -37,6 +37,8 @@ export interface DatabaseOptions {
   dataDir: string | null;
   /** Pool size for the server backend. */
   poolSize?: number;
+  /** Embedded only: start from this `dumpDataDir()` tarball instead of an empty database (tests). */
+  pgliteSnapshot?: Blob;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -55,7 +57,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     dataPath = path.join(options.dataDir, 'pgdata');
     await mkdir(dataPath, { recursive: true });
   }
-  const pglite = await PGlite.create(dataPath);
+  const pglite =
+    options.pgliteSnapshot === undefined
+      ? await PGlite.create(dataPath)
+      : await PGlite.create({ loadDataDir: options.pgliteSnapshot, ...(dataPath === undefined ? {} : { dataDir: dataPath }) });
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   return { db, backend: 'pglite', close: () => db.destroy() };
 }
@@ -129,10 +134,33 @@ export function migrator(db: Kysely<DB>): Migrator {
 }
 
 /**
- * Applies every pending migration. Safe to run from several instances at once: Kysely's
- * Migrator serialises them on a PostgreSQL advisory lock held in its transaction.
+ * Renames the records of migrations applied under an old name (RENAMED_MIGRATIONS) to their
+ * current names, so the Migrator sees them as applied and in order. Idempotent, and all or
+ * nothing in one transaction; a database without a migration table yet is left alone.
+ * Returns how many records it renamed.
+ */
+export async function renameAppliedMigrations(db: Kysely<DB>): Promise<number> {
+  const renames = Object.entries(RENAMED_MIGRATIONS);
+  if (renames.length === 0) return 0;
+  return db.transaction().execute(async (trx) => {
+    const table = await sql<{ found: string | null }>`select to_regclass('kysely_migration')::text as found`.execute(trx);
+    if (table.rows[0]?.found == null) return 0;
+    let renamed = 0;
+    for (const [from, to] of renames) {
+      const result = await sql`update kysely_migration set name = ${to} where name = ${from}`.execute(trx);
+      renamed += Number(result.numAffectedRows ?? 0);
+    }
+    return renamed;
+  });
+}
+
+/**
+ * Applies every pending migration, after renaming the records of renamed ones. Safe to run from
+ * several instances at once: Kysely's Migrator serialises them on a PostgreSQL advisory lock
+ * held in its transaction, and a concurrent rename finds the row already renamed.
  */
 export async function migrateToLatest(db: Kysely<DB>): Promise<MigrationResultSet> {
+  await renameAppliedMigrations(db);
   const result = await migrator(db).migrateToLatest();
   if (result.error !== undefined) throw result.error instanceof Error ? result.error : new Error('migration failed', { cause: result.error });
   return result;

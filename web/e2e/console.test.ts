@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, browserAvailable, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
+import { ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
 
@@ -201,26 +201,34 @@ describe.runIf(enabled)('console in Chromium', () => {
   });
 
   it('shows the other console pages', async () => {
-    for (const [path, name, ready] of [
-      ['people', '14-people', '[data-testid="people-table"]'],
-      ['roles', '15-roles', '[data-testid="roles-table"]'],
-      ['audit', '16-audit', '[data-testid="audit-table"]'],
-      ['api-keys', '17-api-keys', 'h1'],
-      ['webhooks', '18-webhooks', 'h1'],
+    for (const [path, name, heading, ready] of [
+      ['people', '14-people', 'People', '[data-testid="people-table"]'],
+      ['roles', '15-roles', 'Roles', '[data-testid="roles-table"]'],
+      ['audit', '16-audit', 'Audit log', '[data-testid="audit-table"]'],
+      ['api-keys', '17-api-keys', 'API keys', 'h1'],
+      ['webhooks', '18-webhooks', 'Webhooks', 'h1'],
     ] as const) {
       await page.goto(`${orgUrl}/${path}`);
       await page.locator(ready).first().waitFor();
+      expect(await page.getByRole('heading', { level: 1, name: heading }).isVisible()).toBe(true);
+      expect(await page.locator(ready).first().isVisible()).toBe(true);
       await screenshot(page, name);
     }
+    // The people table lists the person added above.
+    await page.goto(`${orgUrl}/people`);
+    await page.getByTestId('people-table').getByRole('link', { name: `${nora.first} ${nora.last}` }).waitFor();
     await page.goto('/mailbox');
     await page.getByTestId('mail-list').waitFor();
     await page.getByTestId('mail-list').getByRole('button').first().click();
     await page.getByTestId('mail-view').waitFor();
+    expect(await page.getByTestId('mail-view').isVisible()).toBe(true);
     await screenshot(page, '19-mailbox');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${orgUrl}/people`);
     await page.getByTestId('people-table').waitFor();
+    expect(await page.getByRole('heading', { level: 1, name: 'People' }).isVisible()).toBe(true);
+    await expectNoHorizontalOverflow(page);
     await screenshot(page, '20-people-phone');
   });
 });

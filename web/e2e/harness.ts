@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -157,6 +158,18 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * Fails when the page is laid out wider than its window: at phone width nothing may push the
+ * page sideways (a wide table scrolls inside its own box, not the page).
+ */
+export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  // An expression evaluated in the page (this file is typed without the DOM).
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  expect(scrollWidth, `the page is ${String(scrollWidth)} px wide in a ${String(innerWidth)} px window`).toBeLessThanOrEqual(innerWidth);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

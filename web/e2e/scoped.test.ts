@@ -10,7 +10,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/events/event.types.js';
-import { accountLinkFromMailbox, ADMIN, browserAvailable, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
+import { accountLinkFromMailbox, ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
 const PASSWORD = 'gatehouse-demo';
@@ -187,6 +187,9 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${orgUrl}/people`);
     await page.getByTestId('people-table').waitFor();
+    expect(await page.getByRole('heading', { level: 1, name: 'People' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('people-table').isVisible()).toBe(true);
+    await expectNoHorizontalOverflow(page);
     await screenshot(page, 'scoped-08-people-phone');
   });
 });
@@ -219,6 +222,7 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     await page.getByRole('link', { name: 'Create an account' }).click();
     await page.waitForURL('**/sign-up');
     await page.getByLabel('First name').waitFor();
+    expect(await page.getByRole('heading', { level: 1, name: 'Create your account' }).isVisible()).toBe(true);
     await screenshot(page, 'signup-01-form');
 
     // The API's codes, shown beside the field they concern.
@@ -248,6 +252,7 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     await page.goto(link);
     // The token leaves the address bar at once; the press of the button verifies.
     await page.waitForURL((url) => url.pathname === '/verify-email');
+    expect(await page.getByRole('heading', { level: 1, name: 'Verify your email' }).isVisible()).toBe(true);
     await screenshot(page, 'signup-04-verify');
     // The password confirmed here is the account's credential, checked like any other.
     await page.getByLabel('Password').fill('short');
@@ -267,6 +272,9 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     const page = await context.newPage();
     await page.goto('/sign-up');
     await page.getByLabel('First name').waitFor();
+    expect(await page.getByRole('heading', { level: 1, name: 'Create your account' }).isVisible()).toBe(true);
+    expect(await page.getByLabel('First name').isVisible()).toBe(true);
+    await expectNoHorizontalOverflow(page);
     await screenshot(page, 'signup-06-phone');
     await context.close();
   });

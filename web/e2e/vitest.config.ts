@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 90_000,
     pool: 'forks',
     fileParallelism: false,
+    // A stray `.only` must not pass CI by silently skipping the rest of the suite.
+    allowOnly: process.env.CI !== 'true',
   },
 });

@@ -29,9 +29,8 @@ api.use({
   },
 });
 
-export interface FieldErrors {
-  [path: string]: string;
-}
+/** Field path → message. */
+export type FieldErrors = Record<string, string>;
 
 export class ApiError extends Error {
   constructor(
@@ -69,10 +68,10 @@ const MESSAGES: Partial<Record<ConsoleCode, string>> = {
 /** Field messages: the API says "must match format email"; people read "Enter a valid email address." */
 function fieldMessage(path: string, message: string): string {
   if (message === 'is required') return 'This field is required.';
-  if (/format "?email/.test(message) || (path.endsWith('email') && /format/.test(message))) {
+  if (/format "?email/.test(message) || (path.endsWith('email') && message.includes('format'))) {
     return 'Enter a valid email address.';
   }
-  if (/must match pattern "\\S"/.test(message)) return 'This field cannot be blank.';
+  if (message.includes('must match pattern "\\S"')) return 'This field cannot be blank.';
   if (/must NOT have fewer than (\d+)/.test(message)) {
     const n = /(\d+)/.exec(message)?.[1] ?? '';
     return n === '1' ? 'This field is required.' : `Use at least ${n} characters.`;
