@@ -158,6 +158,13 @@ async function timeSequential(url, headers, n) {
 
 async function benchSingleCreate() {
   const { org, headers } = await setupOrg('Bench single');
+  // A bench that times refusals measures nothing: the first create must succeed.
+  const probe = await fetch(`${BASE}/api/v1/orgs/${org}/invitations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email: 'probe@bench.test', role: 'member' }),
+  });
+  if (probe.status !== 201) throw new Error(`a create answered ${probe.status}: ${await probe.text()}`);
   let n = 0;
   const run = (duration) =>
     autocannon({

@@ -105,10 +105,10 @@ describe('renamed migrations', () => {
     expect(await appliedNames(db)).toEqual(['0001_initial', '0002_accounts_indexes', '0002_invitations_lifecycle']);
 
     const result = await migrateToLatest(db);
-    expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual([
-      ['0004_mail_delivery_log', 'Success'],
-      ['0005_mailbox_headers', 'Success'],
-    ]);
+    // Everything after the three applied ones, from 0004_mail_delivery_log on, runs once.
+    const missing = Object.keys(migrations).slice(3);
+    expect(missing[0]).toBe('0004_mail_delivery_log');
+    expect(result.results?.map((r) => [r.migrationName, r.status])).toEqual(missing.map((name) => [name, 'Success']));
     expect(await appliedNames(db)).toEqual(Object.keys(migrations));
     expect(await isReady(db)).toBe(true);
   });
