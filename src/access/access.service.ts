@@ -44,7 +44,7 @@ export async function listAccess(
 }
 
 /** What `members:read` alone may see of a pending invitation: who, which role where, and until when. */
-export function presentPendingAccess(row: InvitationRow) {
+function presentPendingAccess(row: InvitationRow) {
   return {
     id: row.id,
     email: row.email,

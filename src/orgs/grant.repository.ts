@@ -49,16 +49,6 @@ export async function insertGrantIfAbsent(
   return { grant: existing, created: false };
 }
 
-/** Does the user already hold access at this scope (an org-wide grant covers every resource)? */
-export async function hasAccessAt(db: Db, scope: { orgId: string; userId: string; resourceId: string | null }): Promise<boolean> {
-  let query = db.selectFrom('grants').select('id').where('org_id', '=', scope.orgId).where('user_id', '=', scope.userId);
-  query =
-    scope.resourceId === null
-      ? query.where('resource_id', 'is', null)
-      : query.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', scope.resourceId)]));
-  return (await query.executeTakeFirst()) !== undefined;
-}
-
 /** Locks and returns the ids of the users holding the owner role org-wide. */
 export async function lockOwners(trx: Transaction<DB>, orgId: string): Promise<string[]> {
   const rows = await trx
@@ -91,11 +81,6 @@ export async function hasStandingInOrg(db: Db, orgId: string, userId: string): P
     ])
     .executeTakeFirstOrThrow();
   return Boolean(found.granted) || Boolean(found.linked);
-}
-
-/** Whether the user holds any grant in the org. */
-export async function isMember(db: Db, orgId: string, userId: string): Promise<boolean> {
-  return (await db.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
 }
 
 export async function insertGrant(
