@@ -100,6 +100,8 @@ export interface RouteSpec<
   description?: string;
   /** Left out of the OpenAPI document (metrics, the document itself). */
   hide?: boolean;
+  /** Body content types other than JSON (OpenAPI `consumes`); the route's plugin registers their parsers. */
+  consumes?: string[];
   params?: P;
   query?: Q;
   body?: B;
@@ -199,6 +201,7 @@ export function router(app: FastifyInstance, ctx: AppContext) {
       summary: spec.summary,
       ...(spec.description === undefined ? {} : { description: spec.description }),
       ...(spec.hide === true ? { hide: true } : {}),
+      ...(spec.consumes === undefined ? {} : { consumes: spec.consumes }),
       ...(spec.params === undefined ? {} : { params: spec.params }),
       ...(spec.query === undefined ? {} : { querystring: spec.query }),
       ...(spec.body === undefined ? {} : { body: spec.body }),

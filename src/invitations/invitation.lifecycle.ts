@@ -23,6 +23,7 @@ import type { EventType } from '../events/event.types.js';
 import { webhookDeliveryRows, type WebhookEndpointSubscription } from '../webhooks/fanout.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
+import { linkPerson as linkDirectoryEntry } from '../people/person.service.js';
 import { invitationEmailData, orgSender, queueTokenEmails, reminderDueAt, tokenEmailRows } from './invitation.email.js';
 import {
   cancelQueuedInvitationEmails,
@@ -433,29 +434,13 @@ export async function visit(
 }
 
 /**
- * Links the org's directory entry for this invitation to the user (the employee
- * record). A directory entry already linked to another user is never taken over, whether the
- * invitation named it or it matched by email: the grant still happens, the entry stays with its
- * user, and the accept's event records the link it skipped (`personNotLinked`).
+ * Links the org's directory entry for this invitation (the one it names, else the one with its
+ * email) to the user; people/ never takes over an entry linked to another user: the grant still
+ * happens, and the accept's event records the link it skipped (`personNotLinked`).
  */
 async function linkPerson(step: Step, row: InvitationRow, userId: string): Promise<{ personId: string | null; skipped: string | null }> {
-  let query = step.trx.selectFrom('people').select(['id', 'user_id']).where('org_id', '=', row.org_id);
-  query = row.person_id === null ? query.where('email', '=', row.email) : query.where('id', '=', row.person_id);
-  const person = await query.forUpdate().executeTakeFirst();
-  if (person === undefined || person.user_id === userId) return { personId: person?.id ?? null, skipped: null };
-  if (person.user_id !== null) return { personId: null, skipped: person.id };
-  await step.trx.updateTable('people').set({ user_id: userId, updated_at: step.now }).where('id', '=', person.id).execute();
-  await appendEvent(step.trx, {
-    type: 'person.linked',
-    orgId: row.org_id,
-    actor: step.actor,
-    invitationId: row.id,
-    personId: person.id,
-    userId,
-    data: { previousUserId: person.user_id },
-    occurredAt: step.now,
-  });
-  return { personId: person.id, skipped: null };
+  const person = row.person_id === null ? { email: row.email } : { id: row.person_id };
+  return linkDirectoryEntry(step.trx, { orgId: row.org_id, person, userId, actor: step.actor, now: step.now, invitationId: row.id });
 }
 
 /**

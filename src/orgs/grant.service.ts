@@ -18,7 +18,9 @@ import type { AppContext } from '../context.js';
 import type { DB, GrantRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../events/event.repository.js';
+import * as repo from './grant.repository.js';
 import { findResource } from './org.repository.js';
+import { lockRole } from './role.repository.js';
 
 export interface GrantScope {
   orgId: string;
@@ -26,46 +28,10 @@ export interface GrantScope {
   resourceId: string | null;
 }
 
-/** Locks and returns the ids of the users holding the owner role org-wide. */
-export async function lockOwners(trx: Transaction<DB>, orgId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('grants')
-    .select('user_id')
-    .where('org_id', '=', orgId)
-    .where('resource_id', 'is', null)
-    .where('role', '=', 'owner')
-    .forUpdate()
-    .execute();
-  return rows.map((row) => row.user_id);
-}
-
 async function assertNotLastOwner(trx: Transaction<DB>, existing: GrantRow, newRole: string | null): Promise<void> {
   if (existing.resource_id !== null || existing.role !== 'owner' || newRole === 'owner') return;
-  const owners = await lockOwners(trx, existing.org_id);
+  const owners = await repo.lockOwners(trx, existing.org_id);
   if (owners.length <= 1) throw new AppError('LAST_OWNER');
-}
-
-async function lockGrant(trx: Transaction<DB>, scope: GrantScope): Promise<GrantRow | undefined> {
-  let query = trx.selectFrom('grants').selectAll().where('org_id', '=', scope.orgId).where('user_id', '=', scope.userId);
-  query = scope.resourceId === null ? query.where('resource_id', 'is', null) : query.where('resource_id', '=', scope.resourceId);
-  return query.forUpdate().executeTakeFirst();
-}
-
-/**
- * Who may be given a grant directly: a user with standing in the org already, that is one who
- * holds a grant in it or is linked to a person of its directory. Anyone else reaches the org
- * through an invitation. The answer for an account without standing is the same 404
- * USER_NOT_FOUND as for an id that does not exist, so the route tells nothing about accounts
- * of other orgs.
- */
-async function hasStandingInOrg(trx: Transaction<DB>, orgId: string, userId: string): Promise<boolean> {
-  const found = await trx
-    .selectNoFrom((eb) => [
-      eb.exists(eb.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', userId)).as('granted'),
-      eb.exists(eb.selectFrom('people').select('id').where('org_id', '=', orgId).where('user_id', '=', userId)).as('linked'),
-    ])
-    .executeTakeFirstOrThrow();
-  return Boolean(found.granted) || Boolean(found.linked);
 }
 
 /** Grants `role` at the scope, or changes the role held there. Returns the grant. */
@@ -75,23 +41,22 @@ export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope,
     if (scope.resourceId !== null && (await findResource(trx, scope.orgId, scope.resourceId)) === undefined) {
       throw new AppError('RESOURCE_NOT_FOUND');
     }
-    if (!(await hasStandingInOrg(trx, scope.orgId, scope.userId))) throw new AppError('USER_NOT_FOUND');
+    // Who may be given a grant directly: a user with standing in the org already, that is one
+    // who holds a grant in it or is linked to a person of its directory. Anyone else reaches the
+    // org through an invitation. An account without standing gets the same 404 USER_NOT_FOUND
+    // as an id that does not exist, so the route tells nothing about accounts of other orgs.
+    if (!(await repo.hasStandingInOrg(trx, scope.orgId, scope.userId))) throw new AppError('USER_NOT_FOUND');
     if (builtInRole(role) === undefined) {
       // A share lock keeps the custom role from being deleted until this grant commits.
-      const custom = await trx.selectFrom('roles').select('key').where('org_id', '=', scope.orgId).where('key', '=', role).forShare().executeTakeFirst();
-      if (custom === undefined) throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${role}" in this organization` }] });
+      if (!(await lockRole(trx, scope.orgId, role, 'share'))) throw new AppError('ROLE_NOT_FOUND', { details: [{ path: 'role', message: `no role "${role}" in this organization` }] });
     }
     const at = { orgId: scope.orgId, resourceId: scope.resourceId };
     await assertGrantable(trx, actor, role, at);
-    if (scope.resourceId === null) await lockOwners(trx, scope.orgId);
-    const existing = await lockGrant(trx, scope);
+    if (scope.resourceId === null) await repo.lockOwners(trx, scope.orgId);
+    const existing = await repo.lockGrant(trx, scope);
     if (existing?.role === role) return existing;
     if (existing === undefined) {
-      const grant = await trx
-        .insertInto('grants')
-        .values({ org_id: scope.orgId, user_id: scope.userId, resource_id: scope.resourceId, role, created_at: now, updated_at: now })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const grant = await repo.insertGrant(trx, { ...scope, role }, now);
       await appendEvent(trx, {
         type: 'membership.granted',
         orgId: scope.orgId,
@@ -104,12 +69,7 @@ export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope,
     }
     await assertGrantable(trx, actor, existing.role, at);
     await assertNotLastOwner(trx, existing, role);
-    const grant = await trx
-      .updateTable('grants')
-      .set({ role, updated_at: now })
-      .where('id', '=', existing.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const grant = await repo.updateGrantRole(trx, existing.id, role, now);
     await appendEvent(trx, {
       type: 'membership.changed',
       orgId: scope.orgId,
@@ -126,12 +86,12 @@ export async function setGrant(ctx: AppContext, actor: Actor, scope: GrantScope,
 export async function removeGrant(ctx: AppContext, actor: Actor, scope: GrantScope): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    if (scope.resourceId === null) await lockOwners(trx, scope.orgId);
-    const existing = await lockGrant(trx, scope);
+    if (scope.resourceId === null) await repo.lockOwners(trx, scope.orgId);
+    const existing = await repo.lockGrant(trx, scope);
     if (existing === undefined) throw new AppError('GRANT_NOT_FOUND');
     await assertGrantable(trx, actor, existing.role, { orgId: scope.orgId, resourceId: scope.resourceId });
     await assertNotLastOwner(trx, existing, null);
-    await trx.deleteFrom('grants').where('id', '=', existing.id).execute();
+    await repo.deleteGrant(trx, existing.id);
     await appendEvent(trx, {
       type: 'membership.removed',
       orgId: scope.orgId,
@@ -160,14 +120,7 @@ export async function checkAccess(
   if (input.resourceId !== null && (await findResource(ctx.db, input.orgId, input.resourceId)) === undefined) {
     throw new AppError('RESOURCE_NOT_FOUND');
   }
-  const grants = await ctx.db
-    .selectFrom('grants as g')
-    .innerJoin('users as u', 'u.id', 'g.user_id')
-    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
-    .select(['g.resource_id', 'g.role', 'r.permissions', 'u.status'])
-    .where('g.org_id', '=', input.orgId)
-    .where('g.user_id', '=', input.userId)
-    .execute();
+  const grants = await repo.listUserGrantsWithRoles(ctx.db, input.orgId, input.userId);
   const allows = (grant: (typeof grants)[number]) =>
     grant.status === 'active' && holds(builtInRole(grant.role)?.permissions ?? grant.permissions ?? [], input.permission);
   const onResource = input.resourceId === null ? undefined : grants.find((grant) => grant.resource_id === input.resourceId);

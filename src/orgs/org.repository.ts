@@ -64,6 +64,10 @@ export async function updateResource(
     .executeTakeFirst();
 }
 
+export async function deleteResource(trx: Transaction<DB>, orgId: string, resourceId: string): Promise<void> {
+  await trx.deleteFrom('resources').where('org_id', '=', orgId).where('id', '=', resourceId).execute();
+}
+
 /** A page of an org's resources ordered by (name, id), after the cursor's key when given. */
 export async function listResources(
   db: Db,

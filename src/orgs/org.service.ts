@@ -19,7 +19,7 @@ import type { OrgRow, OrgsTable, ResourceRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../events/event.repository.js';
 import { parseEmail } from '../auth/email.js';
-import { insertGrantIfAbsent } from './grant.repository.js';
+import { insertGrantIfAbsent, listResourceGrants } from './grant.repository.js';
 import * as repo from './org.repository.js';
 
 /** The default hourly quota of a new org, before any ceiling. */
@@ -171,12 +171,7 @@ export async function deleteResource(ctx: AppContext, actor: Actor, orgId: strin
   await ctx.db.transaction().execute(async (trx) => {
     const resource = await repo.findResource(trx, orgId, resourceId);
     if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND');
-    const grants = await trx
-      .selectFrom('grants')
-      .select(['user_id', 'role'])
-      .where('org_id', '=', orgId)
-      .where('resource_id', '=', resourceId)
-      .execute();
+    const grants = await listResourceGrants(trx, orgId, resourceId);
     for (const grant of grants) {
       await appendEvent(trx, {
         type: 'membership.removed',
@@ -187,7 +182,7 @@ export async function deleteResource(ctx: AppContext, actor: Actor, orgId: strin
         occurredAt: now,
       });
     }
-    await trx.deleteFrom('resources').where('org_id', '=', orgId).where('id', '=', resourceId).execute();
+    await repo.deleteResource(trx, orgId, resourceId);
   });
 }
 

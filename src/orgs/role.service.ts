@@ -10,8 +10,8 @@ import { standing } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { RoleRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { LIVE_STATUSES } from '../shared/invitation-states.js';
 import type { Role } from './org.presenter.js';
+import * as repo from './role.repository.js';
 
 export const ROLE_KEY_PATTERN = '^[a-z][a-z0-9_-]{0,39}$';
 
@@ -33,88 +33,70 @@ function presentRoleRow(row: Pick<RoleRow, 'key' | 'name' | 'permissions'>): Rol
   return { key: row.key, name: row.name, permissions: row.permissions, builtIn: false };
 }
 
-export async function listRoles(ctx: AppContext, orgId: string): Promise<Role[]> {
-  const custom = await ctx.db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).orderBy('key').execute();
+export async function listRoles(ctx: Pick<AppContext, 'db'>, orgId: string): Promise<Role[]> {
+  const custom = await repo.listRoles(ctx.db, orgId);
   return [
     ...BUILT_IN_ROLES.map((role) => ({ key: role.key, name: role.name, permissions: [...role.permissions], builtIn: true })),
     ...custom.map(presentRoleRow),
   ];
 }
 
-async function assertHolds(ctx: AppContext, actor: Actor, orgId: string, permissions: readonly string[]): Promise<void> {
-  const found = await standing(ctx.db, actor, { orgId });
+async function assertHolds(db: AppContext['db'], actor: Actor, orgId: string, permissions: readonly string[]): Promise<void> {
+  const found = await standing(db, actor, { orgId });
   if (!covers(found.permissions, permissions)) throw new AppError('PERMISSION_NOT_GRANTABLE');
 }
 
 export async function createRole(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'clock'>,
   actor: Actor,
   orgId: string,
   input: { key: string; name: string; permissions: string[] },
 ): Promise<Role> {
   if (builtInRole(input.key) !== undefined) throw new AppError('ROLE_EXISTS');
   const permissions = parsePermissions(input.permissions);
-  await assertHolds(ctx, actor, orgId, permissions);
-  const now = ctx.clock.now();
-  const row = await ctx.db
-    .insertInto('roles')
-    .values({ org_id: orgId, key: input.key, name: input.name.trim(), permissions: JSON.stringify(permissions), created_at: now, updated_at: now })
-    .onConflict((oc) => oc.columns(['org_id', 'key']).doNothing())
-    .returning(['key', 'name', 'permissions'])
-    .executeTakeFirst();
+  await assertHolds(ctx.db, actor, orgId, permissions);
+  const row = await repo.insertRole(ctx.db, orgId, { key: input.key, name: input.name.trim(), permissions }, ctx.clock.now());
   if (row === undefined) throw new AppError('ROLE_EXISTS');
   return presentRoleRow(row);
 }
 
-async function findCustomRole(ctx: AppContext, orgId: string, key: string) {
+async function findCustomRole(db: AppContext['db'], orgId: string, key: string): Promise<repo.RoleFields> {
   if (builtInRole(key) !== undefined) throw new AppError('ROLE_BUILT_IN');
-  const row = await ctx.db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst();
+  const row = await repo.findRole(db, orgId, key);
   if (row === undefined) throw new AppError('ROLE_NOT_FOUND');
   return row;
 }
 
 export async function updateRole(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'clock'>,
   actor: Actor,
   orgId: string,
   key: string,
   input: { name?: string; permissions?: string[] },
 ): Promise<Role> {
-  const current = await findCustomRole(ctx, orgId, key);
+  const current = await findCustomRole(ctx.db, orgId, key);
   const permissions = input.permissions === undefined ? undefined : parsePermissions(input.permissions);
-  await assertHolds(ctx, actor, orgId, [...current.permissions, ...(permissions ?? [])]);
-  const row = await ctx.db
-    .updateTable('roles')
-    .set({
-      ...(input.name === undefined ? {} : { name: input.name.trim() }),
-      ...(permissions === undefined ? {} : { permissions: JSON.stringify(permissions) }),
-      updated_at: ctx.clock.now(),
-    })
-    .where('org_id', '=', orgId)
-    .where('key', '=', key)
-    .returning(['key', 'name', 'permissions'])
-    .executeTakeFirst();
+  await assertHolds(ctx.db, actor, orgId, [...current.permissions, ...(permissions ?? [])]);
+  const row = await repo.updateRole(
+    ctx.db,
+    orgId,
+    key,
+    { ...(input.name === undefined ? {} : { name: input.name.trim() }), ...(permissions === undefined ? {} : { permissions }) },
+    ctx.clock.now(),
+  );
   if (row === undefined) throw new AppError('ROLE_NOT_FOUND');
   return presentRoleRow(row);
 }
 
 /** Deletes a custom role that no grant and no live invitation uses (409 ROLE_IN_USE otherwise). */
-export async function deleteRole(ctx: AppContext, actor: Actor, orgId: string, key: string): Promise<void> {
-  const current = await findCustomRole(ctx, orgId, key);
-  await assertHolds(ctx, actor, orgId, current.permissions);
+export async function deleteRole(ctx: Pick<AppContext, 'db'>, actor: Actor, orgId: string, key: string): Promise<void> {
+  const current = await findCustomRole(ctx.db, orgId, key);
+  await assertHolds(ctx.db, actor, orgId, current.permissions);
   await ctx.db.transaction().execute(async (trx) => {
     // Lock the role row: setGrant takes a share lock on it, so no grant of it commits between
     // the check and the delete.
-    await trx.selectFrom('roles').select('key').where('org_id', '=', orgId).where('key', '=', key).forUpdate().execute();
-    const grant = await trx.selectFrom('grants').select('id').where('org_id', '=', orgId).where('role', '=', key).executeTakeFirst();
-    const invitation = await trx
-      .selectFrom('invitations')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('role', '=', key)
-      .where('status', 'in', LIVE_STATUSES)
-      .executeTakeFirst();
-    if (grant !== undefined || invitation !== undefined) throw new AppError('ROLE_IN_USE');
-    await trx.deleteFrom('roles').where('org_id', '=', orgId).where('key', '=', key).execute();
+    await repo.lockRole(trx, orgId, key, 'update');
+    if (await repo.roleInUse(trx, orgId, key)) throw new AppError('ROLE_IN_USE');
+    await repo.deleteRole(trx, orgId, key);
   });
 }

@@ -18,11 +18,10 @@
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CsvError, parse } from 'csv-parse';
-import { sql, type Kysely } from 'kysely';
 import { parseEmail } from '../auth/email.js';
 import type { AppContext } from '../context.js';
-import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { upsertPeople } from './person.repository.js';
 
 export const MAX_IMPORT_ROWS = 50_000;
 /** Enough for MAX_IMPORT_ROWS lines of generous length (about 600 bytes each). */
@@ -141,34 +140,7 @@ function validate(line: ParsedLine, columns: Map<Column, number>, width: number)
   return { email, firstName, lastName, title: title === '' ? null : title };
 }
 
-async function upsert(db: Kysely<DB>, orgId: string, rows: ValidRow[], withTitle: boolean, now: Date) {
-  return db
-    .insertInto('people')
-    .values(
-      rows.map((row) => ({
-        org_id: orgId,
-        email: row.email,
-        first_name: row.firstName,
-        last_name: row.lastName,
-        title: row.title,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'email']).doUpdateSet((eb) => ({
-        first_name: eb.ref('excluded.first_name'),
-        last_name: eb.ref('excluded.last_name'),
-        ...(withTitle ? { title: eb.ref('excluded.title') } : {}),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    // xmax = 0 only on a freshly inserted row: how PostgreSQL tells an insert from an update.
-    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-    .execute();
-}
-
-export async function importPeople(ctx: AppContext, orgId: string, text: string): Promise<ImportResult> {
+export async function importPeople(ctx: Pick<AppContext, 'db' | 'clock'>, orgId: string, text: string): Promise<ImportResult> {
   const [header, ...lines] = await readCsv(text);
   const columns = headerColumns(header);
   const width = header?.fields.length ?? 0;
@@ -195,9 +167,9 @@ export async function importPeople(ctx: AppContext, orgId: string, text: string)
   let updated = 0;
   for (let start = 0; start < valid.length; start += WRITE_BATCH) {
     await nextTurn();
-    const results = await upsert(ctx.db, orgId, valid.slice(start, start + WRITE_BATCH), columns.has('title'), now);
-    for (const result of results) {
-      if (result.inserted) created += 1;
+    const results = await upsertPeople(ctx.db, orgId, valid.slice(start, start + WRITE_BATCH), columns.has('title'), now);
+    for (const inserted of results) {
+      if (inserted) created += 1;
       else updated += 1;
     }
   }

@@ -1,12 +1,26 @@
 /**
  * The API's `Person`: `{ id, orgId, firstName, lastName, email, title, resourceId, userId,
  * accessStatus, latestInvitationId, createdAt, updatedAt }`. accessStatus is derived (see
- * access-status.ts), never stored.
+ * access-status.repository.ts), never stored.
  */
 import { Type } from 'typebox';
 import type { PersonRow } from '../db/schema.js';
 import { Timestamp, Uuid } from '../http/schemas.js';
-import { ACCESS_STATUSES, type AccessStatus } from './access-status.js';
+
+/** A person's derived access status (access-status.repository.ts gives the mapping). */
+export const ACCESS_STATUSES = [
+  'not_invited',
+  'invited',
+  'opened',
+  'clicked',
+  'registered',
+  'expired',
+  'declined',
+  'revoked',
+  'failed',
+] as const;
+
+export type AccessStatus = (typeof ACCESS_STATUSES)[number];
 
 export const AccessStatusSchema = Type.Enum(ACCESS_STATUSES);
 

@@ -2,10 +2,10 @@
  * The people directory's queries. Every read selects the derived access status and latest
  * invitation id in the same query (one round trip, filterable, pageable).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
-import type { DB } from '../db/schema.js';
-import { accessStatusExpression, type AccessStatus, effectiveStatus } from './access-status.js';
-import type { PersonView } from './person.presenter.js';
+import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import type { DB, PeopleTable, PersonRow, UserRow } from '../db/schema.js';
+import { accessStatusExpression, effectiveStatus } from './access-status.repository.js';
+import type { AccessStatus, PersonView } from './person.presenter.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -85,4 +85,117 @@ export async function listPeople(
     query = query.where((eb) => eb(eb.refTuple('p.last_name', 'p.first_name', 'p.id'), '>', eb.tuple(lastName, firstName, id)));
   }
   return query.orderBy('p.last_name').orderBy('p.first_name').orderBy('p.id').limit(page.limit + 1).execute();
+}
+
+/** Inserts a person; undefined when the org already has a person with that email. */
+export async function insertPerson(
+  db: Db,
+  orgId: string,
+  person: { firstName: string; lastName: string; email: string; title: string | null; resourceId: string | null },
+  now: Date,
+): Promise<string | undefined> {
+  const row = await db
+    .insertInto('people')
+    .values({
+      org_id: orgId,
+      first_name: person.firstName,
+      last_name: person.lastName,
+      email: person.email,
+      title: person.title,
+      resource_id: person.resourceId,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['org_id', 'email']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Whether another person of the org has this email. */
+export async function emailTaken(db: Db, orgId: string, email: string, exceptPersonId: string): Promise<boolean> {
+  const row = await db.selectFrom('people').select('id').where('org_id', '=', orgId).where('email', '=', email).where('id', '!=', exceptPersonId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function updatePerson(db: Db, orgId: string, personId: string, changes: Updateable<PeopleTable>): Promise<void> {
+  await db.updateTable('people').set(changes).where('org_id', '=', orgId).where('id', '=', personId).execute();
+}
+
+/** Deletes the person; whether there was one. */
+export async function deletePerson(db: Db, orgId: string, personId: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('people').where('org_id', '=', orgId).where('id', '=', personId).returning('id').executeTakeFirst();
+  return deleted !== undefined;
+}
+
+/** How a person is found: by id, or by the canonical email the org knows them by. */
+export type PersonKey = { id: string } | { email: string };
+
+/** The org's person, locked until the transaction ends (a link is decided on a locked row). */
+export async function lockPerson(trx: Transaction<DB>, orgId: string, key: PersonKey): Promise<Pick<PersonRow, 'id' | 'email' | 'user_id'> | undefined> {
+  let query = trx.selectFrom('people').select(['id', 'email', 'user_id']).where('org_id', '=', orgId);
+  query = 'id' in key ? query.where('id', '=', key.id) : query.where('email', '=', key.email);
+  return query.forUpdate().executeTakeFirst();
+}
+
+export async function setPersonUser(trx: Transaction<DB>, personId: string, userId: string | null, now: Date): Promise<void> {
+  await trx.updateTable('people').set({ user_id: userId, updated_at: now }).where('id', '=', personId).execute();
+}
+
+/** Another person of the org already linked to this user, if any. */
+export async function otherPersonLinkedTo(db: Db, orgId: string, userId: string, exceptPersonId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('people').select('id').where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '!=', exceptPersonId).executeTakeFirst();
+  return row?.id;
+}
+
+/** The user a person may be linked to, with whether they hold any grant in the org. */
+export async function findUserForLink(db: Db, orgId: string, userId: string): Promise<(Pick<UserRow, 'id' | 'email'> & { member: boolean }) | undefined> {
+  const row = await db
+    .selectFrom('users as u')
+    .select((eb) => [
+      'u.id',
+      'u.email',
+      eb.exists(eb.selectFrom('grants as g').select('g.id').where('g.org_id', '=', orgId).whereRef('g.user_id', '=', 'u.id')).as('member'),
+    ])
+    .where('u.id', '=', userId)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { id: row.id, email: row.email, member: Boolean(row.member) };
+}
+
+/**
+ * Upserts people of an import by (org, email) in one statement; without `withTitle`, existing
+ * titles are kept. Whether each row was inserted (true) or updated.
+ */
+export async function upsertPeople(
+  db: Db,
+  orgId: string,
+  rows: readonly { email: string; firstName: string; lastName: string; title: string | null }[],
+  withTitle: boolean,
+  now: Date,
+): Promise<boolean[]> {
+  const results = await db
+    .insertInto('people')
+    .values(
+      rows.map((row) => ({
+        org_id: orgId,
+        email: row.email,
+        first_name: row.firstName,
+        last_name: row.lastName,
+        title: row.title,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'email']).doUpdateSet((eb) => ({
+        first_name: eb.ref('excluded.first_name'),
+        last_name: eb.ref('excluded.last_name'),
+        ...(withTitle ? { title: eb.ref('excluded.title') } : {}),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    // xmax = 0 only on a freshly inserted row: how PostgreSQL tells an insert from an update.
+    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+    .execute();
+  return results.map((result) => result.inserted);
 }

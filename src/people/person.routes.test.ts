@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY } from '../clock.js';
 import type { InvitationStatus } from '../db/schema.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
-import { accessStatusExpression, latestInvitationIdExpression } from './access-status.js';
+import { accessStatusExpression, latestInvitationIdExpression } from './access-status.repository.js';
 import { createOrg, createResource, createUser, grant, ownerWithOrg, uniqueEmail } from '../test/fixtures.js';
 
 let t: TestApp;

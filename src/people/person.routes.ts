@@ -3,22 +3,19 @@
  * GET/PATCH/DELETE /people/:personId (all under /api/v1/orgs/:orgId).
  *
  * Scope: listing with ?resourceId= and creating at a resource check the permission at that
- * resource, so a location's admin manages their location's people; a person's own routes check
- * it at the person's resource.
+ * resource, so a location's admin manages their location's people; a person's own routes need
+ * standing in the org here and check the permission at the person's resource in the service.
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { authorize, requireStanding } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, invalidCursor, isUuid, pageOf } from '../http/cursor.js';
-import { ErrorSchema, ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
+import { router } from '../http/route.js';
+import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { AccessStatusSchema, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
-import { listPeople } from './person.repository.js';
-import { createPerson, deletePerson, getPerson, updatePerson } from './person.service.js';
+import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
-const Errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema };
 const FirstName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const LastName = Type.String({ maxLength: 200 });
 const Email = Type.String({ maxLength: 320 });
@@ -33,59 +30,51 @@ function peopleCursor(cursor: string): [string, string, string] {
 }
 
 export function peopleRoutes(ctx: AppContext) {
-  return async (root: FastifyInstance) => {
-    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  return async (app: FastifyInstance) => {
+    const route = router(app, ctx);
 
-    app.get(
-      '/api/v1/orgs/:orgId/people',
-      {
-        schema: {
-          tags: ['people'],
-          summary: 'The directory, by name: search by name or email, filter by access status or resource',
-          params: OrgParams,
-          querystring: Type.Object(
-            {
-              ...ListQuery,
-              q: Type.Optional(Type.String({ maxLength: 200 })),
-              accessStatus: Type.Optional(AccessStatusSchema),
-              resourceId: Type.Optional(Uuid),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: Page(PersonSchema), ...Errors },
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/people',
+      tags: ['people'],
+      summary: 'The directory, by name: search by name or email, filter by access status or resource',
+      params: OrgParams,
+      query: Type.Object(
+        {
+          ...ListQuery,
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+          accessStatus: Type.Optional(AccessStatusSchema),
+          resourceId: Type.Optional(Uuid),
         },
-      },
-      async (request) => {
-        const { orgId } = request.params;
+        { additionalProperties: false },
+      ),
+      response: { 200: Page(PersonSchema) },
+      errors: ['RESOURCE_NOT_FOUND', 'INVALID_CURSOR'],
+      auth: { permission: 'people:read', resourceIdFrom: 'query' },
+      handler: async (request) => {
         const { limit = 50, cursor, q, accessStatus, resourceId } = request.query;
-        await authorize(ctx.db, request.actor, 'people:read', { orgId, resourceId: resourceId ?? null });
         const after = cursor === undefined ? null : peopleCursor(cursor);
-        const rows = await listPeople(ctx.db, orgId, { q, accessStatus, resourceId }, { limit, after }, ctx.clock.now());
+        const rows = await listPeople(ctx, request.params.orgId, { q, accessStatus, resourceId }, { limit, after });
         const page = pageOf(rows, limit, (row) => [row.last_name, row.first_name, row.id]);
         return { items: page.items.map(presentPerson), nextCursor: page.nextCursor };
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/orgs/:orgId/people',
-      {
-        schema: {
-          tags: ['people'],
-          summary: 'Add a person to the directory',
-          params: OrgParams,
-          body: Type.Object(
-            { firstName: FirstName, lastName: LastName, email: Email, title: Type.Optional(Title), resourceId: Type.Optional(NullableUuid) },
-            { additionalProperties: false },
-          ),
-          response: { 201: PersonSchema, ...Errors },
-        },
-      },
-      async (request, reply) => {
-        const { orgId } = request.params;
-        await authorize(ctx.db, request.actor, 'people:manage', { orgId, resourceId: request.body.resourceId ?? null });
-        return reply.status(201).send(presentPerson(await createPerson(ctx, orgId, request.body)));
-      },
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/people',
+      tags: ['people'],
+      summary: 'Add a person to the directory',
+      params: OrgParams,
+      body: Type.Object(
+        { firstName: FirstName, lastName: LastName, email: Email, title: Type.Optional(Title), resourceId: Type.Optional(NullableUuid) },
+        { additionalProperties: false },
+      ),
+      response: { 201: PersonSchema },
+      errors: ['INVALID_EMAIL', 'RESOURCE_NOT_FOUND', 'PERSON_EXISTS'],
+      auth: { permission: 'people:manage', resourceIdFrom: 'body' },
+      handler: async (request) => presentPerson(await createPerson(ctx, request.params.orgId, request.body)),
+    });
 
     // text/csv is accepted by this route only, and only text/csv: the parsers are scoped to this plugin.
     await app.register(async (csvScope) => {
@@ -93,99 +82,77 @@ export function peopleRoutes(ctx: AppContext) {
       csvScope.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT }, (_request, body, done) => {
         done(null, body);
       });
-      csvScope.withTypeProvider<TypeBoxTypeProvider>().post(
-        '/api/v1/orgs/:orgId/people/import',
-        {
-          bodyLimit: CSV_BODY_LIMIT,
-          schema: {
-            tags: ['people'],
-            summary: 'Import people from CSV (header firstName,lastName,email,title; up to 50,000 rows), upserting by email',
-            consumes: ['text/csv'],
-            params: OrgParams,
-            body: Type.String(),
-            response: {
-              200: Type.Object({
-                created: Type.Integer(),
-                updated: Type.Integer(),
-                errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
-              }),
-              ...Errors,
-              413: ErrorSchema,
-              415: ErrorSchema,
-            },
-          },
+      router(csvScope, ctx)({
+        method: 'POST',
+        url: '/api/v1/orgs/:orgId/people/import',
+        tags: ['people'],
+        summary: 'Import people from CSV (header firstName,lastName,email,title; up to 50,000 rows), upserting by email',
+        consumes: ['text/csv'],
+        params: OrgParams,
+        body: Type.String(),
+        response: {
+          200: Type.Object({
+            created: Type.Integer(),
+            updated: Type.Integer(),
+            errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+          }),
         },
-        async (request) => {
-          const { orgId } = request.params;
-          await authorize(ctx.db, request.actor, 'people:manage', { orgId });
-          return importPeople(ctx, orgId, request.body);
-        },
-      );
+        errors: ['CSV_INVALID', 'CSV_TOO_LARGE'],
+        auth: { permission: 'people:manage' },
+        options: { bodyLimit: CSV_BODY_LIMIT },
+        handler: async (request) => importPeople(ctx, request.params.orgId, request.body),
+      });
     });
 
-    const scoped = async (actor: Parameters<typeof requireStanding>[1], orgId: string, personId: string, permission: string) => {
-      await requireStanding(ctx.db, actor, orgId);
-      const person = await getPerson(ctx, orgId, personId);
-      return { actor: await authorize(ctx.db, actor, permission, { orgId, resourceId: person.resource_id }), person };
-    };
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/people/:personId',
+      tags: ['people'],
+      summary: 'One person',
+      params: PersonParams,
+      response: { 200: PersonSchema },
+      errors: ['PERSON_NOT_FOUND', 'FORBIDDEN'],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => presentPerson(await getPerson(ctx, actor, request.params.orgId, request.params.personId)),
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId/people/:personId',
-      { schema: { tags: ['people'], summary: 'One person', params: PersonParams, response: { 200: PersonSchema, ...Errors } } },
-      async (request) => {
-        const { orgId, personId } = request.params;
-        const { person } = await scoped(request.actor, orgId, personId, 'people:read');
-        return presentPerson(person);
-      },
-    );
-
-    app.patch(
-      '/api/v1/orgs/:orgId/people/:personId',
-      {
-        schema: {
-          tags: ['people'],
-          summary: 'Change a person; `userId` links them to the user who is that person (null unlinks)',
-          params: PersonParams,
-          body: Type.Object(
-            {
-              firstName: Type.Optional(FirstName),
-              lastName: Type.Optional(LastName),
-              email: Type.Optional(Email),
-              title: Type.Optional(Title),
-              resourceId: Type.Optional(NullableUuid),
-              userId: Type.Optional(NullableUuid),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: PersonSchema, ...Errors },
+    route({
+      method: 'PATCH',
+      url: '/api/v1/orgs/:orgId/people/:personId',
+      tags: ['people'],
+      summary: 'Change a person; `userId` links them to the user who is that person (null unlinks)',
+      params: PersonParams,
+      body: Type.Object(
+        {
+          firstName: Type.Optional(FirstName),
+          lastName: Type.Optional(LastName),
+          email: Type.Optional(Email),
+          title: Type.Optional(Title),
+          resourceId: Type.Optional(NullableUuid),
+          userId: Type.Optional(NullableUuid),
         },
-      },
-      async (request) => {
-        const { orgId, personId } = request.params;
-        const { actor } = await scoped(request.actor, orgId, personId, 'people:manage');
-        const { resourceId } = request.body;
-        // Moving a person to another resource needs the permission there too.
-        if (resourceId !== undefined) await authorize(ctx.db, actor, 'people:manage', { orgId, resourceId });
-        return presentPerson(await updatePerson(ctx, actor, orgId, personId, request.body));
-      },
-    );
+        { additionalProperties: false },
+      ),
+      response: { 200: PersonSchema },
+      errors: ['PERSON_NOT_FOUND', 'FORBIDDEN', 'RESOURCE_NOT_FOUND', 'INVALID_EMAIL', 'PERSON_EXISTS', 'USER_NOT_FOUND', 'PERSON_ALREADY_LINKED'],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) =>
+        presentPerson(await updatePerson(ctx, actor, request.params.orgId, request.params.personId, request.body)),
+    });
 
-    app.delete(
-      '/api/v1/orgs/:orgId/people/:personId',
-      {
-        schema: {
-          tags: ['people'],
-          summary: 'Remove a person from the directory (their invitations stay, unlinked)',
-          params: PersonParams,
-          response: { 204: Type.Null(), ...Errors },
-        },
+    route({
+      method: 'DELETE',
+      url: '/api/v1/orgs/:orgId/people/:personId',
+      tags: ['people'],
+      summary: 'Remove a person from the directory (their invitations stay, unlinked)',
+      params: PersonParams,
+      response: { 204: Type.Null() },
+      errors: ['PERSON_NOT_FOUND', 'FORBIDDEN'],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => {
+        await deletePerson(ctx, actor, request.params.orgId, request.params.personId);
+        return null;
       },
-      async (request, reply) => {
-        const { orgId, personId } = request.params;
-        await scoped(request.actor, orgId, personId, 'people:manage');
-        await deletePerson(ctx, orgId, personId);
-        return reply.status(204).send(null);
-      },
-    );
+    });
   };
 }

@@ -19,20 +19,8 @@
  * index `invitations_person_idx (person_id, created_at desc)`.
  */
 import { type RawBuilder, sql } from 'kysely';
+import type { AccessStatus } from './person.presenter.js';
 
-export const ACCESS_STATUSES = [
-  'not_invited',
-  'invited',
-  'opened',
-  'clicked',
-  'registered',
-  'expired',
-  'declined',
-  'revoked',
-  'failed',
-] as const;
-
-export type AccessStatus = (typeof ACCESS_STATUSES)[number];
 
 /** The id of the person's latest invitation, or null (the `latestInvitationId` of `Person`). */
 export function latestInvitationIdExpression(alias: string): RawBuilder<string | null> {

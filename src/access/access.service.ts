@@ -11,9 +11,9 @@ import type { AppContext } from '../context.js';
 import type { InvitationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { presentInvitation } from '../invitations/invitation.presenter.js';
-import { LIVE_STATUSES } from '../shared/invitation-states.js';
-import { findResource } from './org.repository.js';
-import { presentMemberUser } from './org.presenter.js';
+import { presentMemberUser } from '../orgs/org.presenter.js';
+import { findResource } from '../orgs/org.repository.js';
+import * as repo from './access.repository.js';
 
 export interface AccessEntry {
   user: ReturnType<typeof presentMemberUser>;
@@ -23,30 +23,14 @@ export interface AccessEntry {
 }
 
 export async function listAccess(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db' | 'clock'>,
   orgId: string,
   resourceId: string | null,
 ): Promise<{ items: AccessEntry[]; pending: InvitationRow[] }> {
   if (resourceId !== null && (await findResource(ctx.db, orgId, resourceId)) === undefined) throw new AppError('RESOURCE_NOT_FOUND');
-  let grants = ctx.db
-    .selectFrom('grants as g')
-    .innerJoin('users as u', 'u.id', 'g.user_id')
-    .select(['u.id', 'u.email', 'u.first_name', 'u.last_name', 'u.status', 'g.role', 'g.resource_id'])
-    .where('g.org_id', '=', orgId);
-  // Live: in a live state and not past its expiry (the sweep may not have marked it yet).
-  let invitations = ctx.db
-    .selectFrom('invitations')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('status', 'in', LIVE_STATUSES)
-    .where('expires_at', '>', ctx.clock.now());
-  if (resourceId !== null) {
-    grants = grants.where((eb) => eb.or([eb('g.resource_id', 'is', null), eb('g.resource_id', '=', resourceId)]));
-    invitations = invitations.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', resourceId)]));
-  }
   const [rows, pending] = await Promise.all([
-    grants.orderBy('u.last_name').orderBy('u.first_name').orderBy('u.id').orderBy('g.resource_id', (ob) => ob.nullsFirst()).execute(),
-    invitations.orderBy('created_at', 'desc').orderBy('id', 'desc').execute(),
+    repo.listAccessGrants(ctx.db, orgId, resourceId),
+    repo.listPendingInvitations(ctx.db, orgId, resourceId, ctx.clock.now()),
   ]);
   return {
     items: rows.map((row) => ({
@@ -60,7 +44,7 @@ export async function listAccess(
 }
 
 /** What `members:read` alone may see of a pending invitation: who, which role where, and until when. */
-export function presentPendingAccess(row: InvitationRow) {
+function presentPendingAccess(row: InvitationRow) {
   return {
     id: row.id,
     email: row.email,
@@ -79,7 +63,7 @@ export function presentPendingAccess(row: InvitationRow) {
  * read people where that person is, so no directory id outside the caller's scope leaks.
  */
 export async function presentPendingFor(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'db'>,
   actor: Actor,
   orgId: string,
   pending: readonly InvitationRow[],
@@ -88,13 +72,7 @@ export async function presentPendingFor(
   const grants = await orgGrants(ctx.db, actor, orgId);
   const may = (permission: string, resourceId: string | null) => holds(standingIn(grants, actor, { orgId, resourceId }).permissions, permission);
   const personIds = [...new Set(pending.flatMap((row) => (row.person_id === null ? [] : [row.person_id])))];
-  const people = new Map(
-    personIds.length === 0
-      ? []
-      : (await ctx.db.selectFrom('people').select(['id', 'resource_id']).where('org_id', '=', orgId).where('id', 'in', personIds).execute()).map(
-          (person) => [person.id, person.resource_id],
-        ),
-  );
+  const people = await repo.peopleScopes(ctx.db, orgId, personIds);
   return pending.map((row) => {
     if (!may('invitations:read', row.resource_id)) return presentPendingAccess(row);
     const whole = presentInvitation(row);
