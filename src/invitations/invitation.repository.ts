@@ -377,7 +377,7 @@ const EVENT_COLUMNS = {
   actor_label: 'text',
   data: 'jsonb',
   occurred_at: 'timestamptz',
-} as const satisfies Record<keyof NewEventRow | Exclude<keyof EventsTable, 'seq'>, ColumnType>;
+} as const satisfies Record<Exclude<keyof EventsTable, 'seq'>, ColumnType>;
 
 const OUTBOX_COLUMNS = OUTBOX_INSERT_COLUMNS satisfies Record<keyof OutboxEmailRow | keyof WebhookDeliveryRow, ColumnType>;
 
