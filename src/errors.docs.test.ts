@@ -11,8 +11,7 @@ import { testApp, type TestApp } from './test/app.js';
 const httpApi = readFileSync(new URL('../docs/http-api.md', import.meta.url), 'utf8');
 const configSource = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
 
-/** Routes that are not part of the contract: the console's catch-all and the API browser's files. */
-// The console catch-all, the API reference pages and the console's built files (one route per file).
+/** Routes that are not part of the contract: the console's catch-all and built files, the API browser's files. */
 const UNDOCUMENTED = /^\/\*$|^\/docs\/|^\/favicon\.svg$|^\/assets\//;
 
 let t: TestApp;

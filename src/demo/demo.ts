@@ -15,10 +15,12 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
 import { createInstanceAdmin } from '../auth/account.service.js';
+import { anyUserExists } from '../auth/user.repository.js';
 import { DAY, HOUR, ManualClock, MINUTE, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { sweepExpiredBatch } from '../invitations/invitation.workers.js';
+import { findOrgByName } from '../orgs/org.repository.js';
 import { dispatchOnce } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { DeliveryError, type MailTransport } from '../mail/transport.js';
@@ -101,10 +103,8 @@ export async function loadDemo(config: Config, options: { ifEmpty: boolean }): P
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(database.db);
-    const users = await database.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    const org = await database.db.selectFrom('orgs').select('id').where('name', '=', DEMO_ORG).executeTakeFirst();
-    if (org !== undefined) return outcome(false, 'exists');
-    if (options.ifEmpty && Number(users.n) > 0) return outcome(false, 'not-empty');
+    if ((await findOrgByName(database.db, DEMO_ORG)) !== undefined) return outcome(false, 'exists');
+    if (options.ifEmpty && (await anyUserExists(database.db))) return outcome(false, 'not-empty');
 
     // Two weeks ago, the group started using Gatehouse.
     const now = systemClock.now();

@@ -25,11 +25,14 @@ import { enqueueEmail } from '../mail/outbox.js';
 import { insertGrantIfAbsent } from '../orgs/grant.repository.js';
 import { linkPerson as linkDirectoryEntry } from '../people/person.service.js';
 import { invitationEmailData, orgSender, queueTokenEmails, reminderDueAt, tokenEmailRows } from './invitation.email.js';
+import { findUserById } from '../auth/user.repository.js';
 import {
   cancelQueuedInvitationEmails,
+  deleteInvitation,
   type EmailContext,
   findLiveByScopes,
   findParkedReminder,
+  hasEventSince,
   insertNewInvitations,
   type NewInvitationRow,
   releaseParkedReminder,
@@ -513,17 +516,11 @@ export async function requestRenewal(
 ): Promise<InvitationRow> {
   if (row.status !== 'expired') throw new AppError('INVITATION_NOT_EXPIRED', { extra: { state: { status: row.status } } });
   if (context.org.auto_renew && inviterMayGrant) return resend(step, row, context);
-  const recent = await step.trx
-    .selectFrom('events')
-    .select('id')
-    .where('invitation_id', '=', row.id)
-    .where('type', '=', 'invitation.renewal_requested')
-    .where('occurred_at', '>', new Date(step.now.getTime() - RENEWAL_REQUEST_QUIET_MS))
-    .executeTakeFirst();
-  if (recent !== undefined) return row;
+  const since = new Date(step.now.getTime() - RENEWAL_REQUEST_QUIET_MS);
+  if (await hasEventSince(step.trx, row.id, 'invitation.renewal_requested', since)) return row;
   const inviter =
     row.inviter_type === 'user' && row.inviter_id !== null
-      ? await step.trx.selectFrom('users').select(['email', 'first_name', 'last_name', 'status']).where('id', '=', row.inviter_id).executeTakeFirst()
+      ? await findUserById(step.trx, row.inviter_id)
       : undefined;
   const notify = inviter?.status === 'active';
   if (notify) {
@@ -555,6 +552,6 @@ export async function requestRenewal(
 /** Delete (the inviter's clean-up): the row goes, its events stay (docs/rules.md R38). */
 export async function remove(step: Step, row: InvitationRow): Promise<void> {
   await cancelQueuedInvitationEmails(step.trx, [row.id]);
-  await step.trx.deleteFrom('invitations').where('id', '=', row.id).execute();
+  await deleteInvitation(step.trx, row.id);
   await record(step, row, 'invitation.deleted', { email: row.email, status: row.status });
 }

@@ -4,10 +4,10 @@
 import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { builtInRole } from '../auth/permissions.js';
-import type { Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import { prepared, PREPARED_MARK } from '../db/prepared.js';
 import { type ColumnType, rowsSource, StatementParameters } from '../db/rows-source.js';
-import type { DB, InvitationRow, InvitationsTable, OrgRow } from '../db/schema.js';
+import type { DB, EventsTable, InvitationRow, InvitationsTable, OrgRow } from '../db/schema.js';
 import type { eventValues } from '../events/event.repository.js';
 import type { OutboxEmailRow } from '../mail/outbox.js';
 import type { WebhookDeliveryRow } from '../webhooks/fanout.js';
@@ -52,6 +52,106 @@ export async function updateInvitation(
   changes: Updateable<InvitationsTable> & { updated_at: Date },
 ): Promise<InvitationRow> {
   return trx.updateTable('invitations').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Deletes a locked invitation (its events stay). */
+export async function deleteInvitation(trx: Transaction<DB>, id: string): Promise<void> {
+  await trx.deleteFrom('invitations').where('id', '=', id).execute();
+}
+
+/** Whether the invitation has an event of this type after `since`. */
+export async function hasEventSince(db: Db, invitationId: string, type: string, since: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select('id')
+    .where('invitation_id', '=', invitationId)
+    .where('type', '=', type)
+    .where('occurred_at', '>', since)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The names of an org's resources among these ids (ids of no resource of the org are absent). */
+export async function findResourceNames(db: Db, orgId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** An org's custom roles among these keys. */
+export async function findCustomRoles(
+  db: Db,
+  orgId: string,
+  keys: readonly string[],
+): Promise<Map<string, { name: string; permissions: string[] }>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).where('key', 'in', keys).execute();
+  return new Map(rows.map((r) => [r.key, { name: r.name, permissions: r.permissions }]));
+}
+
+/** An unrevoked API key of the org (an invitation's inviter, when a key invited). */
+export async function findLiveOrgApiKey(
+  db: Db,
+  orgId: string,
+  keyId: string,
+): Promise<{ id: string; org_id: string; name: string; permissions: string[] } | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'org_id', 'name', 'permissions'])
+    .where('id', '=', keyId)
+    .where('org_id', '=', orgId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/**
+ * Claims up to `limit` live invitations past their expiry, oldest expiry first, locked and
+ * skipping rows another worker holds.
+ */
+export async function claimOverdue(trx: Transaction<DB>, now: Date, limit: number): Promise<InvitationRow[]> {
+  return trx
+    .selectFrom('invitations')
+    .selectAll()
+    .where('status', 'in', ['pending', 'sent', 'opened', 'clicked'])
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+/**
+ * Claims up to `limit` live invitations whose reminder falls due (the org's days before expiry
+ * reached, not yet reminded, a parked reminder waiting), locked and skipping rows another
+ * worker holds.
+ */
+export async function claimDueReminders(trx: Transaction<DB>, now: Date, limit: number): Promise<InvitationRow[]> {
+  return trx
+    .selectFrom('invitations as i')
+    .innerJoin('orgs as o', 'o.id', 'i.org_id')
+    .selectAll('i')
+    .where('i.status', 'in', ['pending', 'sent', 'opened', 'clicked'])
+    .where('i.reminded_at', 'is', null)
+    .where('o.reminder_days_before_expiry', '>', 0)
+    .where('i.expires_at', '>', now)
+    .where(sql<boolean>`i.expires_at - o.reminder_days_before_expiry * interval '1 day' <= ${now}`)
+    // Only invitations whose token has a parked reminder (see invitation.email.ts).
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('outbox as b')
+          .select('b.id')
+          .whereRef('b.invitation_id', '=', 'i.id')
+          .where('b.status', '=', 'pending')
+          .where('b.next_attempt_at', '=', PARKED_AT),
+      ),
+    )
+    .orderBy('i.expires_at')
+    .limit(limit)
+    .forUpdate('i')
+    .skipLocked()
+    .execute();
 }
 
 export interface EmailContext {
@@ -161,31 +261,41 @@ export async function loadCreateContext(
   return { org, quotaUsed: Number(quota_used ?? 0), due: due ?? [], webhooks, people, accounts };
 }
 
-/** A new invitation as a create writes it: the id is chosen here, so its event and emails can name it. */
-export interface NewInvitationRow {
-  id: string;
-  org_id: string;
-  resource_id: string | null;
-  role: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  person_id: string | null;
-  user_id: string | null;
-  inviter_type: 'user' | 'api_key';
-  inviter_id: string | null;
-  inviter_name: string;
-  message: string | null;
-  /** JSON text. */
-  metadata: string;
+/** Columns a create leaves to their defaults (the state timestamps come with later transitions). */
+type LeftToDefaults =
+  | 'sent_at'
+  | 'opened_at'
+  | 'last_opened_at'
+  | 'clicked_at'
+  | 'accepted_at'
+  | 'declined_at'
+  | 'revoked_at'
+  | 'expired_at'
+  | 'failed_at'
+  | 'reminded_at'
+  | 'last_sent_at'
+  | 'resend_count';
+
+/** What a create narrows: a new invitation is pending, has a token, and its times are Dates. */
+interface CreateTimeTypes {
   status: 'pending';
   token_hash: string;
-  tracking_id: string;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
   token_issued_at: Date;
 }
+
+/**
+ * A new invitation as a create writes it, derived from the table: every column not left to
+ * its default, each required (a column added to the table is a column the create must write,
+ * or name in LeftToDefaults). The id is chosen here, so its event and emails can name it;
+ * `metadata` is JSON text.
+ */
+export type NewInvitationRow = Omit<AllColumns<InvitationsTable>, LeftToDefaults | keyof CreateTimeTypes> & CreateTimeTypes;
+
+/** Every column of a table's insert, each required and defined (null where the column allows it). */
+type AllColumns<T> = { [K in keyof Insertable<T>]-?: Exclude<Insertable<T>[K], undefined> };
 
 const INVITATION_COLUMNS = {
   id: 'uuid',
@@ -253,6 +363,8 @@ const INVITATION_RETURNING = Object.keys({
 /** An event as the create writes it: the id is chosen here, so its webhook deliveries can name it. */
 export type NewEventRow = ReturnType<typeof eventValues> & { id: string };
 
+// Every column of the events table but the one the database numbers: a column added to the
+// table must be written here too.
 const EVENT_COLUMNS = {
   id: 'uuid',
   type: 'text',
@@ -265,7 +377,7 @@ const EVENT_COLUMNS = {
   actor_label: 'text',
   data: 'jsonb',
   occurred_at: 'timestamptz',
-} as const satisfies Record<keyof NewEventRow, ColumnType>;
+} as const satisfies Record<Exclude<keyof EventsTable, 'seq'>, ColumnType>;
 
 const OUTBOX_COLUMNS = OUTBOX_INSERT_COLUMNS satisfies Record<keyof OutboxEmailRow | keyof WebhookDeliveryRow, ColumnType>;
 

@@ -1,18 +1,20 @@
 /**
- * The inviter's routes (docs/http-api.md, "Invitations (the inviter's side)"): schema -> authenticate -> one
- * service call (which authorizes at the invitation's scope) -> presenter.
+ * The inviter's routes (docs/http-api.md, "Invitations (the inviter's side)"): schema -> authenticate ->
+ * policy -> one service call -> presenter. A create and the list are authorized at the scope
+ * they name (the body's or the query's resource); a route on one invitation lets in anyone with
+ * standing in the org, and its service authorizes at the invitation's own scope, as the bulk
+ * create does item by item. Create, edit and resend keep their grantability checks in the service.
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { requireActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import { presentEvent } from '../events/event.repository.js';
 import { validationDetails } from '../http/errors.plugin.js';
 import { jsonInputProblem, MAX_BODY_DEPTH } from '../http/json-input.js';
-import { ErrorSchema, OrgParams } from '../http/schemas.js';
+import { router } from '../http/route.js';
+import { OrgParams } from '../http/schemas.js';
 import { InvitationSchema, presentInvitation } from './invitation.presenter.js';
 import {
   BULK_MAX,
@@ -37,7 +39,23 @@ import {
 } from './invitation.service.js';
 
 const TAGS = ['invitations'];
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+/** What a create can refuse, as a whole request or as one item of a bulk request. */
+const CREATE_ERRORS: readonly ErrorCode[] = [
+  'INVALID_EMAIL',
+  'EXPIRY_OUT_OF_RANGE',
+  'METADATA_TOO_LARGE',
+  'RESOURCE_NOT_FOUND',
+  'PERSON_NOT_FOUND',
+  'ROLE_NOT_FOUND',
+  'ROLE_NOT_GRANTABLE',
+  'ALREADY_MEMBER',
+  'INVITATION_QUOTA_EXCEEDED',
+  'CONFLICT',
+];
+/** A route on one invitation: unknown here, or not permitted at its scope. */
+const ONE_ERRORS: readonly ErrorCode[] = ['INVITATION_NOT_FOUND', 'FORBIDDEN'];
+/** What may stop a new link from going out (resend, email correction). */
+const NEW_LINK_ERRORS: readonly ErrorCode[] = ['ROLE_NOT_FOUND', 'ROLE_NOT_GRANTABLE', 'INVITATION_DUPLICATE', 'ALREADY_MEMBER', 'RESEND_TOO_SOON'];
 /** 1,000 items of up to 2,000 characters of message and 4 KB of metadata each. */
 const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 const itemValidator = Compile(CreateInvitationBody);
@@ -53,43 +71,41 @@ function itemError(item: unknown): AppError {
 }
 
 export function invitationRoutes(ctx: AppContext) {
-  return async (root: FastifyInstance) => {
-    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  return async (app: FastifyInstance) => {
+    const route = router(app, ctx);
 
-    app.post(
-      '/api/v1/orgs/:orgId/invitations',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Invite someone by email, org-wide or to one resource',
-          description:
-            '201 with the new invitation; 200 with the live one when the email already has a pending invitation at that scope.',
-          params: OrgParams,
-          body: CreateInvitationBody,
-          response: { 200: InvitationSchema, 201: InvitationSchema, ...errors },
-        },
-      },
-      async (request, reply) => {
-        const { row, created } = await createInvitation(ctx, requireActor(request), request.params.orgId, request.body);
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/invitations',
+      tags: TAGS,
+      summary: 'Invite someone by email, org-wide or to one resource',
+      description: '201 with the new invitation; 200 with the live one when the email already has a pending invitation at that scope.',
+      params: OrgParams,
+      body: CreateInvitationBody,
+      response: { 200: InvitationSchema, 201: InvitationSchema },
+      errors: CREATE_ERRORS,
+      auth: { permission: 'invitations:manage', resourceIdFrom: 'body' },
+      handler: async (request, reply, actor) => {
+        const { row, created } = await createInvitation(ctx, actor, request.params.orgId, request.body);
         return reply.status(created ? 201 : 200).send(presentInvitation(row));
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/orgs/:orgId/invitations/bulk',
-      {
-        bodyLimit: BULK_BODY_LIMIT,
-        config: { bodyItemsCheckedAlone: true },
-        schema: {
-          tags: TAGS,
-          summary: 'Invite up to 1,000 people in one request; each item is answered on its own',
-          params: OrgParams,
-          body: BulkBody,
-          response: { 200: BulkAnswer, ...errors },
-        },
-      },
-      async (request) => {
-        const actor = requireActor(request);
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/invitations/bulk',
+      tags: TAGS,
+      summary: 'Invite up to 1,000 people in one request; each item is answered on its own',
+      params: OrgParams,
+      body: BulkBody,
+      response: { 200: BulkAnswer },
+      // The whole request: too many items, or a caller who may invite nowhere in the org. Each
+      // item is authorized at its own scope and answered on its own.
+      errors: ['BULK_TOO_LARGE', 'FORBIDDEN'],
+      auth: 'orgMember',
+      // The whole-body check of JSON input is skipped here: each item is checked on its own below.
+      options: { bodyLimit: BULK_BODY_LIMIT, config: { bodyItemsCheckedAlone: true } },
+      handler: async (request, _reply, actor) => {
         const items = request.body.invitations;
         if (items.length > BULK_MAX) throw new AppError('BULK_TOO_LARGE');
         const valid: CreateInvitationBody[] = [];
@@ -116,101 +132,103 @@ export function invitationRoutes(ctx: AppContext) {
           }),
         };
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId/invitations',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'List invitations, newest first (filters: status, email, personId, resourceId, q)',
-          params: OrgParams,
-          querystring: ListInvitationsQuery,
-          response: { 200: InvitationPage, ...errors },
-        },
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/invitations',
+      tags: TAGS,
+      summary: 'List invitations, newest first (filters: status, email, personId, resourceId, q)',
+      params: OrgParams,
+      query: ListInvitationsQuery,
+      response: { 200: InvitationPage },
+      errors: ['INVALID_CURSOR'],
+      auth: { permission: 'invitations:read', resourceIdFrom: 'query' },
+      handler: async (request) => {
+        const page = await listInvitations(ctx, request.params.orgId, request.query);
+        return { items: page.items.map(presentInvitation), nextCursor: page.nextCursor };
       },
-      async (request) => {
-        const page = await listInvitations(ctx, requireActor(request), request.params.orgId, request.query);
-        return { items: page.rows.map(presentInvitation), nextCursor: page.nextCursor };
-      },
-    );
+    });
 
-    app.get(
-      '/api/v1/orgs/:orgId/invitations/:id',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'One invitation with its event timeline',
-          params: InvitationParams,
-          response: { 200: InvitationWithEvents, ...errors },
-        },
-      },
-      async (request) => {
-        const { row, events } = await getInvitation(ctx, requireActor(request), request.params.orgId, request.params.id);
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/invitations/:id',
+      tags: TAGS,
+      summary: 'One invitation with its event timeline',
+      params: InvitationParams,
+      response: { 200: InvitationWithEvents },
+      errors: ONE_ERRORS,
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => {
+        const { row, events } = await getInvitation(ctx, actor, request.params.orgId, request.params.id);
         return { ...presentInvitation(row), events: events.map(presentEvent) };
       },
-    );
+    });
 
-    app.patch(
-      '/api/v1/orgs/:orgId/invitations/:id',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Edit a pending invitation in place, or correct its email (a new link goes to the new address)',
-          description:
-            'The caller must be able to grant the invitation’s current role at its current scope, and the new role at the new scope (403 ROLE_NOT_GRANTABLE). ' +
-            'Past its expiry the invitation is expired on the spot and the answer is 409 INVITATION_NOT_PENDING. ' +
-            'An email correction sends a new link: it counts in the hourly quota (429 INVITATION_QUOTA_EXCEEDED) and waits out the resend cooldown (429 RESEND_TOO_SOON).',
-          params: InvitationParams,
-          body: PatchInvitationBody,
-          response: { 200: InvitationSchema, ...errors },
-        },
-      },
-      async (request) =>
-        presentInvitation(await editInvitation(ctx, requireActor(request), request.params.orgId, request.params.id, request.body)),
-    );
+    route({
+      method: 'PATCH',
+      url: '/api/v1/orgs/:orgId/invitations/:id',
+      tags: TAGS,
+      summary: 'Edit a pending invitation in place, or correct its email (a new link goes to the new address)',
+      description:
+        'The caller must be able to grant the invitation’s current role at its current scope, and the new role at the new scope (403 ROLE_NOT_GRANTABLE). ' +
+        'Past its expiry the invitation is expired on the spot and the answer is 409 INVITATION_NOT_PENDING. ' +
+        'An email correction sends a new link: it counts in the hourly quota (429 INVITATION_QUOTA_EXCEEDED) and waits out the resend cooldown (429 RESEND_TOO_SOON).',
+      params: InvitationParams,
+      body: PatchInvitationBody,
+      response: { 200: InvitationSchema },
+      errors: [
+        ...ONE_ERRORS,
+        ...NEW_LINK_ERRORS,
+        'INVITATION_NOT_PENDING',
+        'INVALID_EMAIL',
+        'EXPIRY_OUT_OF_RANGE',
+        'RESOURCE_NOT_FOUND',
+        'INVITATION_QUOTA_EXCEEDED',
+      ],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) =>
+        presentInvitation(await editInvitation(ctx, actor, request.params.orgId, request.params.id, request.body)),
+    });
 
-    app.post(
-      '/api/v1/orgs/:orgId/invitations/:id/resend',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Send a new link (the old one stops working); revives expired and failed invitations',
-          description: 'The caller must be able to grant the invitation’s role at its scope (403 ROLE_NOT_GRANTABLE).',
-          params: InvitationParams,
-          response: { 200: InvitationSchema, ...errors },
-        },
-      },
-      async (request) => presentInvitation(await resendInvitation(ctx, requireActor(request), request.params.orgId, request.params.id)),
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/invitations/:id/resend',
+      tags: TAGS,
+      summary: 'Send a new link (the old one stops working); revives expired and failed invitations',
+      description: 'The caller must be able to grant the invitation’s role at its scope (403 ROLE_NOT_GRANTABLE).',
+      params: InvitationParams,
+      response: { 200: InvitationSchema },
+      errors: [...ONE_ERRORS, ...NEW_LINK_ERRORS, 'INVITATION_NOT_PENDING'],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => presentInvitation(await resendInvitation(ctx, actor, request.params.orgId, request.params.id)),
+    });
 
-    app.post(
-      '/api/v1/orgs/:orgId/invitations/:id/revoke',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Revoke an invitation: its link stops working at once',
-          params: InvitationParams,
-          response: { 200: InvitationSchema, ...errors },
-        },
-      },
-      async (request) => presentInvitation(await revokeInvitation(ctx, requireActor(request), request.params.orgId, request.params.id)),
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/invitations/:id/revoke',
+      tags: TAGS,
+      summary: 'Revoke an invitation: its link stops working at once',
+      params: InvitationParams,
+      response: { 200: InvitationSchema },
+      errors: [...ONE_ERRORS, 'INVITATION_NOT_PENDING'],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => presentInvitation(await revokeInvitation(ctx, actor, request.params.orgId, request.params.id)),
+    });
 
-    app.delete(
-      '/api/v1/orgs/:orgId/invitations/:id',
-      {
-        schema: {
-          tags: TAGS,
-          summary: 'Delete an invitation (its events stay in the audit trail)',
-          params: InvitationParams,
-          response: { 204: Type.Null(), ...errors },
-        },
+    route({
+      method: 'DELETE',
+      url: '/api/v1/orgs/:orgId/invitations/:id',
+      tags: TAGS,
+      summary: 'Delete an invitation (its events stay in the audit trail)',
+      params: InvitationParams,
+      response: { 204: Type.Null() },
+      errors: ONE_ERRORS,
+      auth: 'orgMember',
+      handler: async (request, _reply, actor) => {
+        await deleteInvitation(ctx, actor, request.params.orgId, request.params.id);
+        return null;
       },
-      async (request, reply) => {
-        await deleteInvitation(ctx, requireActor(request), request.params.orgId, request.params.id);
-        return reply.status(204).send(null);
-      },
-    );
+    });
   };
 }

@@ -4,11 +4,11 @@
  */
 import { type Static, Type } from 'typebox';
 import { UserSchema } from '../auth/user.presenter.js';
-import { ErrorSchema, ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
 import { EventSchema } from '../events/event.schema.js';
 import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
 
-export const MESSAGE_MAX = 2000;
+const MESSAGE_MAX = 2000;
 export const METADATA_MAX_BYTES = 4096;
 /** Levels of nesting in invitation metadata, the object itself counting as one. */
 export const METADATA_MAX_DEPTH = 10;
@@ -42,7 +42,7 @@ export const BulkBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ItemError = Type.Object({
+const ItemError = Type.Object({
   code: Type.String(),
   message: Type.String(),
   details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
@@ -98,7 +98,7 @@ export type PatchInvitationBody = Static<typeof PatchInvitationBody>;
 
 export const TokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
-export const PublicInvitationSchema = Type.Object({
+const PublicInvitationSchema = Type.Object({
   orgName: Type.String(),
   resourceName: Type.Union([Type.String(), Type.Null()]),
   roleName: Type.String(),
@@ -148,7 +148,3 @@ export const RegisterBody = Type.Object(
 export const RegisterAnswer = Type.Object({ user: UserSchema, membership: MembershipSchema });
 
 export const DeclineAnswer = Type.Object({ invitation: PublicInvitationSchema });
-
-export const Accepted202 = Type.Object({ status: Type.Literal('accepted') });
-
-export { ErrorSchema };

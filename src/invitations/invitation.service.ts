@@ -10,28 +10,33 @@
  * scope of the invitation (its resource when it has one). Someone without standing in the org
  * gets 404 ORG_NOT_FOUND; an id of another org's invitation is 404 INVITATION_NOT_FOUND.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { canonicalEmail, parseEmail } from '../auth/email.js';
+import { findUserByEmail, insertInvitedUsers } from '../auth/user.repository.js';
 import { builtInRole } from '../auth/permissions.js';
 import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
+import { hasAccessAt } from '../orgs/grant.repository.js';
+import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
-import { appendEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
-import { prepared } from '../db/prepared.js';
-import { decodeTimeCursor, encodeTimeCursor } from '../http/cursor.js';
+import { appendEvents, listInvitationEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { decodeCursor, invalidCursor, pageOf, uuidCursor } from '../http/cursor.js';
+import { type InvitationListPosition, listInvitationRows } from './invitation-list.repository.js';
+import type { PresentedInvitationRow } from './invitation.presenter.js';
 import { jsonInputProblem } from '../http/json-input.js';
-import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import {
   type EmailContext,
+  findCustomRoles,
   findInvitation,
   findLiveByScopes,
+  findResourceNames,
   loadCreateContext,
   loadEmailContext,
   lockInvitation,
@@ -175,13 +180,7 @@ export async function createInvitations(
   if (context === undefined) throw new AppError('ORG_NOT_FOUND');
   const { org, people, accounts } = context;
   const resourceIds = [...new Set(items.flatMap((item) => (item.resourceId == null ? [] : [item.resourceId])))];
-  const resources = new Map(
-    resourceIds.length === 0
-      ? []
-      : (
-          await ctx.db.selectFrom('resources').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', resourceIds).execute()
-        ).map((r) => [r.id, r.name]),
-  );
+  const resources = await findResourceNames(ctx.db, orgId, resourceIds);
   const roles = await customRoles(ctx.db, orgId, items.map((item) => item.role));
   const policy = createPolicy(grants, actor, orgId, roles);
 
@@ -350,10 +349,7 @@ interface CustomRole {
 
 /** The org's custom roles among these keys (built-in ones need no look-up). */
 async function customRoles(db: Kysely<DB>, orgId: string, keys: readonly string[]): Promise<Map<string, CustomRole>> {
-  const custom = [...new Set(keys.filter((key) => builtInRole(key) === undefined))];
-  if (custom.length === 0) return new Map();
-  const rows = await db.selectFrom('roles').select(['key', 'name', 'permissions']).where('org_id', '=', orgId).where('key', 'in', custom).execute();
-  return new Map(rows.map((r) => [r.key, { name: r.name, permissions: r.permissions }]));
+  return findCustomRoles(db, orgId, [...new Set(keys.filter((key) => builtInRole(key) === undefined))]);
 }
 
 /**
@@ -372,22 +368,11 @@ async function attachInvitedUsers(
   const known = new Map(accounts.map((a) => [a.email, a.id]));
   const missing = wanting.filter((c) => !known.has(c.input.email));
   if (missing.length > 0) {
-    const inserted = await s.db
-      .insertInto('users')
-      .values(
-        missing.map((c) => ({
-          email: c.input.email,
-          first_name: c.input.firstName ?? '',
-          last_name: c.input.lastName ?? '',
-          password_hash: null,
-          status: 'invited' as const,
-          created_at: s.now,
-          updated_at: s.now,
-        })),
-      )
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returning(['id', 'email'])
-      .execute();
+    const inserted = await insertInvitedUsers(
+      s.db,
+      missing.map((c) => ({ email: c.input.email, firstName: c.input.firstName ?? '', lastName: c.input.lastName ?? '' })),
+      s.now,
+    );
     for (const user of inserted) known.set(user.email, user.id);
     await appendEvents(
       s.db,
@@ -402,10 +387,9 @@ async function attachInvitedUsers(
     );
     // A concurrent create of the same email won the insert: use its row.
     const lost = missing.filter((c) => !known.has(c.input.email)).map((c) => c.input.email);
-    if (lost.length > 0) {
-      for (const user of await s.db.selectFrom('users').select(['id', 'email']).where('email', 'in', lost).execute()) {
-        known.set(user.email, user.id);
-      }
+    for (const email of lost) {
+      const user = await findUserByEmail(s.db, email);
+      if (user !== undefined) known.set(user.email, user.id);
     }
   }
   for (const c of wanting) c.input.userId = known.get(c.input.email) ?? null;
@@ -426,66 +410,34 @@ export async function createInvitation(
 // ---------------------------------------------------------------------------------------------
 // read
 
+/** A list cursor: the position of a page's last row; 400 INVALID_CURSOR for anything else. */
+function decodeListCursor(cursor: string): InvitationListPosition {
+  const [micros, id] = uuidCursor(decodeCursor(cursor, 2));
+  if (!/^-?\d{1,20}$/.test(micros)) throw invalidCursor();
+  return { micros, id };
+}
+
 /**
- * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). With
- * `resourceId`, permission is checked at that resource, so a resource's own admin may list it.
+ * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). The route
+ * has checked 'invitations:read' at the query's resource (the org when none), so a resource's
+ * own admin may list it.
  */
 export async function listInvitations(
   ctx: AppContext,
-  actor: Actor,
   orgId: string,
   query: ListInvitationsQuery,
-): Promise<{ rows: PresentedInvitationRow[]; nextCursor: string | null }> {
-  await authorize(ctx.db, actor, 'invitations:read', { orgId, resourceId: query.resourceId ?? null });
+): Promise<{ items: PresentedInvitationRow[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50;
   const now = ctx.clock.now();
-  let q = ctx.db
-    .selectFrom('invitations')
-    .select(PRESENTED_COLUMNS)
-    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
-    .where('org_id', '=', orgId);
-  if (query.status !== undefined && query.status.length > 0) {
-    // By the status as of now: a live state past its expiry is `expired`, not what is stored.
-    const wanted = query.status;
-    const live = ['pending', 'sent', 'opened', 'clicked'] as const;
-    q = q.where((eb) =>
-      eb.or([
-        eb.and([eb('status', 'in', wanted), eb.or([eb('status', 'not in', live), eb('expires_at', '>', now)])]),
-        ...(wanted.includes('expired') ? [eb.and([eb('status', 'in', live), eb('expires_at', '<=', now)])] : []),
-      ]),
-    );
-  }
-  if (query.email !== undefined) q = q.where('email', '=', canonicalEmail(query.email));
-  if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
-  if (query.resourceId !== undefined) q = q.where('resource_id', '=', query.resourceId);
-  if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
-  if (query.q !== undefined) {
-    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) =>
-      eb.or([
-        eb('email', 'ilike', pattern),
-        eb('first_name', 'ilike', pattern),
-        eb('last_name', 'ilike', pattern),
-        eb('inviter_name', 'ilike', pattern),
-      ]),
-    );
-  }
-  if (query.cursor !== undefined) {
-    const cursor = decodeTimeCursor(query.cursor);
-    q = q.where(
-      (eb) => eb.refTuple('created_at', 'id'),
-      '<',
-      (eb) => eb.tuple(sql<Date>`timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond'`, eb.val(cursor.id)),
-    );
-  }
-  // A page is the hottest read: a prepared statement (one per combination of filters).
-  const found = (await ctx.db.executeQuery(prepared(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1)))).rows;
-  const page = found.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    rows: page.map(({ created_micros: _micros, ...row }) => asOf(row, now)),
-    nextCursor: found.length > limit && last !== undefined ? encodeTimeCursor({ micros: last.created_micros, id: last.id }) : null,
-  };
+  const { cursor, limit: _limit, email, ...filter } = query;
+  const rows = await listInvitationRows(
+    ctx.db,
+    orgId,
+    { ...filter, email: email === undefined ? undefined : canonicalEmail(email) },
+    { now, after: cursor === undefined ? null : decodeListCursor(cursor), limit: limit + 1 },
+  );
+  const page = pageOf(rows, limit, (row) => [row.created_micros, row.id]);
+  return { items: page.items.map(({ created_micros: _micros, ...row }) => asOf(row, now)), nextCursor: page.nextCursor };
 }
 
 /** Authorizes access to one invitation of an org: 404 ORG_NOT_FOUND, 404 INVITATION_NOT_FOUND, 403. */
@@ -510,7 +462,7 @@ export async function getInvitation(
   id: string,
 ): Promise<{ row: InvitationRow; events: EventRow[] }> {
   const row = await authorizeInvitation(ctx.db, actor, orgId, 'invitations:read', () => findInvitation(ctx.db, orgId, id));
-  const events = await ctx.db.selectFrom('events').selectAll().where('invitation_id', '=', id).orderBy('seq').execute();
+  const events = await listInvitationEvents(ctx.db, id);
   return { row: asOf(row, ctx.clock.now()), events };
 }
 
@@ -566,13 +518,13 @@ export async function editInvitation(
     const resourceId = body.resourceId === undefined ? row.resource_id : body.resourceId;
     const role = body.role ?? row.role;
     const email = body.email === undefined ? row.email : parseEmail(body.email);
-    const org = await s.trx.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+    const org = await findOrg(s.trx, orgId);
+    if (org === undefined) throw new AppError('ORG_NOT_FOUND');
     const expiresAt = body.expiresAt === undefined ? undefined : parseExpiry(body.expiresAt, org, s.now);
     await assertMayHandOn(s.trx, actor, orgId, row.role, row.resource_id);
     if (resourceId !== row.resource_id || role !== row.role) {
-      if (resourceId !== null) {
-        const resource = await s.trx.selectFrom('resources').select('id').where('org_id', '=', orgId).where('id', '=', resourceId).executeTakeFirst();
-        if (resource === undefined) throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
+      if (resourceId !== null && (await findResource(s.trx, orgId, resourceId)) === undefined) {
+        throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
       }
       await assertMayHandOn(s.trx, actor, orgId, role, resourceId);
     }
@@ -606,14 +558,8 @@ async function assertNoConflict(s: lifecycle.Step, orgId: string, id: string, em
     if (isDue(row, s.now)) await lifecycle.expire({ ...s, actor: SYSTEM_ACTOR }, row);
     else throw new AppError('INVITATION_DUPLICATE');
   }
-  const user = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-  if (user === undefined) return;
-  let grants = trx.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', user.id);
-  grants =
-    resourceId === null
-      ? grants.where('resource_id', 'is', null)
-      : grants.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', resourceId)]));
-  if ((await grants.executeTakeFirst()) !== undefined) throw new AppError('ALREADY_MEMBER');
+  const user = await findUserByEmail(trx, email);
+  if (user !== undefined && (await hasAccessAt(trx, { orgId, userId: user.id, resourceId }))) throw new AppError('ALREADY_MEMBER');
 }
 
 /** Resend sends a new link for what the invitation grants: the actor must be able to grant it. */

@@ -6,13 +6,12 @@
  * - reminders: the parked reminder of a live invitation is released when it falls due (R5);
  * - old quota windows are dropped.
  */
-import { sql } from 'kysely';
 import { HOUR, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { SYSTEM_ACTOR } from '../events/event.repository.js';
 import { intervalWorker, type Worker } from '../shared/worker.js';
 import * as lifecycle from './invitation.lifecycle.js';
-import { deleteOldQuotaWindows, loadEmailContext, PARKED_AT } from './invitation.repository.js';
+import { claimDueReminders, claimOverdue, deleteOldQuotaWindows, loadEmailContext } from './invitation.repository.js';
 
 export const SWEEP_INTERVAL_MS = MINUTE;
 const BATCH = 200;
@@ -21,16 +20,7 @@ const BATCH = 200;
 export async function sweepExpiredBatch(ctx: AppContext, limit = BATCH): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
-    const due = await trx
-      .selectFrom('invitations')
-      .selectAll()
-      .where('status', 'in', ['pending', 'sent', 'opened', 'clicked'])
-      .where('expires_at', '<=', now)
-      .orderBy('expires_at')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
+    const due = await claimOverdue(trx, now, limit);
     const s: lifecycle.Step = { trx, config: ctx.config, now, actor: SYSTEM_ACTOR };
     for (const row of due) await lifecycle.expire(s, row);
     return due.length;
@@ -41,31 +31,7 @@ export async function sweepExpiredBatch(ctx: AppContext, limit = BATCH): Promise
 export async function sendDueRemindersBatch(ctx: AppContext, limit = BATCH): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
-    const due = await trx
-      .selectFrom('invitations as i')
-      .innerJoin('orgs as o', 'o.id', 'i.org_id')
-      .selectAll('i')
-      .where('i.status', 'in', ['pending', 'sent', 'opened', 'clicked'])
-      .where('i.reminded_at', 'is', null)
-      .where('o.reminder_days_before_expiry', '>', 0)
-      .where('i.expires_at', '>', now)
-      .where(sql<boolean>`i.expires_at - o.reminder_days_before_expiry * interval '1 day' <= ${now}`)
-      // Only invitations whose token has a parked reminder (see invitation.email.ts).
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('outbox as b')
-            .select('b.id')
-            .whereRef('b.invitation_id', '=', 'i.id')
-            .where('b.status', '=', 'pending')
-            .where('b.next_attempt_at', '=', PARKED_AT),
-        ),
-      )
-      .orderBy('i.expires_at')
-      .limit(limit)
-      .forUpdate('i')
-      .skipLocked()
-      .execute();
+    const due = await claimDueReminders(trx, now, limit);
     const s: lifecycle.Step = { trx, config: ctx.config, now, actor: SYSTEM_ACTOR };
     let sent = 0;
     for (const row of due) {

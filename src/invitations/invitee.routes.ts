@@ -1,6 +1,8 @@
 /**
- * The invitee's routes (docs/http-api.md, "Invitations (the invitee's side)"): the token is the credential.
- * All are limited per IP (AUTH_RATE_LIMIT). The link's GET/HEAD changes no state.
+ * The invitee's routes (docs/http-api.md, "Invitations (the invitee's side)"): public, the token is the
+ * credential. All are limited per IP (AUTH_RATE_LIMIT). The link's GET/HEAD changes no state.
+ * The two page routes serve the console's HTML, not the JSON API, so they are plain Fastify
+ * routes (the route helper declares JSON answers).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -8,8 +10,9 @@ import { Type } from 'typebox';
 import { setSessionCookie } from '../auth/actor.js';
 import { presentUser } from '../auth/user.presenter.js';
 import type { AppContext } from '../context.js';
+import type { ErrorCode } from '../errors.js';
 import { authRateLimit, clientIp } from '../http/rate-limit.js';
-import { ErrorSchema } from '../http/schemas.js';
+import { router } from '../http/route.js';
 import { presentGrant } from '../orgs/grant.repository.js';
 import { presentPublicInvitation } from './invitation.presenter.js';
 import {
@@ -32,7 +35,17 @@ import {
 } from './invitee.service.js';
 
 const TAGS = ['invitee'];
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 410: ErrorSchema, 429: ErrorSchema };
+/** Every invitee route: an unknown token, or too many requests from one address. */
+const TOKEN_ERRORS: readonly ErrorCode[] = ['INVITATION_NOT_FOUND', 'RATE_LIMITED'];
+/** Why a link can no longer be accepted or declined: the state it is in. */
+const CONSUMED_ERRORS: readonly ErrorCode[] = [
+  'INVITATION_ALREADY_ACCEPTED',
+  'INVITATION_DECLINED',
+  'INVITATION_REVOKED',
+  'INVITATION_EXPIRED',
+  'INVITATION_FAILED',
+  'INVITATION_NOT_PENDING',
+];
 
 /**
  * The page is the web console (its /invite view reads the token, strips it from the address and
@@ -74,85 +87,87 @@ export function inviteeRoutes(ctx: AppContext) {
       async (_request, reply) => sendPage(reply),
     );
 
-    app.post(
-      '/api/v1/invitations/lookup',
-      {
-        config: limited,
-        schema: {
-          tags: TAGS,
-          summary: 'What the invitation page shows; records the first click',
-          body: TokenBody,
-          response: { 200: LookupAnswer, ...errors },
-        },
-      },
-      async (request) => {
-        const { row, context, account } = await lookupInvitation(ctx, request.body.token, request.actor);
+    const route = router(root, ctx);
+
+    route({
+      method: 'POST',
+      url: '/api/v1/invitations/lookup',
+      tags: TAGS,
+      summary: 'What the invitation page shows; records the first click',
+      body: TokenBody,
+      response: { 200: LookupAnswer },
+      errors: TOKEN_ERRORS,
+      auth: 'public',
+      options: { config: limited },
+      handler: async (request, _reply, actor) => {
+        const { row, context, account } = await lookupInvitation(ctx, request.body.token, actor);
         return { invitation: presentPublicInvitation(row, context), account };
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/invitations/accept',
-      {
-        config: limited,
-        schema: {
-          tags: TAGS,
-          summary: 'Accept while signed in with the invited email',
-          body: TokenBody,
-          response: { 200: AcceptAnswer, ...errors },
-        },
-      },
-      async (request) => ({ membership: presentGrant(await acceptInvitation(ctx, request.body.token, request.actor)) }),
-    );
+    route({
+      method: 'POST',
+      url: '/api/v1/invitations/accept',
+      tags: TAGS,
+      summary: 'Accept while signed in with the invited email',
+      body: TokenBody,
+      response: { 200: AcceptAnswer },
+      errors: [...TOKEN_ERRORS, ...CONSUMED_ERRORS, 'SIGN_IN_REQUIRED', 'EMAIL_MISMATCH'],
+      auth: 'public',
+      options: { config: limited },
+      handler: async (request, _reply, actor) => ({ membership: presentGrant(await acceptInvitation(ctx, request.body.token, actor)) }),
+    });
 
-    app.post(
-      '/api/v1/invitations/register',
-      {
-        config: limited,
-        schema: {
-          tags: TAGS,
-          summary: 'Create the account for the invited email and accept, in one step; signs in',
-          body: RegisterBody,
-          response: { 201: RegisterAnswer, ...errors },
-        },
-      },
-      async (request, reply) => {
+    route({
+      method: 'POST',
+      url: '/api/v1/invitations/register',
+      tags: TAGS,
+      summary: 'Create the account for the invited email and accept, in one step; signs in',
+      body: RegisterBody,
+      response: { 201: RegisterAnswer },
+      errors: [...TOKEN_ERRORS, ...CONSUMED_ERRORS, 'TERMS_NOT_ACCEPTED', 'PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG', 'ACCOUNT_EXISTS', 'EMAIL_MISMATCH'],
+      auth: 'public',
+      options: { config: limited },
+      handler: async (request, reply) => {
         const { user, grant, session } = await registerFromInvitation(ctx, request.body, {
           ip: clientIp(request),
           userAgent: request.headers['user-agent'] ?? null,
         });
         setSessionCookie(ctx, reply, session.token, session.expiresAt);
-        return reply.status(201).send({ user: presentUser(user), membership: presentGrant(grant) });
+        return { user: presentUser(user), membership: presentGrant(grant) };
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/invitations/decline',
-      {
-        config: limited,
-        schema: { tags: TAGS, summary: 'Decline the invitation', body: TokenBody, response: { 200: DeclineAnswer, ...errors } },
-      },
-      async (request) => {
+    route({
+      method: 'POST',
+      url: '/api/v1/invitations/decline',
+      tags: TAGS,
+      summary: 'Decline the invitation',
+      body: TokenBody,
+      response: { 200: DeclineAnswer },
+      errors: [...TOKEN_ERRORS, ...CONSUMED_ERRORS],
+      auth: 'public',
+      options: { config: limited },
+      handler: async (request) => {
         const { row, context } = await declineInvitation(ctx, request.body.token);
         return { invitation: presentPublicInvitation(row, context) };
       },
-    );
+    });
 
-    app.post(
-      '/api/v1/invitations/renew',
-      {
-        config: limited,
-        schema: {
-          tags: TAGS,
-          summary: 'An expired link asks for a new one (sent at once when the org allows, else the inviter is told)',
-          body: TokenBody,
-          response: { 202: Type.Object({ status: Type.Literal('requested') }), ...errors },
-        },
-      },
-      async (request, reply) => {
+    route({
+      method: 'POST',
+      url: '/api/v1/invitations/renew',
+      tags: TAGS,
+      summary: 'An expired link asks for a new one (sent at once when the org allows, else the inviter is told)',
+      body: TokenBody,
+      response: { 202: Type.Object({ status: Type.Literal('requested') }) },
+      errors: [...TOKEN_ERRORS, 'INVITATION_NOT_EXPIRED', 'RESEND_TOO_SOON'],
+      auth: 'public',
+      options: { config: limited },
+      handler: async (request) => {
         await renewInvitation(ctx, request.body.token);
-        return reply.status(202).send({ status: 'requested' as const });
+        return { status: 'requested' as const };
       },
-    );
+    });
   };
 }

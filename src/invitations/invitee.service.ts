@@ -12,6 +12,7 @@ import type { Actor } from '../auth/actor.js';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
 import { assertGrantable, authorize } from '../auth/policy.js';
 import { createSession, type SessionMeta } from '../auth/session.repository.js';
+import { activateInvitedUser, findUserByEmail, findUserById } from '../auth/user.repository.js';
 import { displayName } from '../auth/user.presenter.js';
 import type { AppContext } from '../context.js';
 import type { DB, GrantRow, InvitationRow, UserRow } from '../db/schema.js';
@@ -21,6 +22,7 @@ import * as lifecycle from './invitation.lifecycle.js';
 import {
   type EmailContext,
   findInvitationByTokenHash,
+  findLiveOrgApiKey,
   loadEmailContext,
   lockInvitationByTokenHash,
 } from './invitation.repository.js';
@@ -67,7 +69,7 @@ export async function lookupInvitation(ctx: AppContext, token: string, actor: Ac
     const { s, row: current } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
     const row = await lifecycle.click(s, current);
     const context = await loadEmailContext(trx, row);
-    const user = await trx.selectFrom('users').select('status').where('email', '=', row.email).executeTakeFirst();
+    const user = await findUserByEmail(trx, row.email);
     const signedInEmail = actor?.type === 'user' ? actor.email : null;
     return {
       row,
@@ -98,7 +100,8 @@ export async function acceptInvitation(ctx: AppContext, token: string, actor: Ac
     if (actor?.type !== 'user') return new AppError('SIGN_IN_REQUIRED', { extra: { email: row.email } });
     // Refused without a write: the invitation stays valid for the right account.
     if (actor.email !== row.email) return new AppError('EMAIL_MISMATCH');
-    const user = await trx.selectFrom('users').selectAll().where('id', '=', actor.userId).executeTakeFirstOrThrow();
+    const user = await findUserById(trx, actor.userId);
+    if (user === undefined) throw new Error('the signed-in user has no row');
     const { grant } = await lifecycle.accept({ ...s, actor: userActor(user) }, row, user);
     return grant;
   });
@@ -140,32 +143,15 @@ export async function registerFromInvitation(ctx: AppContext, input: RegisterInp
     const { s, row } = await lockLive(trx, ctx, input.token, lifecycle.INVITEE_ACTOR);
     const refusal = consumeRefusal(row);
     if (refusal !== null) return refusal;
-    const account = {
-      first_name: input.firstName.trim(),
-      last_name: input.lastName.trim(),
-      password_hash: passwordHash,
-      status: 'active' as const,
-      email_verified_at: s.now,
-      terms_accepted_at: s.now,
-      updated_at: s.now,
-    };
-    let user = await trx.selectFrom('users').selectAll().where('email', '=', row.email).forUpdate().executeTakeFirst();
-    let activated = false;
-    if (user === undefined) {
-      user = await trx
-        .insertInto('users')
-        .values({ email: row.email, created_at: s.now, ...account })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      // Lost a race with a concurrent registration of the same email: that account exists now.
-      if (user === undefined) return new AppError('ACCOUNT_EXISTS');
-    } else if (user.status === 'invited') {
-      user = await trx.updateTable('users').set(account).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
-      activated = true;
-    } else {
-      return new AppError('ACCOUNT_EXISTS');
-    }
+    const registered = await activateInvitedUser(trx, row.email, {
+      firstName: input.firstName.trim(),
+      lastName: input.lastName.trim(),
+      passwordHash,
+      now: s.now,
+    });
+    // An account holds the email already (or a concurrent registration of it won): sign in instead.
+    if (registered === null) return new AppError('ACCOUNT_EXISTS');
+    const { user, activated } = registered;
     const actor = userActor(user);
     await appendEvent(trx, {
       type: 'user.registered',
@@ -214,23 +200,13 @@ async function inviterMayStillGrant(trx: Tx, row: InvitationRow): Promise<boolea
   let inviter: Actor | undefined;
   if (row.inviter_id === null) return false;
   if (row.inviter_type === 'user') {
-    const user = await trx
-      .selectFrom('users')
-      .select(['id', 'email', 'first_name', 'last_name', 'is_instance_admin'])
-      .where('id', '=', row.inviter_id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
+    const found = await findUserById(trx, row.inviter_id);
+    const user = found?.status === 'active' ? found : undefined;
     if (user !== undefined) {
       inviter = { type: 'user', userId: user.id, email: user.email, name: displayName(user), isInstanceAdmin: user.is_instance_admin, sessionId: '' };
     }
   } else {
-    const key = await trx
-      .selectFrom('api_keys')
-      .select(['id', 'org_id', 'name', 'permissions'])
-      .where('id', '=', row.inviter_id)
-      .where('org_id', '=', row.org_id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const key = await findLiveOrgApiKey(trx, row.org_id, row.inviter_id);
     if (key !== undefined) inviter = { type: 'api_key', keyId: key.id, orgId: key.org_id, name: key.name, permissions: key.permissions };
   }
   if (inviter === undefined) return false;

@@ -131,3 +131,13 @@ export function presentGrant(row: GrantRow) {
     updatedAt: row.updated_at.toISOString(),
   };
 }
+
+/** Whether the user already holds access at the scope: an org-wide grant, or one on that resource. */
+export async function hasAccessAt(db: Db, scope: { orgId: string; userId: string; resourceId: string | null }): Promise<boolean> {
+  let query = db.selectFrom('grants').select('id').where('org_id', '=', scope.orgId).where('user_id', '=', scope.userId);
+  query =
+    scope.resourceId === null
+      ? query.where('resource_id', 'is', null)
+      : query.where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', scope.resourceId)]));
+  return (await query.executeTakeFirst()) !== undefined;
+}

@@ -82,3 +82,8 @@ export async function listResources(
   }
   return query.orderBy('name').orderBy('id').limit(page.limit + 1).execute();
 }
+
+/** The first org of this name, if any (names are not unique; the demo finds its own by name). */
+export async function findOrgByName(db: Db, name: string): Promise<OrgRow | undefined> {
+  return db.selectFrom('orgs').selectAll().where('name', '=', name).orderBy('created_at').limit(1).executeTakeFirst();
+}
