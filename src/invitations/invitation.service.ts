@@ -14,6 +14,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { canonicalEmail, parseEmail } from '../auth/email.js';
+import { createInvitedUsers, findUsersByEmails } from '../auth/user.repository.js';
 import { builtInRole } from '../auth/permissions.js';
 import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
@@ -369,22 +370,11 @@ async function attachInvitedUsers(
   const known = new Map(accounts.map((a) => [a.email, a.id]));
   const missing = wanting.filter((c) => !known.has(c.input.email));
   if (missing.length > 0) {
-    const inserted = await s.db
-      .insertInto('users')
-      .values(
-        missing.map((c) => ({
-          email: c.input.email,
-          first_name: c.input.firstName ?? '',
-          last_name: c.input.lastName ?? '',
-          password_hash: null,
-          status: 'invited' as const,
-          created_at: s.now,
-          updated_at: s.now,
-        })),
-      )
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returning(['id', 'email'])
-      .execute();
+    const inserted = await createInvitedUsers(
+      s.db,
+      missing.map((c) => ({ email: c.input.email, firstName: c.input.firstName ?? '', lastName: c.input.lastName ?? '' })),
+      s.now,
+    );
     for (const user of inserted) known.set(user.email, user.id);
     await appendEvents(
       s.db,
@@ -400,7 +390,7 @@ async function attachInvitedUsers(
     // A concurrent create of the same email won the insert: use its row.
     const lost = missing.filter((c) => !known.has(c.input.email)).map((c) => c.input.email);
     if (lost.length > 0) {
-      for (const user of await s.db.selectFrom('users').select(['id', 'email']).where('email', 'in', lost).execute()) {
+      for (const user of await findUsersByEmails(s.db, lost)) {
         known.set(user.email, user.id);
       }
     }

@@ -13,6 +13,7 @@ import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
 import { assertGrantable, authorize } from '../auth/policy.js';
 import { createSession, type SessionMeta } from '../auth/session.repository.js';
 import { displayName } from '../auth/user.presenter.js';
+import { activateInvitedUser, createActiveUser, lockUserByEmail } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
 import type { DB, GrantRow, InvitationRow, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -141,27 +142,20 @@ export async function registerFromInvitation(ctx: AppContext, input: RegisterInp
     const refusal = consumeRefusal(row);
     if (refusal !== null) return refusal;
     const account = {
-      first_name: input.firstName.trim(),
-      last_name: input.lastName.trim(),
-      password_hash: passwordHash,
-      status: 'active' as const,
-      email_verified_at: s.now,
-      terms_accepted_at: s.now,
-      updated_at: s.now,
+      firstName: input.firstName.trim(),
+      lastName: input.lastName.trim(),
+      passwordHash,
+      emailVerifiedAt: s.now,
+      termsAcceptedAt: s.now,
     };
-    let user = await trx.selectFrom('users').selectAll().where('email', '=', row.email).forUpdate().executeTakeFirst();
+    let user = await lockUserByEmail(trx, row.email);
     let activated = false;
     if (user === undefined) {
-      user = await trx
-        .insertInto('users')
-        .values({ email: row.email, created_at: s.now, ...account })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      user = await createActiveUser(trx, row.email, account, s.now);
       // Lost a race with a concurrent registration of the same email: that account exists now.
       if (user === undefined) return new AppError('ACCOUNT_EXISTS');
     } else if (user.status === 'invited') {
-      user = await trx.updateTable('users').set(account).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+      user = await activateInvitedUser(trx, user.id, account, s.now);
       activated = true;
     } else {
       return new AppError('ACCOUNT_EXISTS');
