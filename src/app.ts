@@ -27,15 +27,15 @@ import { authorize, standing } from './auth/policy.js';
 import { holds } from './auth/permissions.js';
 import type { RoutePolicy } from './shared/route-policy.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { authRoutes } from './auth/auth.routes.js';
+import { sessionRoutes } from './account/session.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
 import type { MailContext } from './mail/mail.hooks.js';
 import { createOutbox } from './outbox/outbox.js';
 import { webhookDeliverer } from './webhooks/delivery.js';
 import { invitationMailHooks } from './invitations/invitation.delivery.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
-import { accountRoutes } from './auth/account.routes.js';
-import { apiKeyRoutes } from './auth/api-key.routes.js';
+import { accountRoutes } from './account/account.routes.js';
+import { apiKeyRoutes } from './orgs/api-key.routes.js';
 import { orgRoutes } from './orgs/org.routes.js';
 import { accessRoutes } from './access/access.routes.js';
 import { grantRoutes } from './orgs/grant.routes.js';
@@ -152,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerAuthentication(app, ctx);
 
   await app.register(opsRoutes(ctx, metrics));
-  await app.register(authRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
   // The auth feature's policy, for the routes of folders that do not import auth.
   const policy: RoutePolicy = {
     authorizeOrg: (request, permission, orgId) => authorize(ctx.db, request.actor, permission, { orgId }),

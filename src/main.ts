@@ -3,7 +3,7 @@
  * A usage error prints one line and exits 2; so does a bad configuration.
  */
 import { parseArgs } from 'node:util';
-import { createInstanceAdmin, ensureSetupLink } from './auth/account.service.js';
+import { createInstanceAdmin, ensureSetupLink } from './account/account.service.js';
 import { parseEmail } from './auth/email.js';
 import { assertPasswordPolicy, OWASP_SCRYPT_COST } from './auth/password.js';
 import { systemClock } from './clock.js';

@@ -7,8 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { MINUTE } from '../clock.js';
-import { prepared } from '../db/prepared.js';
 import { AppError } from '../errors.js';
+import { findApiKeyBySecretHash, touchApiKey } from './api-key.repository.js';
 import { sha256 } from './crypto.js';
 import { resolveSession } from './session.repository.js';
 import { displayName } from './user.presenter.js';
@@ -47,17 +47,12 @@ declare module 'fastify' {
 }
 
 async function actorFromApiKey(ctx: AppContext, secret: string): Promise<Actor> {
-  // Every API request runs this: a prepared statement. Nothing is cached between requests,
-  // so a revoked key fails on its next request.
-  const query = ctx.db
-    .selectFrom('api_keys')
-    .select(['id', 'org_id', 'name', 'permissions', 'revoked_at', 'last_used_at'])
-    .where('secret_hash', '=', sha256(secret));
-  const [key] = (await ctx.db.executeQuery(prepared(query))).rows;
+  // Nothing is cached between requests, so a revoked key fails on its next request.
+  const key = await findApiKeyBySecretHash(ctx.db, sha256(secret));
   if (key?.revoked_at !== null) throw new AppError('API_KEY_INVALID');
   const now = ctx.clock.now();
   if (key.last_used_at === null || now.getTime() - key.last_used_at.getTime() > API_KEY_TOUCH_MS) {
-    await ctx.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+    await touchApiKey(ctx.db, key.id, now);
   }
   return { type: 'api_key', keyId: key.id, orgId: key.org_id, name: key.name, permissions: key.permissions };
 }

@@ -15,6 +15,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Actor } from './actor.js';
 import { builtInRole, covers, holds } from './permissions.js';
+import { findCustomRolePermissions, type GrantWithPermissions, listApiKeyCreatorGrants, listUserOrgGrants, resourceBelongsToOrg } from './standing.repository.js';
 
 export interface Scope {
   orgId: string;
@@ -37,13 +38,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 export async function rolePermissions(db: Db, orgId: string, roleKey: string): Promise<string[] | null> {
   const builtIn = builtInRole(roleKey);
   if (builtIn !== undefined) return [...builtIn.permissions];
-  const custom = await db
-    .selectFrom('roles')
-    .select('permissions')
-    .where('org_id', '=', orgId)
-    .where('key', '=', roleKey)
-    .executeTakeFirst();
-  return custom?.permissions ?? null;
+  return findCustomRolePermissions(db, orgId, roleKey);
 }
 
 /** An actor's grants in one org, read once: its standing at every scope of the org follows from them. */
@@ -53,33 +48,16 @@ export interface OrgGrants {
    * A user's grants with their roles' permissions (null for a built-in role); for an API key,
    * its creator's org-wide grant when the creator is still an active account.
    */
-  rows: readonly { resource_id: string | null; role: string; permissions: string[] | null }[];
+  rows: readonly GrantWithPermissions[];
 }
 
 /** One query. */
 export async function orgGrants(db: Db, actor: Actor, orgId: string): Promise<OrgGrants> {
   if (actor.type === 'api_key') {
     if (actor.orgId !== orgId) return { orgId, rows: [] };
-    const rows = await db
-      .selectFrom('api_keys as k')
-      .innerJoin('users as u', 'u.id', 'k.created_by')
-      .innerJoin('grants as g', (join) => join.onRef('g.user_id', '=', 'k.created_by').onRef('g.org_id', '=', 'k.org_id'))
-      .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
-      .select(['g.resource_id', 'g.role', 'r.permissions'])
-      .where('k.id', '=', actor.keyId)
-      .where('u.status', '=', 'active')
-      .where('g.resource_id', 'is', null)
-      .execute();
-    return { orgId, rows };
+    return { orgId, rows: await listApiKeyCreatorGrants(db, actor.keyId) };
   }
-  const rows = await db
-    .selectFrom('grants as g')
-    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
-    .select(['g.resource_id', 'g.role', 'r.permissions'])
-    .where('g.org_id', '=', orgId)
-    .where('g.user_id', '=', actor.userId)
-    .execute();
-  return { orgId, rows };
+  return { orgId, rows: await listUserOrgGrants(db, actor.userId, orgId) };
 }
 
 /** The actor's standing at a scope of the org whose grants these are. */
@@ -143,8 +121,7 @@ export async function authorize(db: Db, actor: Actor | null, permission: string,
 export async function assertOwnResource(db: Db, scope: Scope): Promise<void> {
   const resourceId = scope.resourceId ?? null;
   if (resourceId === null) return;
-  const found = await db.selectFrom('resources').select('id').where('org_id', '=', scope.orgId).where('id', '=', resourceId).executeTakeFirst();
-  if (found === undefined) throw new AppError('RESOURCE_NOT_FOUND');
+  if (!(await resourceBelongsToOrg(db, scope.orgId, resourceId))) throw new AppError('RESOURCE_NOT_FOUND');
 }
 
 /**

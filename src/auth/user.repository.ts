@@ -1,6 +1,7 @@
 /**
- * Reads of the users table shared by accounts, sessions and invitations. Emails are stored
- * canonical (auth/email.ts parseEmail), so callers pass the canonical form.
+ * The users table: every read and write of it. Emails are stored canonical (auth/email.ts
+ * parseEmail), so callers pass the canonical form. Accounts (sign-up, verification, reset,
+ * setup, deletion) and invitations (the user-first create, registration) both go through here.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, UserRow } from '../db/schema.js';
@@ -15,15 +16,38 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function findUsersByEmails(db: Db, canonicalEmails: readonly string[]): Promise<UserRow[]> {
+  if (canonicalEmails.length === 0) return [];
+  return db.selectFrom('users').selectAll().where('email', 'in', canonicalEmails).execute();
+}
+
+export async function lockUserByEmail(trx: Transaction<DB>, canonicalEmail: string): Promise<UserRow | undefined> {
+  return trx.selectFrom('users').selectAll().where('email', '=', canonicalEmail).forUpdate().executeTakeFirst();
+}
+
+export async function lockUserById(trx: Transaction<DB>, id: string): Promise<UserRow | undefined> {
+  return trx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function anyUserExists(db: Db): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function instanceAdminExists(db: Db): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('is_instance_admin', '=', true).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export interface InvitedUser {
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
 /**
- * The user-first flow's `invited` records (no password, unverified) for emails without an
- * account. An email that gained an account meanwhile is skipped: only the rows written return.
+ * Creates `invited` accounts (no password, unverified) for the emails that have none; an email
+ * that already has an account (or gets one concurrently) is skipped. Returns the rows created.
  */
-export async function insertInvitedUsers(
-  db: Db,
-  users: readonly { email: string; firstName: string; lastName: string }[],
-  now: Date,
-): Promise<{ id: string; email: string }[]> {
+export async function createInvitedUsers(db: Db, users: readonly InvitedUser[], now: Date): Promise<UserRow[]> {
   if (users.length === 0) return [];
   return db
     .insertInto('users')
@@ -39,46 +63,77 @@ export async function insertInvitedUsers(
       })),
     )
     .onConflict((oc) => oc.column('email').doNothing())
-    .returning(['id', 'email'])
+    .returningAll()
     .execute();
 }
 
-/**
- * Registration from an invitation: the email's `invited` record becomes an active account
- * (`activated`), or a new active account is written when the email has none. Null when an
- * account that is not `invited` holds the email, or a concurrent registration wrote one first.
- * The user row is locked, so two registrations of one email give one account.
- */
-export async function activateInvitedUser(
-  trx: Transaction<DB>,
-  email: string,
-  account: { firstName: string; lastName: string; passwordHash: string; now: Date },
-): Promise<{ user: UserRow; activated: boolean } | null> {
-  const values = {
-    first_name: account.firstName,
-    last_name: account.lastName,
-    password_hash: account.passwordHash,
-    status: 'active' as const,
-    email_verified_at: account.now,
-    terms_accepted_at: account.now,
-    updated_at: account.now,
-  };
-  const existing = await trx.selectFrom('users').selectAll().where('email', '=', email).forUpdate().executeTakeFirst();
-  if (existing === undefined) {
-    const inserted = await trx
-      .insertInto('users')
-      .values({ email, created_at: account.now, ...values })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    return inserted === undefined ? null : { user: inserted, activated: false };
-  }
-  if (existing.status !== 'invited') return null;
-  const user = await trx.updateTable('users').set(values).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
-  return { user, activated: true };
+/** The credential and details an account gets when it becomes active. */
+export interface Activation {
+  passwordHash: string;
+  emailVerifiedAt: Date;
+  /** Left as they are when absent. */
+  firstName?: string;
+  lastName?: string;
+  termsAcceptedAt?: Date;
 }
 
-/** Whether any user record exists (a fresh instance has none). */
-export async function anyUserExists(db: Db): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+function activationValues(activation: Activation, now: Date) {
+  return {
+    status: 'active' as const,
+    password_hash: activation.passwordHash,
+    email_verified_at: activation.emailVerifiedAt,
+    ...(activation.firstName === undefined ? {} : { first_name: activation.firstName }),
+    ...(activation.lastName === undefined ? {} : { last_name: activation.lastName }),
+    ...(activation.termsAcceptedAt === undefined ? {} : { terms_accepted_at: activation.termsAcceptedAt }),
+    updated_at: now,
+  };
+}
+
+/** Makes an `invited` account (locked by the caller) active with its credential. */
+export async function activateInvitedUser(trx: Transaction<DB>, userId: string, activation: Activation, now: Date): Promise<UserRow> {
+  return trx.updateTable('users').set(activationValues(activation, now)).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * Creates an active account with its credential; undefined when the email has an account
+ * already (a concurrent registration won the unique email).
+ */
+export async function createActiveUser(
+  trx: Transaction<DB>,
+  email: string,
+  activation: Activation & { firstName: string; lastName: string; isInstanceAdmin?: boolean },
+  now: Date,
+): Promise<UserRow | undefined> {
+  return trx
+    .insertInto('users')
+    .values({
+      email,
+      created_at: now,
+      ...activationValues(activation, now),
+      first_name: activation.firstName,
+      last_name: activation.lastName,
+      ...(activation.isInstanceAdmin === true ? { is_instance_admin: true } : {}),
+    })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Makes an existing account an active instance admin with this credential (names kept when empty). */
+export async function promoteToInstanceAdmin(trx: Transaction<DB>, userId: string, activation: Activation, now: Date): Promise<UserRow> {
+  return trx
+    .updateTable('users')
+    .set({ ...activationValues(activation, now), is_instance_admin: true })
+    .where('id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function setUserPassword(trx: Transaction<DB>, userId: string, passwordHash: string, now: Date): Promise<UserRow> {
+  return trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Deletes the account; its grants and sessions go with it (foreign-key cascades). */
+export async function deleteUser(trx: Transaction<DB>, userId: string): Promise<void> {
+  await trx.deleteFrom('users').where('id', '=', userId).execute();
 }

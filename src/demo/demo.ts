@@ -14,7 +14,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
-import { createInstanceAdmin } from '../auth/account.service.js';
+import { createInstanceAdmin } from '../account/account.service.js';
 import { anyUserExists } from '../auth/user.repository.js';
 import { DAY, HOUR, ManualClock, MINUTE, systemClock } from '../clock.js';
 import type { Config } from '../config.js';

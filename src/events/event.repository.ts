@@ -134,3 +134,8 @@ export function presentEvent(row: EventRow) {
     personId: row.person_id,
   };
 }
+
+/** Renames a user in the audit trail they acted in (account deletion keeps the id, drops the name). */
+export async function relabelUserActor(trx: Transaction<DB>, userId: string, label: string): Promise<void> {
+  await trx.updateTable('events').set({ actor_label: label }).where('actor_type', '=', 'user').where('actor_id', '=', userId).execute();
+}

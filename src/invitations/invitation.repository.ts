@@ -592,3 +592,8 @@ export async function quotaUsed(db: Db, orgId: string, windowStart: Date): Promi
 export async function deleteOldQuotaWindows(db: Db, before: Date): Promise<void> {
   await db.deleteFrom('invitation_quota_counters').where('window_start', '<', before).execute();
 }
+
+/** Renames a user on the invitations they sent (account deletion keeps the id, drops the name). */
+export async function relabelUserInviter(trx: Transaction<DB>, userId: string, name: string): Promise<void> {
+  await trx.updateTable('invitations').set({ inviter_name: name }).where('inviter_type', '=', 'user').where('inviter_id', '=', userId).execute();
+}

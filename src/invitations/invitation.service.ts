@@ -14,7 +14,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { eventActor } from '../auth/actor.js';
 import { canonicalEmail, parseEmail } from '../auth/email.js';
-import { findUserByEmail, insertInvitedUsers } from '../auth/user.repository.js';
+import { createInvitedUsers, findUserByEmail, findUsersByEmails } from '../auth/user.repository.js';
 import { builtInRole } from '../auth/permissions.js';
 import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
@@ -368,7 +368,7 @@ async function attachInvitedUsers(
   const known = new Map(accounts.map((a) => [a.email, a.id]));
   const missing = wanting.filter((c) => !known.has(c.input.email));
   if (missing.length > 0) {
-    const inserted = await insertInvitedUsers(
+    const inserted = await createInvitedUsers(
       s.db,
       missing.map((c) => ({ email: c.input.email, firstName: c.input.firstName ?? '', lastName: c.input.lastName ?? '' })),
       s.now,
@@ -387,9 +387,10 @@ async function attachInvitedUsers(
     );
     // A concurrent create of the same email won the insert: use its row.
     const lost = missing.filter((c) => !known.has(c.input.email)).map((c) => c.input.email);
-    for (const email of lost) {
-      const user = await findUserByEmail(s.db, email);
-      if (user !== undefined) known.set(user.email, user.id);
+    if (lost.length > 0) {
+      for (const user of await findUsersByEmails(s.db, lost)) {
+        known.set(user.email, user.id);
+      }
     }
   }
   for (const c of wanting) c.input.userId = known.get(c.input.email) ?? null;

@@ -12,8 +12,8 @@ import type { Actor } from '../auth/actor.js';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
 import { assertGrantable, authorize } from '../auth/policy.js';
 import { createSession, type SessionMeta } from '../auth/session.repository.js';
-import { activateInvitedUser, findUserByEmail, findUserById } from '../auth/user.repository.js';
 import { displayName } from '../auth/user.presenter.js';
+import { activateInvitedUser, createActiveUser, findUserByEmail, findUserById, lockUserByEmail } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
 import type { DB, GrantRow, InvitationRow, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -143,15 +143,25 @@ export async function registerFromInvitation(ctx: AppContext, input: RegisterInp
     const { s, row } = await lockLive(trx, ctx, input.token, lifecycle.INVITEE_ACTOR);
     const refusal = consumeRefusal(row);
     if (refusal !== null) return refusal;
-    const registered = await activateInvitedUser(trx, row.email, {
+    const account = {
       firstName: input.firstName.trim(),
       lastName: input.lastName.trim(),
       passwordHash,
-      now: s.now,
-    });
-    // An account holds the email already (or a concurrent registration of it won): sign in instead.
-    if (registered === null) return new AppError('ACCOUNT_EXISTS');
-    const { user, activated } = registered;
+      emailVerifiedAt: s.now,
+      termsAcceptedAt: s.now,
+    };
+    let user = await lockUserByEmail(trx, row.email);
+    let activated = false;
+    if (user === undefined) {
+      user = await createActiveUser(trx, row.email, account, s.now);
+      // Lost a race with a concurrent registration of the same email: that account exists now.
+      if (user === undefined) return new AppError('ACCOUNT_EXISTS');
+    } else if (user.status === 'invited') {
+      user = await activateInvitedUser(trx, user.id, account, s.now);
+      activated = true;
+    } else {
+      return new AppError('ACCOUNT_EXISTS');
+    }
     const actor = userActor(user);
     await appendEvent(trx, {
       type: 'user.registered',

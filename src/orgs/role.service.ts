@@ -5,7 +5,8 @@
  * do not hold themselves at the org (no escalation by editing a role one already holds).
  */
 import type { Actor } from '../auth/actor.js';
-import { BUILT_IN_ROLES, builtInRole, covers, GATEHOUSE_PERMISSIONS, PERMISSION_PATTERN } from '../auth/permissions.js';
+import { parsePermissions } from '../auth/permission-input.js';
+import { BUILT_IN_ROLES, builtInRole, covers } from '../auth/permissions.js';
 import { standing } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { RoleRow } from '../db/schema.js';
@@ -14,20 +15,6 @@ import type { Role } from './org.presenter.js';
 import * as repo from './role.repository.js';
 
 export const ROLE_KEY_PATTERN = '^[a-z][a-z0-9_-]{0,39}$';
-
-const PERMISSION = new RegExp(PERMISSION_PATTERN);
-const GATEHOUSE_AREAS = new Set(GATEHOUSE_PERMISSIONS.map((permission) => permission.split(':')[0]));
-
-/** The permission list, de-duplicated; 400 UNKNOWN_PERMISSION naming the first bad entry. */
-export function parsePermissions(permissions: readonly string[], path = 'permissions'): string[] {
-  permissions.forEach((permission, index) => {
-    const known = (GATEHOUSE_PERMISSIONS as readonly string[]).includes(permission);
-    if (!PERMISSION.test(permission) || (GATEHOUSE_AREAS.has(permission.split(':')[0]) && !known)) {
-      throw new AppError('UNKNOWN_PERMISSION', { details: [{ path: `${path}.${String(index)}`, message: `"${permission}" is not a known permission` }] });
-    }
-  });
-  return [...new Set(permissions)];
-}
 
 function presentRoleRow(row: Pick<RoleRow, 'key' | 'name' | 'permissions'>): Role {
   return { key: row.key, name: row.name, permissions: row.permissions, builtIn: false };

@@ -10,14 +10,14 @@
  * database, and void for every browser once the password changes.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomToken } from '../auth/crypto.js';
+import { canonicalEmail } from '../auth/email.js';
+import { burnPasswordCheck, verifyPassword } from '../auth/password.js';
+import { createSession, type SessionMeta } from '../auth/session.repository.js';
+import { findUserByEmail } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { randomToken } from './crypto.js';
-import { canonicalEmail } from './email.js';
-import { burnPasswordCheck, verifyPassword } from './password.js';
-import { createSession, type SessionMeta } from './session.repository.js';
-import { findUserByEmail } from './user.repository.js';
 
 export interface SignInLimits {
   /** Throws 429 RATE_LIMITED when the key has used up its attempts. */

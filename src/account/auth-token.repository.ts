@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { HOUR } from '../clock.js';
 import type { AuthTokenPurpose, DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { randomToken, sha256 } from './crypto.js';
+import { randomToken, sha256 } from '../auth/crypto.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -82,4 +82,21 @@ export async function consumeAuthToken(
     .executeTakeFirst();
   if (row === undefined) throw new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
   return { userId: row.user_id };
+}
+
+/** Links of `purpose` made for the user that have not expired yet, used or not. */
+export async function countUnexpiredAuthTokens(trx: Transaction<DB>, userId: string, purpose: AuthTokenPurpose, now: Date): Promise<number> {
+  const row = await trx
+    .selectFrom('auth_tokens')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Deletes every token of `purpose` (the setup links, once the first admin exists). */
+export async function deleteAuthTokens(trx: Transaction<DB>, purpose: AuthTokenPurpose): Promise<void> {
+  await trx.deleteFrom('auth_tokens').where('purpose', '=', purpose).execute();
 }

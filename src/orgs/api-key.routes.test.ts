@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createUser, grant, ownerWithOrg, signIn } from '../test/fixtures.js';
-import { sha256 } from './crypto.js';
+import { sha256 } from '../auth/crypto.js';
 
 let t: TestApp;
 beforeAll(async () => {

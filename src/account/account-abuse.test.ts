@@ -10,8 +10,8 @@ import type { EmailContent } from '../mail/outbox.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createUser, ownerWithOrg, signIn, TEST_PASSWORD, uniqueEmail } from '../test/fixtures.js';
 import { VERIFY_EMAILS_PER_HOUR } from './account.service.js';
-import { canonicalEmail, parseEmail } from './email.js';
-import { FairGate } from './password.js';
+import { canonicalEmail, parseEmail } from '../auth/email.js';
+import { FairGate } from '../auth/password.js';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -7,20 +7,42 @@
  * Neither sign-up nor password reset tells the caller whether an account exists: both answer
  * before they look the address up, and do the rest after the answer.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sha256 } from '../auth/crypto.js';
+import { parseEmail } from '../auth/email.js';
+import { assertPasswordPolicy, burnPasswordCheck, hashPassword, verifyPassword } from '../auth/password.js';
+import { builtInRole } from '../auth/permissions.js';
+import { createSession, deleteUserSessions, type SessionMeta } from '../auth/session.repository.js';
+import { displayName } from '../auth/user.presenter.js';
+import {
+  activateInvitedUser,
+  anyUserExists,
+  createActiveUser,
+  createInvitedUsers,
+  deleteUser,
+  findUserByEmail,
+  findUserById,
+  instanceAdminExists,
+  lockUserByEmail,
+  lockUserById,
+  promoteToInstanceAdmin,
+  setUserPassword,
+} from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
 import type { DB, UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { appendEvent, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { appendEvent, relabelUserActor, SYSTEM_ACTOR } from '../events/event.repository.js';
+import { relabelUserInviter } from '../invitations/invitation.repository.js';
 import { enqueueEmail } from '../mail/outbox.js';
-import { consumeAuthToken, createAuthToken, liveAuthToken, retireAuthTokens } from './auth-token.repository.js';
-import { sha256 } from './crypto.js';
-import { parseEmail } from './email.js';
-import { assertPasswordPolicy, burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
-import { createSession, type SessionMeta } from './session.repository.js';
-import { builtInRole } from './permissions.js';
-import { displayName } from './user.presenter.js';
-import { findUserByEmail, findUserById } from './user.repository.js';
+import { listMembershipRows, listUserGrants, lockOrgOwners, lockSetup } from './account.repository.js';
+import {
+  consumeAuthToken,
+  countUnexpiredAuthTokens,
+  createAuthToken,
+  deleteAuthTokens,
+  liveAuthToken,
+  retireAuthTokens,
+} from './auth-token.repository.js';
 
 /** How the audit trail names the actor of a deleted account. */
 export const DELETED_USER_LABEL = 'Deleted user';
@@ -63,33 +85,17 @@ export function checkSignUp(ctx: AppContext, input: NewAccount): string {
 export async function completeSignUp(ctx: AppContext, email: string, input: Pick<NewAccount, 'firstName' | 'lastName'>): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('users')
-      .values({ email, status: 'invited', first_name: input.firstName.trim(), last_name: input.lastName.trim(), password_hash: null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    const user = inserted ?? (await trx.selectFrom('users').selectAll().where('email', '=', email).forUpdate().executeTakeFirst());
+    const [inserted] = await createInvitedUsers(trx, [{ email, firstName: input.firstName.trim(), lastName: input.lastName.trim() }], now);
+    const user = inserted ?? (await lockUserByEmail(trx, email));
     if (user?.status !== 'invited') return;
-    if ((await countLiveVerifyLinks(trx, user.id, now)) >= VERIFY_EMAILS_PER_HOUR) return;
+    // A link lives an hour: the unexpired ones, used or not, are the ones sent in the last hour.
+    if ((await countUnexpiredAuthTokens(trx, user.id, 'verify_email', now)) >= VERIFY_EMAILS_PER_HOUR) return;
     const token = await createAuthToken(trx, { userId: user.id, purpose: 'verify_email' }, now);
     await enqueueEmail(trx, { to: email, orgId: null, template: 'verify_email', data: { link: `${ctx.config.publicUrl}/verify-email/${token}` } }, now);
     if (inserted !== undefined) {
       await appendEvent(trx, { type: 'user.registered', orgId: null, actor: accountActor(user), userId: user.id, data: { via: 'sign_up' }, occurredAt: now });
     }
   });
-}
-
-/** Verification links made for the account in the last hour (a link lives an hour), used or not. */
-async function countLiveVerifyLinks(trx: Transaction<DB>, userId: string, now: Date): Promise<number> {
-  const row = await trx
-    .selectFrom('auth_tokens')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('user_id', '=', userId)
-    .where('purpose', '=', 'verify_email')
-    .where('expires_at', '>', now)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
 }
 
 const INVALID_LINK = () => new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
@@ -112,17 +118,12 @@ export async function verifyEmail(
   const passwordHash = await hashPassword(input.password, ctx.scryptCost, `link:${sha256(input.token)}`);
   return ctx.db.transaction().execute(async (trx) => {
     const { userId } = await consumeAuthToken(trx, input.token, 'verify_email', now);
-    const user = userId === null ? undefined : await trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
+    const user = userId === null ? undefined : await lockUserById(trx, userId);
     if (user === undefined) throw INVALID_LINK();
     if (user.status === 'disabled') throw new AppError('ACCOUNT_DISABLED');
     if (user.status !== 'invited') throw INVALID_LINK();
     await retireAuthTokens(trx, user.id, 'verify_email', now);
-    const verified = await trx
-      .updateTable('users')
-      .set({ status: 'active', password_hash: passwordHash, email_verified_at: user.email_verified_at ?? now, updated_at: now })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const verified = await activateInvitedUser(trx, user.id, { passwordHash, emailVerifiedAt: user.email_verified_at ?? now }, now);
     await appendEvent(trx, { type: 'user.verified', orgId: null, actor: accountActor(user), userId: user.id, occurredAt: now });
     const session = await createSession(trx, user.id, now, meta);
     return { user: verified, ...session };
@@ -166,15 +167,8 @@ export async function confirmPasswordReset(
     const { userId } = await consumeAuthToken(trx, input.token, 'password_reset', now);
     const user = userId === null ? undefined : await findUserById(trx, userId);
     if (user?.status !== 'active') throw new AppError('INVALID_TOKEN', { details: [{ path: 'token', message: 'is not valid or has expired' }] });
-    let sessions = trx.deleteFrom('sessions').where('user_id', '=', user.id);
-    if (currentSessionId !== null) sessions = sessions.where('id', '!=', currentSessionId);
-    await sessions.execute();
-    return trx
-      .updateTable('users')
-      .set({ password_hash: passwordHash, updated_at: now })
-      .where('id', '=', user.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    await deleteUserSessions(trx, user.id, currentSessionId);
+    return setUserPassword(trx, user.id, passwordHash, now);
   });
 }
 
@@ -194,22 +188,15 @@ export async function deleteAccount(ctx: AppContext, userId: string, password: s
   if (user === undefined || !valid) throw new AppError('PASSWORD_INCORRECT');
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const grants = await trx.selectFrom('grants').select(['org_id', 'resource_id', 'role']).where('user_id', '=', userId).execute();
+    const grants = await listUserGrants(trx, userId);
     const ownedOrgs = grants.filter((grant) => grant.resource_id === null && grant.role === 'owner').map((grant) => grant.org_id);
     for (const orgId of ownedOrgs) {
-      const owners = await trx
-        .selectFrom('grants')
-        .select('user_id')
-        .where('org_id', '=', orgId)
-        .where('resource_id', 'is', null)
-        .where('role', '=', 'owner')
-        .forUpdate()
-        .execute();
+      const owners = await lockOrgOwners(trx, orgId);
       if (owners.length <= 1) throw new AppError('LAST_OWNER', { details: [{ path: 'orgId', message: orgId }] });
     }
     const anonymous = { type: 'user' as const, id: userId, label: DELETED_USER_LABEL };
-    await trx.updateTable('events').set({ actor_label: DELETED_USER_LABEL }).where('actor_type', '=', 'user').where('actor_id', '=', userId).execute();
-    await trx.updateTable('invitations').set({ inviter_name: DELETED_USER_LABEL }).where('inviter_type', '=', 'user').where('inviter_id', '=', userId).execute();
+    await relabelUserActor(trx, userId, DELETED_USER_LABEL);
+    await relabelUserInviter(trx, userId, DELETED_USER_LABEL);
     const orgIds = [...new Set(grants.map((grant) => grant.org_id))];
     for (const grant of grants) {
       await appendEvent(trx, {
@@ -224,12 +211,8 @@ export async function deleteAccount(ctx: AppContext, userId: string, password: s
     for (const orgId of orgIds.length === 0 ? [null] : orgIds) {
       await appendEvent(trx, { type: 'user.deleted', orgId, actor: anonymous, userId, occurredAt: now });
     }
-    await trx.deleteFrom('users').where('id', '=', userId).execute();
+    await deleteUser(trx, userId);
   });
-}
-
-async function instanceAdminExists(db: Kysely<DB> | Transaction<DB>): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').where('is_instance_admin', '=', true).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /**
@@ -237,7 +220,7 @@ async function instanceAdminExists(db: Kysely<DB> | Transaction<DB>): Promise<bo
  * first instance admin sign up; null when there are users already. `gatehouse serve` logs it.
  */
 export async function ensureSetupLink(ctx: AppContext): Promise<string | null> {
-  if ((await ctx.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined) return null;
+  if (await anyUserExists(ctx.db)) return null;
   const token = await createAuthToken(ctx.db, { userId: null, purpose: 'setup' }, ctx.clock.now());
   return `${ctx.config.publicUrl}/setup/${token}`;
 }
@@ -259,12 +242,12 @@ export async function completeSetup(
   if (!(await liveAuthToken(ctx.db, input.token, 'setup', now))) throw INVALID_LINK();
   const passwordHash = await hashPassword(input.password, ctx.scryptCost, `ip:${meta.ip ?? ''}`);
   return ctx.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('gatehouse.setup'))`.execute(trx);
+    await lockSetup(trx);
     if (await instanceAdminExists(trx)) throw new AppError('SETUP_ALREADY_DONE');
     await consumeAuthToken(trx, input.token, 'setup', now);
     if ((await findUserByEmail(trx, email)) !== undefined) throw new AppError('EMAIL_TAKEN');
     const user = await insertAdmin(trx, { ...input, email, passwordHash }, now);
-    await trx.deleteFrom('auth_tokens').where('purpose', '=', 'setup').execute();
+    await deleteAuthTokens(trx, 'setup');
     await appendEvent(trx, { type: 'user.registered', orgId: null, actor: SYSTEM_ACTOR, userId: user.id, data: { via: 'setup' }, occurredAt: now });
     const session = await createSession(trx, user.id, now, meta);
     return { user, ...session };
@@ -272,25 +255,15 @@ export async function completeSetup(
 }
 
 async function insertAdmin(
-  trx: Transaction<DB>,
+  trx: Parameters<typeof createActiveUser>[0],
   input: { email: string; firstName: string; lastName: string; passwordHash: string },
   now: Date,
 ): Promise<UserRow> {
-  return trx
-    .insertInto('users')
-    .values({
-      email: input.email,
-      first_name: input.firstName.trim(),
-      last_name: input.lastName.trim(),
-      password_hash: input.passwordHash,
-      status: 'active',
-      is_instance_admin: true,
-      email_verified_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const activation = { passwordHash: input.passwordHash, emailVerifiedAt: now, firstName: input.firstName.trim(), lastName: input.lastName.trim(), isInstanceAdmin: true };
+  const user = await createActiveUser(trx, input.email, activation, now);
+  // The callers looked the email up in this transaction and found no account.
+  if (user === undefined) throw new AppError('EMAIL_TAKEN');
+  return user;
 }
 
 /**
@@ -314,20 +287,17 @@ export async function createInstanceAdmin(
       await appendEvent(trx, { type: 'user.registered', orgId: null, actor: SYSTEM_ACTOR, userId: user.id, data: { via: 'admin_create' }, occurredAt: now });
       return { user, created: true };
     }
-    const user = await trx
-      .updateTable('users')
-      .set({
-        is_instance_admin: true,
-        status: 'active',
-        password_hash: passwordHash,
-        email_verified_at: existing.email_verified_at ?? now,
-        ...(input.firstName.trim() === '' ? {} : { first_name: input.firstName.trim() }),
-        ...(input.lastName.trim() === '' ? {} : { last_name: input.lastName.trim() }),
-        updated_at: now,
-      })
-      .where('id', '=', existing.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const user = await promoteToInstanceAdmin(
+      trx,
+      existing.id,
+      {
+        passwordHash,
+        emailVerifiedAt: existing.email_verified_at ?? now,
+        ...(input.firstName.trim() === '' ? {} : { firstName: input.firstName.trim() }),
+        ...(input.lastName.trim() === '' ? {} : { lastName: input.lastName.trim() }),
+      },
+      now,
+    );
     return { user, created: false };
   });
 }
@@ -341,17 +311,7 @@ export interface Membership {
 
 /** The signed-in user's grants, with each role's permissions, by org name then resource. */
 export async function listMemberships(db: Kysely<DB>, userId: string): Promise<Membership[]> {
-  const rows = await db
-    .selectFrom('grants as g')
-    .innerJoin('orgs as o', 'o.id', 'g.org_id')
-    .leftJoin('resources as res', 'res.id', 'g.resource_id')
-    .leftJoin('roles as r', (join) => join.onRef('r.org_id', '=', 'g.org_id').onRef('r.key', '=', 'g.role'))
-    .select(['o.id as org_id', 'o.name as org_name', 'res.id as resource_id', 'res.kind as resource_kind', 'res.name as resource_name', 'g.role', 'r.permissions'])
-    .where('g.user_id', '=', userId)
-    .orderBy('o.name')
-    .orderBy('o.id')
-    .orderBy('res.name', (ob) => ob.nullsFirst())
-    .execute();
+  const rows = await listMembershipRows(db, userId);
   return rows.map((row) => ({
     org: { id: row.org_id, name: row.org_name },
     resource:
