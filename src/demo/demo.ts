@@ -56,10 +56,13 @@ class DemoApi {
 
   async call(as: string | null, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown): Promise<LightMyRequestResponse> {
     const cookie = as === null ? undefined : this.cookies.get(as);
+    // As the console does: a cookie-authenticated unsafe request always declares a JSON body,
+    // `{}` when it has none (docs/rules.md R43).
+    const body = payload ?? (method === 'GET' ? undefined : {});
     const res = await this.app.inject({
       method,
       url,
-      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+      ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
       headers: cookie === undefined ? {} : { cookie },
     });
     if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} answered ${String(res.statusCode)} ${res.body}`);
