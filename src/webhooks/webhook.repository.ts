@@ -48,6 +48,16 @@ export async function listWebhookEndpoints(
   return query.execute();
 }
 
+/** Where a delivery goes and what signs it: the endpoint's URL and secret, by id alone. */
+export async function findEndpointSecret(db: Kysely<DB>, id: string): Promise<Pick<WebhookEndpointRow, 'url' | 'secret'> | undefined> {
+  return db.selectFrom('webhook_endpoints').select(['url', 'secret']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Whether the org exists (an endpoint is registered only in one). */
+export async function orgExists(db: Kysely<DB>, orgId: string): Promise<boolean> {
+  return (await db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst()) !== undefined;
+}
+
 export async function deleteWebhookEndpoint(db: Kysely<DB>, orgId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('webhook_endpoints').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;

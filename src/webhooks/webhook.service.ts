@@ -15,6 +15,7 @@ import {
   insertWebhookEndpoint,
   listWebhookDeliveries,
   listWebhookEndpoints,
+  orgExists,
   type PageCursor,
 } from './webhook.repository.js';
 
@@ -43,8 +44,7 @@ export async function createWebhookEndpoint(
     if (error instanceof ForbiddenAddressError) throw new AppError('WEBHOOK_URL_FORBIDDEN', { details: [{ path: 'url', message: error.reason }] });
     throw error;
   }
-  const org = await ctx.db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst();
-  if (org === undefined) throw new AppError('ORG_NOT_FOUND');
+  if (!(await orgExists(ctx.db, orgId))) throw new AppError('ORG_NOT_FOUND');
   return insertWebhookEndpoint(ctx.db, {
     orgId,
     url: url.toString(),
