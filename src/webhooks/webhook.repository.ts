@@ -2,10 +2,13 @@
  * Webhook endpoints and their delivery log (the outbox rows of kind `webhook`).
  */
 import type { Kysely } from 'kysely';
-import type { TimeIdCursor } from '../http/cursor.js';
 import type { DB, OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 
-export type PageCursor = TimeIdCursor;
+/** A `(created_at, id)` keyset position in a newest-first list. */
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
 
 export async function insertWebhookEndpoint(
   db: Kysely<DB>,
