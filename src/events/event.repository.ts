@@ -86,11 +86,6 @@ async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>, event
   await enqueueOutbox(trx, webhookDeliveryRows(event, endpoints));
 }
 
-/** Events of one invitation in the order they happened (for its timeline and for replay). */
-export async function listInvitationEvents(db: Kysely<DB>, invitationId: string): Promise<EventRow[]> {
-  return db.selectFrom('events').selectAll().where('invitation_id', '=', invitationId).orderBy('seq').execute();
-}
-
 export interface OrgEventRow extends EventRow {
   subject_email: string | null;
   subject_first_name: string | null;
