@@ -22,10 +22,7 @@ import { REDACT_PATHS, redactUrl } from './http/redact.js';
 import { OWASP_SCRYPT_COST } from './auth/password.js';
 import { AfterReply } from './http/after-reply.js';
 import { registerRateLimit } from './http/rate-limit.js';
-import { registerAuthentication, requireInstanceAdmin } from './auth/actor.js';
-import { authorize, standing } from './auth/policy.js';
-import { holds } from './auth/permissions.js';
-import type { RoutePolicy } from './shared/route-policy.js';
+import { registerAuthentication } from './auth/actor.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { sessionRoutes } from './account/session.routes.js';
 import { mailRoutes } from './mail/mail.routes.js';
@@ -153,15 +150,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(opsRoutes(ctx, metrics));
   await app.register(sessionRoutes(ctx));
-  // The auth feature's policy, for the routes of folders that do not import auth.
-  const policy: RoutePolicy = {
-    authorizeOrg: (request, permission, orgId) => authorize(ctx.db, request.actor, permission, { orgId }),
-    holdsInOrg: async (request, permission, orgId) =>
-      request.actor !== null && holds((await standing(ctx.db, request.actor, { orgId })).permissions, permission),
-    requireInstanceAdmin,
-  };
-  await app.register(mailRoutes(ctx, policy));
-  await app.register(webhookRoutes(ctx, policy));
+  await app.register(mailRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(orgRoutes(ctx));
   await app.register(roleRoutes(ctx));

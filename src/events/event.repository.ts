@@ -6,7 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ActorType, DB, EventRow, JsonObject } from '../db/schema.js';
 import type { EventType } from './event.types.js';
-import { enqueueWebhookDeliveries } from '../webhooks/fanout.js';
+import { enqueueOutbox } from '../outbox/outbox.repository.js';
+import { webhookDeliveryRows } from './event.fanout.js';
 
 export interface EventActor {
   type: ActorType;
@@ -76,6 +77,13 @@ export async function appendEvents(
     if (endpoint !== undefined) for (const row of rows) await enqueueWebhookDeliveries(trx, row);
   }
   return rows;
+}
+
+/** Queues the event's deliveries to the org's endpoints that subscribe to its type. */
+async function enqueueWebhookDeliveries(trx: Transaction<DB> | Kysely<DB>, event: EventRow): Promise<void> {
+  if (event.org_id === null) return;
+  const endpoints = await trx.selectFrom('webhook_endpoints').select(['id', 'events']).where('org_id', '=', event.org_id).execute();
+  await enqueueOutbox(trx, webhookDeliveryRows(event, endpoints));
 }
 
 /** Events of one invitation in the order they happened (for its timeline and for replay). */

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { OrgParams } from '../http/schemas.js';
-import { decodeSeqCursor, encodeSeqCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { EventPage, EventsQuery } from './event.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
@@ -37,17 +37,16 @@ export function eventRoutes(ctx: AppContext) {
           orgId,
           invitationId: query.invitationId ?? null,
           type: query.type ?? null,
-          beforeSeq: query.cursor === undefined ? null : Number(decodeSeqCursor(query.cursor)),
+          beforeSeq: query.cursor === undefined ? null : Number(decodeCursor(query.cursor, ['seq'])[0]),
           limit: limit + 1,
         });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
+        const page = pageOf(rows, limit, (row) => [row.seq]);
         return {
-          items: page.map((row) => {
+          items: page.items.map((row) => {
             const event = presentOrgEvent(row);
             return readsInvitations || !row.type.startsWith('invitation.') ? event : { ...event, data: {} };
           }),
-          nextCursor: rows.length > limit && last !== undefined ? encodeSeqCursor(last.seq) : null,
+          nextCursor: page.nextCursor,
         };
       },
     });

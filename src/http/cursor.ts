@@ -1,11 +1,45 @@
 /**
- * Keyset pagination cursors: the sort key of a page's last row, as base64url JSON. A cursor is
- * opaque to clients; one that does not decode to the expected shape is 400 INVALID_CURSOR, on
- * every list.
+ * Keyset pagination: one cursor codec and one page helper for every paged list.
+ *
+ * A cursor is the sort key of a page's last row: an opaque base64url JSON array of strings, one
+ * per part of the key. Each list declares the shape of its key (`['timestamp', 'uuid']`,
+ * `['seq']`, ...) and decodes against it; a cursor that does not decode to that shape, or whose
+ * parts are out of the range the database can compare, is 400 INVALID_CURSOR at
+ * `querystring.cursor`, on every list. Cursors of one list are refused by a list of another
+ * shape.
  */
 import { AppError } from '../errors.js';
 
+/**
+ * The kinds of key part:
+ * - `text`: any string the database can compare (no NUL byte, no lone surrogate);
+ * - `uuid`: a row id;
+ * - `timestamp`: an instant at millisecond precision, as toISOString() writes it (years 0001 to 9999), decoded to a Date;
+ * - `micros`: microseconds since the epoch as a decimal string (PostgreSQL's precision, so a row
+ *   written by SQL rather than the app's millisecond clock is never skipped or repeated), years 0001 to 9999;
+ * - `seq`: a sequence number from 1 to 2^53 - 1 (exact as a JavaScript number and a PostgreSQL bigint).
+ */
+export type CursorPart = 'text' | 'uuid' | 'timestamp' | 'micros' | 'seq';
+
+type PartValue<K extends CursorPart> = K extends 'timestamp' ? Date : string;
+
+/** What a cursor of shape `S` decodes to: a Date for each `timestamp`, a string for every other part. */
+export type DecodedCursor<S extends readonly CursorPart[]> = { -readonly [I in keyof S]: PartValue<S[I]> };
+
+/** What a key part may be given as when encoding. */
+export type CursorValue = string | Date | number | bigint;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The instants a cursor may name: years 0001 to 9999, what an ISO 8601 timestamp spells with four
+ * digits and well inside what PostgreSQL's timestamptz holds. No row is ever written outside them.
+ */
+const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const MIN_MICROS = BigInt(MIN_MS) * 1000n;
+const MAX_MICROS = BigInt(MAX_MS) * 1000n + 999n;
 
 /** The one answer to a cursor that this list did not make: 400 INVALID_CURSOR at `querystring.cursor`. */
 export function invalidCursor(): AppError {
@@ -17,34 +51,64 @@ export function isUuid(value: string | undefined): value is string {
   return value !== undefined && UUID.test(value);
 }
 
-export function encodeCursor(key: readonly string[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-/**
- * The instants a cursor may name: years 0001 to 9999, what an ISO 8601 timestamp spells with four
- * digits and well inside what PostgreSQL's timestamptz holds. No row is ever written outside them.
- */
-const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
-const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
-
 /** A text key part the database can compare: no NUL byte, no lone surrogate. */
 function isTextPart(part: unknown): part is string {
   return typeof part === 'string' && !part.includes('\u0000') && !/\p{Cs}/u.test(part);
 }
 
-/** The `size` strings encoded in `cursor`; 400 INVALID_CURSOR for anything else. */
-export function decodeCursor(cursor: string, size: number): string[] {
+/** The part as its kind reads it, or null when it is not one. */
+function decodePart(kind: CursorPart, part: string): string | Date | null {
+  switch (kind) {
+    case 'text':
+      return part;
+    case 'uuid':
+      return isUuid(part) ? part : null;
+    case 'timestamp': {
+      if (!ISO_MS.test(part)) return null;
+      const date = new Date(part);
+      // A date that does not round-trip (2026-02-31) was rolled over by the parser.
+      return Number.isNaN(date.getTime()) || date.toISOString() !== part ? null : date;
+    }
+    case 'micros': {
+      if (!/^-?\d{1,20}$/.test(part)) return null;
+      const micros = BigInt(part);
+      return micros < MIN_MICROS || micros > MAX_MICROS ? null : micros.toString();
+    }
+    case 'seq': {
+      if (!/^\d{1,20}$/.test(part)) return null;
+      const seq = BigInt(part);
+      return seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER) ? null : seq.toString();
+    }
+  }
+}
+
+/** The cursor of a key: each part as text (a Date as toISOString() writes it). */
+export function encodeCursor(key: readonly CursorValue[]): string {
+  return Buffer.from(JSON.stringify(key.map((part) => (part instanceof Date ? part.toISOString() : String(part))))).toString('base64url');
+}
+
+/**
+ * The key in `cursor`, checked part by part against `shape`; 400 INVALID_CURSOR for anything
+ * else. A number stands for that many `text` parts.
+ */
+export function decodeCursor<const S extends readonly CursorPart[]>(cursor: string, shape: S): DecodedCursor<S>;
+export function decodeCursor(cursor: string, shape: number): string[];
+export function decodeCursor(cursor: string, shape: readonly CursorPart[] | number): (string | Date)[] {
+  const kinds: readonly CursorPart[] = typeof shape === 'number' ? Array.from({ length: shape }, () => 'text' as const) : shape;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== size || !parsed.every(isTextPart)) {
-    throw invalidCursor();
-  }
-  return parsed;
+  if (!Array.isArray(parsed) || parsed.length !== kinds.length || !parsed.every(isTextPart)) throw invalidCursor();
+  const parts: string[] = parsed;
+  return kinds.map((kind, index) => {
+    const part = parts[index];
+    const value = part === undefined ? null : decodePart(kind, part);
+    if (value === null) throw invalidCursor();
+    return value;
+  });
 }
 
 /** A decoded `[sortKey, id]` cursor whose last part must be a row id; 400 INVALID_CURSOR otherwise. */
@@ -54,41 +118,22 @@ export function uuidCursor(parts: string[]): [string, string] {
   return [key, id];
 }
 
-/** Splits a `limit + 1` fetch into a page and the cursor of the next one. */
-export function pageOf<T>(rows: T[], limit: number, key: (row: T) => readonly string[]): { items: T[]; nextCursor: string | null } {
+/** A page of a list: its items and the cursor of the next page (null on the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Splits a `limit + 1` fetch into a page and the cursor of the next one, made of `key` of the page's last row. */
+export function pageOf<T>(rows: T[], limit: number, key: (row: T) => readonly CursorValue[]): Page<T> {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: last === undefined ? null : encodeCursor(key(last)) };
 }
 
-/** A `(timestamp, id)` keyset position, newest-first lists (webhook endpoints and deliveries, the mailbox). */
-export interface TimeIdCursor {
-  at: Date;
-  id: string;
-}
-
-export function encodeTimeIdCursor(at: Date, id: string): string {
-  return `${at.toISOString()}|${id}`;
-}
-
-/**
- * 400 INVALID_CURSOR for anything but a cursor made by encodeTimeIdCursor: exactly an ISO
- * timestamp as toISOString() writes it (a real calendar date, years 0001 to 9999), `|`, a row id.
- */
-export function decodeTimeIdCursor(cursor: string): TimeIdCursor {
-  const parts = cursor.split('|');
-  const [at = '', id] = parts;
-  if (parts.length !== 2 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at) || !isUuid(id)) throw invalidCursor();
-  const date = new Date(at);
-  // A date that does not round-trip (2026-02-31) was rolled over by the parser.
-  if (Number.isNaN(date.getTime()) || date.toISOString() !== at) throw invalidCursor();
-  return { at: date, id };
-}
-
-// Invitations and the event log page with their own formats: a `(timestamp, id)` key kept at
-// PostgreSQL's microsecond precision, so a row written by SQL (not by the app's millisecond
-// clock) is never skipped or repeated; and the event log's sequence number.
+// The invitation list's `(micros, id)` key, in the one format (its caller switches to
+// decodeCursor/pageOf directly).
 
 export interface TimeCursor {
   /** Microseconds since the epoch, as a decimal string (beyond Number's exact range in general). */
@@ -97,33 +142,11 @@ export interface TimeCursor {
 }
 
 export function encodeTimeCursor(cursor: TimeCursor): string {
-  return Buffer.from(`t:${cursor.micros}:${cursor.id}`).toString('base64url');
+  return encodeCursor([cursor.micros, cursor.id]);
 }
-
-const MIN_MICROS = BigInt(MIN_MS) * 1000n;
-const MAX_MICROS = BigInt(MAX_MS) * 1000n + 999n;
 
 /** 400 INVALID_CURSOR unless the microseconds name an instant in years 0001 to 9999 and the id is a row id. */
 export function decodeTimeCursor(raw: string): TimeCursor {
-  const match = /^t:(-?\d{1,20}):(.+)$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (match?.[1] === undefined || !isUuid(match[2])) throw invalidCursor();
-  const micros = BigInt(match[1]);
-  if (micros < MIN_MICROS || micros > MAX_MICROS) throw invalidCursor();
-  return { micros: micros.toString(), id: match[2] };
-}
-
-export function encodeSeqCursor(seq: number | string | bigint): string {
-  return Buffer.from(`s:${String(seq)}`).toString('base64url');
-}
-
-/**
- * 400 INVALID_CURSOR unless it is a sequence number from 1 to 2^53 - 1: every event the log will
- * hold, exact as a JavaScript number and as a PostgreSQL bigint.
- */
-export function decodeSeqCursor(raw: string): string {
-  const match = /^s:(\d{1,20})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (match?.[1] === undefined) throw invalidCursor();
-  const seq = BigInt(match[1]);
-  if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidCursor();
-  return seq.toString();
+  const [micros, id] = decodeCursor(raw, ['micros', 'uuid']);
+  return { micros, id };
 }

@@ -3,8 +3,9 @@ import { DAY, HOUR, MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { workerFactories } from '../workers.js';
 import { createUser, signIn } from '../test/fixtures.js';
-import { defaultBackoffMs, dispatchOnce } from './dispatcher.js';
-import { createMailTransport, mailDispatcherWorker, nudgeDispatcher, startDispatcher } from './dispatcher.worker.js';
+import { defaultBackoffMs } from '../outbox/outbox.dispatcher.js';
+import { dispatchOnce } from './dispatcher.js';
+import { createMailTransport, mailDispatcherWorker, startDispatcher } from './dispatcher.worker.js';
 import { mailboxTransport } from './mailbox.transport.js';
 import { enqueueEmail } from './outbox.js';
 import { insertInvitation, insertOrg, invitationEmailData, queuedInvitation } from './test-fixtures.js';
@@ -324,7 +325,7 @@ describe('the dispatcher worker', () => {
       // Let the first round (which finds nothing) finish and the worker fall asleep.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const messageId = await enqueueEmail(t.ctx.db, { to: 'nudge@example.test', orgId: null, template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/n' } }, t.clock.now());
-      nudgeDispatcher(t.ctx);
+      t.ctx.outbox.nudge();
       await expect.poll(async () => (await outboxRow(messageId)).status, { timeout: 5000 }).toBe('sent');
     } finally {
       await worker.stop();

@@ -14,7 +14,7 @@ import type { EmailContent, EmailPayload, EmailTemplateName } from './outbox.js'
 import { renderEmail } from './templates/index.js';
 import { classifyFailure, type MailTransport, parseMailFrom } from './transport.js';
 
-export { DEFAULT_MAX_ATTEMPTS, defaultBackoffMs, type DispatchOptions, type DispatchResult } from '../outbox/outbox.dispatcher.js';
+export type { DispatchOptions, DispatchResult } from '../outbox/outbox.dispatcher.js';
 
 const TEMPLATES: readonly EmailTemplateName[] = ['invitation', 'renewal_request', 'verify_email', 'password_reset'];
 

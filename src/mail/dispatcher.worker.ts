@@ -12,11 +12,6 @@ import type { MailTransport } from './transport.js';
 
 export type { DispatcherWorker, DispatcherWorkerOptions } from '../outbox/outbox.worker.js';
 
-/** Wakes the dispatchers of this app. Call after commit; calling inside a transaction only wastes a round. */
-export function nudgeDispatcher(ctx: MailContext): void {
-  ctx.outbox.nudge();
-}
-
 /** SMTP when SMTP_URL is set, otherwise the dev mailbox. */
 export function createMailTransport(ctx: MailContext): MailTransport {
   return ctx.config.smtpUrl === null ? mailboxTransport(ctx.db, ctx.clock) : smtpTransport({ url: ctx.config.smtpUrl });

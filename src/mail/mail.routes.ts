@@ -2,12 +2,11 @@
  * Mail routes: the open-tracking pixel (GET /t/:trackingId.gif) and, in dev-mailbox mode
  * only, GET /api/v1/dev/mailbox for instance admins.
  */
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
-import { ErrorSchema, ListQuery, Timestamp } from '../http/schemas.js';
-import type { RoutePolicy } from '../shared/route-policy.js';
+import { router } from '../http/route.js';
+import { ListQuery, Page, Timestamp } from '../http/schemas.js';
 import type { MailContext } from './mail.hooks.js';
 import { listDevMailbox } from './mailbox.service.js';
 import { recordOpen } from './tracking.service.js';
@@ -28,20 +27,20 @@ const MailboxMessage = Type.Object({
   sentAt: Timestamp,
 });
 
-export function mailRoutes(ctx: MailContext, policy: Pick<RoutePolicy, 'requireInstanceAdmin'>) {
-  return async (root: FastifyInstance) => {
-    const app = root.withTypeProvider<TypeBoxTypeProvider>();
+export function mailRoutes(ctx: MailContext) {
+  return async (app: FastifyInstance) => {
+    const route = router(app, ctx);
 
-    app.get(
-      '/t/:trackingId.gif',
-      {
-        schema: {
-          tags: ['tracking'],
-          summary: 'Open-tracking pixel of an invitation email: always a 1×1 GIF',
-          params: Type.Object({ trackingId: Type.String({ minLength: 1, maxLength: 200 }) }),
-        },
-      },
-      async (request, reply) => {
+    route({
+      method: 'GET',
+      url: '/t/:trackingId.gif',
+      tags: ['tracking'],
+      summary: 'Open-tracking pixel of an invitation email: always a 1×1 GIF',
+      params: Type.Object({ trackingId: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: {},
+      errors: [],
+      auth: 'public',
+      handler: async (request, reply) => {
         try {
           // Fastify answers HEAD from this route too; a HEAD is a scanner, not a mail client showing the image.
           if (request.method === 'GET') await recordOpen(ctx, request.params.trackingId);
@@ -57,36 +56,25 @@ export function mailRoutes(ctx: MailContext, policy: Pick<RoutePolicy, 'requireI
           .type('image/gif')
           .send(PIXEL_GIF);
       },
-    );
+    });
 
-    app.get(
-      '/api/v1/dev/mailbox',
-      {
-        schema: {
-          tags: ['operations'],
-          summary: 'Emails the dev mailbox received (only when SMTP_URL is unset; instance admins)',
-          querystring: Type.Object(
-            { ...ListQuery, to: Type.Optional(Type.String({ maxLength: 320 })) },
-            { additionalProperties: false },
-          ),
-          response: {
-            200: Type.Object({ items: Type.Array(MailboxMessage), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
-            400: ErrorSchema,
-            401: ErrorSchema,
-            403: ErrorSchema,
-            404: ErrorSchema,
-          },
-        },
-      },
-      async (request) => {
+    route({
+      method: 'GET',
+      url: '/api/v1/dev/mailbox',
+      tags: ['operations'],
+      summary: 'Emails the dev mailbox received (only when SMTP_URL is unset; instance admins)',
+      query: Type.Object({ ...ListQuery, to: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
+      response: { 200: Page(MailboxMessage) },
+      errors: ['MAILBOX_DISABLED', 'INVALID_CURSOR'],
+      auth: 'instanceAdmin',
+      handler: async (request) => {
         if (ctx.config.smtpUrl !== null) throw new AppError('MAILBOX_DISABLED');
-        policy.requireInstanceAdmin(request);
         return listDevMailbox(ctx, {
           limit: request.query.limit ?? 50,
           cursor: request.query.cursor ?? null,
           to: request.query.to ?? null,
         });
       },
-    );
+    });
   };
 }

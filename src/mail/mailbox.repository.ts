@@ -2,7 +2,6 @@
  * The dev mailbox: where emails go when SMTP_URL is unset, so a developer (and the test suite)
  * can read what Gatehouse would have sent.
  */
-import { encodeTimeIdCursor, type TimeIdCursor } from '../http/cursor.js';
 import type { Kysely } from 'kysely';
 import type { DB, MailboxRow } from '../db/schema.js';
 
@@ -39,16 +38,11 @@ export async function insertMailboxMessages(db: Kysely<DB>, messages: readonly N
     .execute();
 }
 
-export interface MailboxPage {
-  items: MailboxRow[];
-  nextCursor: string | null;
-}
-
-/** Newest first. The cursor is the last row's `sent_at|id`. */
+/** Newest first, from `(sent_at, id)` on; one more than `limit`, so the caller knows whether a next page exists. */
 export async function listMailbox(
   db: Kysely<DB>,
-  options: { limit: number; cursor: TimeIdCursor | null; to: string | null },
-): Promise<MailboxPage> {
+  options: { limit: number; cursor: { at: Date; id: string } | null; to: string | null },
+): Promise<MailboxRow[]> {
   let query = db.selectFrom('mailbox').selectAll().orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(options.limit + 1);
   if (options.to !== null) query = query.where('to', '=', options.to);
   const cursor = options.cursor;
@@ -57,11 +51,5 @@ export async function listMailbox(
       eb.or([eb('sent_at', '<', cursor.at), eb.and([eb('sent_at', '=', cursor.at), eb('id', '<', cursor.id)])]),
     );
   }
-  const rows = await query.execute();
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rows.length > options.limit && last !== undefined ? encodeTimeIdCursor(last.sent_at, last.id) : null,
-  };
+  return query.execute();
 }

@@ -4,7 +4,7 @@
 import type { AppContext } from '../context.js';
 import type { MailboxRow } from '../db/schema.js';
 import { canonicalEmail } from '../auth/email.js';
-import { decodeTimeIdCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { listMailbox } from './mailbox.repository.js';
 
 export function presentMailboxMessage(row: MailboxRow) {
@@ -22,10 +22,12 @@ export function presentMailboxMessage(row: MailboxRow) {
 }
 
 export async function listDevMailbox(ctx: AppContext, options: { limit: number; cursor: string | null; to: string | null }) {
-  const page = await listMailbox(ctx.db, {
+  const after = options.cursor === null ? null : decodeCursor(options.cursor, ['timestamp', 'uuid']);
+  const rows = await listMailbox(ctx.db, {
     limit: options.limit,
-    cursor: options.cursor === null ? null : decodeTimeIdCursor(options.cursor),
+    cursor: after === null ? null : { at: after[0], id: after[1] },
     to: options.to === null ? null : canonicalEmail(options.to),
   });
+  const page = pageOf(rows, options.limit, (row) => [row.sent_at, row.id]);
   return { items: page.items.map(presentMailboxMessage), nextCursor: page.nextCursor };
 }

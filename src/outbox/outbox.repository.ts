@@ -251,3 +251,8 @@ export async function pruneOutbox(db: Kysely<DB>, before: Date): Promise<number>
   const result = await db.deleteFrom('outbox').where('status', 'in', ['sent', 'failed']).where('created_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Reclaims the outbox's dead rows (every claim and record leaves one), for a database without autovacuum. */
+export async function vacuumOutbox(db: Kysely<DB>): Promise<void> {
+  await sql`vacuum outbox`.execute(db);
+}

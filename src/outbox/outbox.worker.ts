@@ -11,13 +11,12 @@
  * (the webhook delivery log reaches back that far); pending rows are never deleted. On
  * PGlite it then vacuums the outbox table.
  */
-import { sql } from 'kysely';
 import { DAY, HOUR } from '../clock.js';
 import type { Backend } from '../db/database.js';
 import type { Worker } from '../shared/worker.js';
 import type { Deliverer } from './deliverer.js';
 import { type DispatchOptions, dispatchOutbox, type OutboxEnv } from './outbox.dispatcher.js';
-import { pruneOutbox } from './outbox.repository.js';
+import { pruneOutbox, vacuumOutbox } from './outbox.repository.js';
 
 export interface DispatcherWorker extends Worker {
   /** Runs a round now (or right after the one in progress). */
@@ -75,7 +74,7 @@ export function startOutboxWorker(
     await pruneOutbox(env.db, new Date(now - retentionMs));
     // Embedded PGlite runs no autovacuum: reclaim the outbox's dead rows (every claim and
     // record leaves one) so a long-running instance does not grow without bound.
-    if (env.backend === 'pglite') await sql`vacuum outbox`.execute(env.db);
+    if (env.backend === 'pglite') await vacuumOutbox(env.db);
   };
 
   const loop = async () => {

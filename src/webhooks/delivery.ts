@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DB, OutboxRow } from '../db/schema.js';
 import { type Deliverer, type Delivered, DeliveryError, truncate } from '../outbox/deliverer.js';
+import { findEndpointSecret } from './webhook.repository.js';
 import { checkWebhookUrl, ForbiddenAddressError, guardedLookup } from './ssrf.js';
 
 export interface WebhookDeliveryOptions {
@@ -49,11 +50,7 @@ export async function deliverWebhook(
   options: WebhookDeliveryOptions,
 ): Promise<Delivered> {
   if (row.webhook_endpoint_id === null) throw new DeliveryError('webhook row without an endpoint', true);
-  const endpoint = await db
-    .selectFrom('webhook_endpoints')
-    .select(['url', 'secret'])
-    .where('id', '=', row.webhook_endpoint_id)
-    .executeTakeFirst();
+  const endpoint = await findEndpointSecret(db, row.webhook_endpoint_id);
   if (endpoint === undefined) throw new DeliveryError('the webhook endpoint was deleted', true);
   let url: URL;
   try {

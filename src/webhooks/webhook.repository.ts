@@ -2,10 +2,13 @@
  * Webhook endpoints and their delivery log (the outbox rows of kind `webhook`).
  */
 import type { Kysely } from 'kysely';
-import type { TimeIdCursor } from '../http/cursor.js';
 import type { DB, OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 
-export type PageCursor = TimeIdCursor;
+/** A `(created_at, id)` keyset position in a newest-first list. */
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
 
 export async function insertWebhookEndpoint(
   db: Kysely<DB>,
@@ -46,6 +49,16 @@ export async function listWebhookEndpoints(
     query = query.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
   }
   return query.execute();
+}
+
+/** Where a delivery goes and what signs it: the endpoint's URL and secret, by id alone. */
+export async function findEndpointSecret(db: Kysely<DB>, id: string): Promise<Pick<WebhookEndpointRow, 'url' | 'secret'> | undefined> {
+  return db.selectFrom('webhook_endpoints').select(['url', 'secret']).where('id', '=', id).executeTakeFirst();
+}
+
+/** Whether the org exists (an endpoint is registered only in one). */
+export async function orgExists(db: Kysely<DB>, orgId: string): Promise<boolean> {
+  return (await db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst()) !== undefined;
 }
 
 export async function deleteWebhookEndpoint(db: Kysely<DB>, orgId: string, id: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { decodeTimeIdCursor, encodeTimeIdCursor } from '../http/cursor.js';
+import { decodeCursor, type Page, pageOf } from '../http/cursor.js';
 import type { OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { checkWebhookUrl, ForbiddenAddressError, type Lookup } from './ssrf.js';
@@ -15,6 +15,7 @@ import {
   insertWebhookEndpoint,
   listWebhookDeliveries,
   listWebhookEndpoints,
+  orgExists,
   type PageCursor,
 } from './webhook.repository.js';
 
@@ -43,8 +44,7 @@ export async function createWebhookEndpoint(
     if (error instanceof ForbiddenAddressError) throw new AppError('WEBHOOK_URL_FORBIDDEN', { details: [{ path: 'url', message: error.reason }] });
     throw error;
   }
-  const org = await ctx.db.selectFrom('orgs').select('id').where('id', '=', orgId).executeTakeFirst();
-  if (org === undefined) throw new AppError('ORG_NOT_FOUND');
+  if (!(await orgExists(ctx.db, orgId))) throw new AppError('ORG_NOT_FOUND');
   return insertWebhookEndpoint(ctx.db, {
     orgId,
     url: url.toString(),
@@ -65,19 +65,15 @@ export async function removeWebhookEndpoint(ctx: AppContext, orgId: string, id: 
   if (!(await deleteWebhookEndpoint(ctx.db, orgId, id))) throw new AppError('WEBHOOK_NOT_FOUND');
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
+/** Both lists page newest first on `(created_at, id)`. */
 function parseCursor(cursor: string | null): PageCursor | null {
-  return cursor === null ? null : decodeTimeIdCursor(cursor);
+  if (cursor === null) return null;
+  const [at, id] = decodeCursor(cursor, ['timestamp', 'uuid']);
+  return { at, id };
 }
 
 function page<T extends { created_at: Date; id: string }>(rows: T[], limit: number): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeTimeIdCursor(last.created_at, last.id) : null };
+  return pageOf(rows, limit, (row) => [row.created_at, row.id]);
 }
 
 export async function listEndpoints(ctx: AppContext, orgId: string, options: { limit: number; cursor: string | null }): Promise<Page<WebhookEndpointRow>> {
