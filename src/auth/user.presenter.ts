@@ -1,6 +1,7 @@
 /**
  * The API's `User`: `{ id, email, firstName, lastName, status, emailVerifiedAt, termsAcceptedAt,
- * createdAt }`. The password hash and admin flag never leave through here.
+ * createdAt, isInstanceAdmin }` (the console shows instance-admin pages by the flag). The
+ * password hash never leaves through here.
  */
 import { Type } from 'typebox';
 import type { UserRow } from '../db/schema.js';

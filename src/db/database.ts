@@ -176,6 +176,3 @@ export async function isReady(db: Kysely<DB>): Promise<boolean> {
   }
 }
 
-export async function ping(db: Kysely<DB>): Promise<void> {
-  await sql`select 1`.execute(db);
-}

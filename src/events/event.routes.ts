@@ -9,8 +9,7 @@ import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { EventPage, EventsQuery } from './event.schema.js';
 import { listOrgEvents, presentOrgEvent } from './event.repository.js';
-import { holds } from '../auth/permissions.js';
-import { standing } from '../auth/policy.js';
+import { can } from '../auth/policy.js';
 
 export function eventRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -31,7 +30,7 @@ export function eventRoutes(ctx: AppContext) {
         // The trail embeds invitations' own words (message, metadata): only a caller who may
         // read invitations sees an invitation event's data; anyone else gets its type, time,
         // actor and ids.
-        const readsInvitations = holds((await standing(ctx.db, actor, { orgId })).permissions, 'invitations:read');
+        const readsInvitations = await can(ctx.db, actor, 'invitations:read', { orgId });
         const limit = query.limit ?? 50;
         const rows = await listOrgEvents(ctx.db, {
           orgId,
