@@ -15,19 +15,6 @@ export async function listUserGrants(trx: Transaction<DB>, userId: string) {
   return trx.selectFrom('grants').select(['org_id', 'resource_id', 'role']).where('user_id', '=', userId).execute();
 }
 
-/** The org's org-wide owners, their grants locked until the transaction ends. */
-export async function lockOrgOwners(trx: Transaction<DB>, orgId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('grants')
-    .select('user_id')
-    .where('org_id', '=', orgId)
-    .where('resource_id', 'is', null)
-    .where('role', '=', 'owner')
-    .forUpdate()
-    .execute();
-  return rows.map((row) => row.user_id);
-}
-
 /** A user's grants with their org, resource and custom role's permissions, by org name then resource. */
 export async function listMembershipRows(db: Kysely<DB>, userId: string) {
   return db

@@ -34,7 +34,8 @@ import { AppError } from '../errors.js';
 import { appendEvent, relabelUserActor, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { relabelUserInviter } from '../invitations/invitation.repository.js';
 import { enqueueEmail } from '../mail/outbox.js';
-import { listMembershipRows, listUserGrants, lockOrgOwners, lockSetup } from './account.repository.js';
+import { lockOwners } from '../orgs/grant.repository.js';
+import { listMembershipRows, listUserGrants, lockSetup } from './account.repository.js';
 import {
   consumeAuthToken,
   countUnexpiredAuthTokens,
@@ -191,7 +192,7 @@ export async function deleteAccount(ctx: AppContext, userId: string, password: s
     const grants = await listUserGrants(trx, userId);
     const ownedOrgs = grants.filter((grant) => grant.resource_id === null && grant.role === 'owner').map((grant) => grant.org_id);
     for (const orgId of ownedOrgs) {
-      const owners = await lockOrgOwners(trx, orgId);
+      const owners = await lockOwners(trx, orgId);
       if (owners.length <= 1) throw new AppError('LAST_OWNER', { details: [{ path: 'orgId', message: orgId }] });
     }
     const anonymous = { type: 'user' as const, id: userId, label: DELETED_USER_LABEL };
