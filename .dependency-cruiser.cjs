@@ -9,7 +9,7 @@
 const LAYERS = [
   ['src/(errors|clock|config)\\.ts'],
   ['src/db/'],
-  ['src/shared/'],
+  ['src/common/'],
   ['src/outbox/'],
   ['src/context\\.ts'],
   ['src/auth/'],

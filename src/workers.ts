@@ -1,14 +1,14 @@
 /**
  * The background work `gatehouse serve` runs beside the HTTP server: the one list of workers.
- * Features declare their workers (shared/worker.ts); this composition root lists them, and no
+ * Features declare their workers (common/worker.ts); this composition root lists them, and no
  * worker imports it.
  */
 import type { GatehouseContext } from './app.js';
 import { invitationMaintenanceWorker } from './invitations/invitation.workers.js';
 import { mailDispatcherWorker } from './mail/dispatcher.worker.js';
-import type { Worker } from './shared/worker.js';
+import type { Worker } from './common/worker.js';
 
-export type { Worker } from './shared/worker.js';
+export type { Worker } from './common/worker.js';
 
 export type WorkerFactory = (ctx: GatehouseContext) => Worker;
 

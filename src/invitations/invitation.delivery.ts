@@ -33,7 +33,7 @@ import type { DB } from '../db/schema.js';
 import { appendEvent, appendEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
 import type { HookedEmail, MailHooks, TemplateHooks } from '../mail/mail.hooks.js';
 import { findDeliveryState, setInvitationDeliveryFailed, setInvitationOpened, setInvitationsSent } from './invitation.delivery.repository.js';
-import { FINAL_STATUSES } from '../shared/invitation-states.js';
+import { FINAL_STATUSES } from '../common/invitation-states.js';
 
 export const OPEN_DEBOUNCE_MS = HOUR;
 

@@ -40,7 +40,7 @@ import {
   scopeKey,
   updateInvitation,
 } from './invitation.repository.js';
-import { isClickable, isDue, isEditable, isLive, isResendable } from '../shared/invitation-states.js';
+import { isClickable, isDue, isEditable, isLive, isResendable } from '../common/invitation-states.js';
 import { consoleLink, mintToken, mintTokens, newTrackingId, newTrackingIds } from './invitation.token.js';
 
 /** What every transition works with. */

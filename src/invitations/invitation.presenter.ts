@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { InvitationRow } from '../db/schema.js';
 import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
-import { LIVE_STATUSES } from '../shared/invitation-states.js';
+import { LIVE_STATUSES } from '../common/invitation-states.js';
 
 export { LIVE_STATUSES };
 

@@ -506,7 +506,7 @@ export async function releaseQuota(db: Db, quota: { orgId: string; windowStart: 
 /**
  * Invitations of an org for these (email, resource) scopes in a live state, locked when
  * `lock` is given. A live state whose expiry has passed is returned too: the caller expires it
- * on the spot (see shared/invitation-states.ts `isDue`).
+ * on the spot (see common/invitation-states.ts `isDue`).
  */
 export async function findLiveByScopes(
   db: Db,

@@ -45,7 +45,7 @@ import {
   scopeKey,
   takeQuota,
 } from './invitation.repository.js';
-import { asOf, isDue, isEditable } from '../shared/invitation-states.js';
+import { asOf, isDue, isEditable } from '../common/invitation-states.js';
 import { type CreateInvitationBody, METADATA_MAX_BYTES, METADATA_MAX_DEPTH, type ListInvitationsQuery, type PatchInvitationBody } from './invitation.schema.js';
 
 type Tx = Transaction<DB>;

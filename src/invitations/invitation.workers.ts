@@ -9,7 +9,7 @@
 import { HOUR, MINUTE } from '../clock.js';
 import type { AppContext } from '../context.js';
 import { SYSTEM_ACTOR } from '../events/event.repository.js';
-import { intervalWorker, type Worker } from '../shared/worker.js';
+import { intervalWorker, type Worker } from '../common/worker.js';
 import * as lifecycle from './invitation.lifecycle.js';
 import { claimDueReminders, claimOverdue, deleteOldQuotaWindows, loadEmailContext } from './invitation.repository.js';
 

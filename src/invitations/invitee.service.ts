@@ -26,7 +26,7 @@ import {
   loadEmailContext,
   lockInvitationByTokenHash,
 } from './invitation.repository.js';
-import { consumeRefusal } from '../shared/invitation-states.js';
+import { consumeRefusal } from '../common/invitation-states.js';
 import { looksLikeToken, tokenHash } from './invitation.token.js';
 
 type Tx = Transaction<DB>;

@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, RoleRow } from '../db/schema.js';
-import { LIVE_STATUSES } from '../shared/invitation-states.js';
+import { LIVE_STATUSES } from '../common/invitation-states.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 

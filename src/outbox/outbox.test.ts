@@ -29,7 +29,7 @@ function importedFolders(folder: string): Set<string> {
 
 describe('who depends on whom', () => {
   it('the outbox engine imports no feature: neither mail nor webhooks nor invitations', () => {
-    expect([...importedFolders('outbox')].sort()).toEqual(['db', 'shared']);
+    expect([...importedFolders('outbox')].sort()).toEqual(['common', 'db']);
   });
 
   it('mail reaches invitations only through hooks: it imports neither invitations nor webhooks', () => {

@@ -13,7 +13,7 @@
  */
 import { DAY, HOUR } from '../clock.js';
 import type { Backend } from '../db/database.js';
-import type { Worker } from '../shared/worker.js';
+import type { Worker } from '../common/worker.js';
 import type { Deliverer } from './deliverer.js';
 import { type DispatchOptions, dispatchOutbox, type OutboxEnv } from './outbox.dispatcher.js';
 import { pruneOutbox, vacuumOutbox } from './outbox.repository.js';

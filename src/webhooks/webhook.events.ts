@@ -1,8 +1,8 @@
 /**
- * Event types an endpoint may subscribe to: every type Gatehouse writes (shared/event-types.ts),
+ * Event types an endpoint may subscribe to: every type Gatehouse writes (common/event-types.ts),
  * plus `*` for all of them.
  */
-import { EVENT_TYPES } from '../shared/event-types.js';
+import { EVENT_TYPES } from '../common/event-types.js';
 
 const ALL_EVENTS = '*';
 

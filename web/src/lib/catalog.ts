@@ -24,9 +24,9 @@ const PERMISSION_LABELS: Record<GatehousePermission, string> = {
 export const PERMISSIONS: { key: GatehousePermission; label: string }[] = GATEHOUSE_PERMISSIONS.map((key) => ({ key, label: PERMISSION_LABELS[key] }));
 
 /**
- * Every event type: the server's own list (src/shared/event-types.ts, which the audit log,
+ * Every event type: the server's own list (src/common/event-types.ts, which the audit log,
  * appendEvent() and webhook subscriptions read too), imported rather than copied, so a type
  * added there reaches the webhook and audit pickers on the next build. That module imports
  * nothing, which is what lets the console bundle it; keep it that way.
  */
-export { EVENT_TYPES, type EventType } from '../../../src/shared/event-types';
+export { EVENT_TYPES, type EventType } from '../../../src/common/event-types';
