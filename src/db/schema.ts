@@ -256,6 +256,31 @@ export interface WebhookEndpointsTable {
   created_at: CreatedAt;
 }
 
+export type AppType = 'confidential' | 'public';
+
+/** A host application registered by an org: an OpenID Connect client. */
+export interface AppsTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  type: AppType;
+  /** Public identifier (`client_id`); unique across the instance. */
+  client_id: string;
+  /** SHA-256 of the client secret, hex; set exactly when `type` is confidential. */
+  client_secret_hash: string | null;
+  /** Exact-match lists. */
+  redirect_uris: Json<string[]>;
+  post_logout_redirect_uris: Json<string[]>;
+  /** Web origins (scheme://host[:port]) the app's pages run on. */
+  allowed_origins: Json<string[]>;
+  initiate_login_uri: string | null;
+  /** First-party apps skip the consent screen. */
+  first_party: Generated<boolean>;
+  secret_rotated_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -272,6 +297,7 @@ export interface DB {
   outbox: OutboxTable;
   mailbox: MailboxTable;
   webhook_endpoints: WebhookEndpointsTable;
+  apps: AppsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -287,5 +313,6 @@ export type InvitationRow = Selectable<InvitationsTable>;
 export type NewInvitation = Insertable<InvitationsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type AppRow = Selectable<AppsTable>;
 export type MailboxRow = Selectable<MailboxTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

@@ -14,6 +14,7 @@ import * as m0004 from './0004_mail_delivery_log.js';
 import * as m0005 from './0005_mailbox_headers.js';
 import * as m0006 from './0006_org_trust.js';
 import * as m0007 from './0007_outbox_topic.js';
+import * as m0008 from './0008_apps.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0005_mailbox_headers': m0005,
   '0006_org_trust': m0006,
   '0007_outbox_topic': m0007,
+  '0008_apps': m0008,
 };
 
 /**
