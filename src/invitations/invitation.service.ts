@@ -26,8 +26,8 @@ import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
 import { appendEvents, listInvitationEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
-import { decodeCursor, invalidCursor, pageOf, uuidCursor } from '../http/cursor.js';
-import { type InvitationListPosition, listInvitationRows } from './invitation-list.repository.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
+import { listInvitationRows } from './invitation-list.repository.js';
 import type { PresentedInvitationRow } from './invitation.presenter.js';
 import { jsonInputProblem } from '../http/json-input.js';
 import * as lifecycle from './invitation.lifecycle.js';
@@ -411,13 +411,6 @@ export async function createInvitation(
 // ---------------------------------------------------------------------------------------------
 // read
 
-/** A list cursor: the position of a page's last row; 400 INVALID_CURSOR for anything else. */
-function decodeListCursor(cursor: string): InvitationListPosition {
-  const [micros, id] = uuidCursor(decodeCursor(cursor, 2));
-  if (!/^-?\d{1,20}$/.test(micros)) throw invalidCursor();
-  return { micros, id };
-}
-
 /**
  * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). The route
  * has checked 'invitations:read' at the query's resource (the org when none), so a resource's
@@ -431,11 +424,12 @@ export async function listInvitations(
   const limit = query.limit ?? 50;
   const now = ctx.clock.now();
   const { cursor, limit: _limit, email, ...filter } = query;
+  const [micros, id] = cursor === undefined ? [] : decodeCursor(cursor, ['micros', 'uuid']);
   const rows = await listInvitationRows(
     ctx.db,
     orgId,
     { ...filter, email: email === undefined ? undefined : canonicalEmail(email) },
-    { now, after: cursor === undefined ? null : decodeListCursor(cursor), limit: limit + 1 },
+    { now, after: micros === undefined || id === undefined ? null : { micros, id }, limit: limit + 1 },
   );
   const page = pageOf(rows, limit, (row) => [row.created_micros, row.id]);
   return { items: page.items.map(({ created_micros: _micros, ...row }) => asOf(row, now)), nextCursor: page.nextCursor };
