@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import type { InvitationRow } from '../db/schema.js';
-import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
+import { component, NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
 import { LIVE_STATUSES } from '../common/invitation-states.js';
 
 export { LIVE_STATUSES };
@@ -23,7 +23,9 @@ export const INVITATION_STATUSES = [
 
 export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
 
-export const InvitationSchema = Type.Object({
+export const InvitationComponent = component(
+  'Invitation',
+  Type.Object({
   id: Uuid,
   orgId: Uuid,
   resourceId: Type.Union([Uuid, Type.Null()]),
@@ -59,7 +61,9 @@ export const InvitationSchema = Type.Object({
   failedAt: NullableTimestamp,
   resendCount: Type.Integer(),
   metadata: Type.Record(Type.String(), Type.Unknown()),
-});
+  }),
+);
+export const InvitationSchema = InvitationComponent.ref;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -12,7 +12,7 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
-import { AccessStatusSchema, PersonSchema, presentPerson } from './person.presenter.js';
+import { AccessStatusSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
 import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
@@ -84,13 +84,7 @@ export function peopleRoutes(ctx: AppContext) {
         consumes: ['text/csv'],
         params: OrgParams,
         body: Type.String(),
-        response: {
-          200: Type.Object({
-            created: Type.Integer(),
-            updated: Type.Integer(),
-            errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
-          }),
-        },
+        response: { 200: PeopleImportComponent.ref },
         errors: ['CSV_INVALID', 'CSV_TOO_LARGE'],
         auth: { permission: 'people:manage' },
         options: { bodyLimit: CSV_BODY_LIMIT },
