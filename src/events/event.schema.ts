@@ -8,12 +8,12 @@ import { component, ListQuery, Page, Timestamp, Uuid } from '../http/schemas.js'
 export const EventComponent = component(
   'Event',
   Type.Object({
-  id: Uuid,
-  type: Type.String(),
-  actor: Type.Object({
+    id: Uuid,
     type: Type.String(),
-    id: Type.Union([Uuid, Type.Null()]),
-    name: Type.Union([Type.String(), Type.Null()]),
+    actor: Type.Object({
+      type: Type.String(),
+      id: Type.Union([Uuid, Type.Null()]),
+      name: Type.Union([Type.String(), Type.Null()]),
   }),
   data: Type.Record(Type.String(), Type.Unknown()),
   occurredAt: Timestamp,

@@ -107,17 +107,17 @@ export const TokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLen
 export const PublicInvitationComponent = component(
   'PublicInvitation',
   Type.Object({
-  orgName: Type.String(),
-  resourceName: Type.Union([Type.String(), Type.Null()]),
-  roleName: Type.String(),
-  inviterName: Type.String(),
-  email: Type.String(),
-  /** Prefill for the registration form (from the person record or the invitation). */
-  firstName: Type.Union([Type.String(), Type.Null()]),
-  lastName: Type.Union([Type.String(), Type.Null()]),
-  message: Type.Union([Type.String(), Type.Null()]),
-  expiresAt: Timestamp,
-  status: InvitationStatusSchema,
+    orgName: Type.String(),
+    resourceName: Type.Union([Type.String(), Type.Null()]),
+    roleName: Type.String(),
+    inviterName: Type.String(),
+    email: Type.String(),
+    /** Prefill for the registration form (from the person record or the invitation). */
+    firstName: Type.Union([Type.String(), Type.Null()]),
+    lastName: Type.Union([Type.String(), Type.Null()]),
+    message: Type.Union([Type.String(), Type.Null()]),
+    expiresAt: Timestamp,
+    status: InvitationStatusSchema,
   }),
 );
 const PublicInvitationSchema = PublicInvitationComponent.ref;

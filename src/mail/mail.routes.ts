@@ -17,16 +17,16 @@ export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAA
 export const MailboxMessageComponent = component(
   'MailboxMessage',
   Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  messageId: Type.String(),
-  /** `Name <address>`: the org's sender name, if set, with MAIL_FROM's address. */
-  from: Type.String(),
-  replyTo: Type.Union([Type.String(), Type.Null()]),
-  to: Type.String(),
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.String(),
-  sentAt: Timestamp,
+    id: Type.String({ format: 'uuid' }),
+    messageId: Type.String(),
+    /** `Name <address>`: the org's sender name, if set, with MAIL_FROM's address. */
+    from: Type.String(),
+    replyTo: Type.Union([Type.String(), Type.Null()]),
+    to: Type.String(),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.String(),
+    sentAt: Timestamp,
   }),
 );
 

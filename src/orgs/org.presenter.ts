@@ -21,17 +21,17 @@ export const OrgSettingsSchema = Type.Object({
 export const OrgComponent = component(
   'Org',
   Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  /**
-   * Whether an operator trusts the org: created by an instance admin, or trusted by one since.
-   * Until then its name and sender name stay out of its emails' subject and From, and its quota
-   * ceiling is the self-service one.
-   */
-  trusted: Type.Boolean(),
-  settings: OrgSettingsSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
+    id: Uuid,
+    name: Type.String(),
+    /**
+     * Whether an operator trusts the org: created by an instance admin, or trusted by one since.
+     * Until then its name and sender name stay out of its emails' subject and From, and its quota
+     * ceiling is the self-service one.
+     */
+    trusted: Type.Boolean(),
+    settings: OrgSettingsSchema,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   }),
 );
 export const OrgSchema = OrgComponent.ref;

@@ -19,18 +19,18 @@ export const CreatedWebhookEndpointSchema = NewWebhookComponent.ref;
 export const WebhookDeliveryComponent = component(
   'WebhookDelivery',
   Type.Object({
-  id: Uuid,
-  /** The `webhook-id` header: the same on every retry. */
-  messageId: Type.String(),
-  eventType: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
-  attempts: Type.Integer(),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Timestamp,
-  lastAttemptAt: NullableTimestamp,
-  nextAttemptAt: NullableTimestamp,
-  deliveredAt: NullableTimestamp,
+    id: Uuid,
+    /** The `webhook-id` header: the same on every retry. */
+    messageId: Type.String(),
+    eventType: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+    attempts: Type.Integer(),
+    responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+    lastAttemptAt: NullableTimestamp,
+    nextAttemptAt: NullableTimestamp,
+    deliveredAt: NullableTimestamp,
   }),
 );
 export const WebhookDeliverySchema = WebhookDeliveryComponent.ref;
