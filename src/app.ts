@@ -42,6 +42,51 @@ import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
+import { ErrorComponent } from './http/schemas.js';
+import { UserComponent } from './auth/user.presenter.js';
+import { MembershipComponent } from './account/membership.presenter.js';
+import { MailboxMessageComponent } from './mail/mail.routes.js';
+import { MemberUserComponent, OrgComponent, ResourceComponent, RoleComponent } from './orgs/org.presenter.js';
+import { GrantComponent } from './orgs/grant.presenter.js';
+import { ApiKeyComponent, NewApiKeyComponent } from './orgs/api-key.presenter.js';
+import { AccessEntryComponent, PendingAccessComponent } from './access/access.routes.js';
+import { AuditEventComponent, EventComponent } from './events/event.schema.js';
+import { NewWebhookComponent, WebhookComponent, WebhookDeliveryComponent } from './webhooks/webhook.presenter.js';
+import { InvitationComponent } from './invitations/invitation.presenter.js';
+import { BulkResultComponent, InvitationDetailComponent, InvitationLookupComponent, PublicInvitationComponent } from './invitations/invitation.schema.js';
+import { PeopleImportComponent, PersonComponent } from './people/person.presenter.js';
+
+/**
+ * The named schemas of the API (`components.schemas` of the OpenAPI document): each registered
+ * once here, and referenced by `$ref` from the routes (common/component.ts).
+ */
+const COMPONENTS = [
+  ErrorComponent,
+  UserComponent,
+  MembershipComponent,
+  OrgComponent,
+  ResourceComponent,
+  RoleComponent,
+  MemberUserComponent,
+  GrantComponent,
+  AccessEntryComponent,
+  PendingAccessComponent,
+  ApiKeyComponent,
+  NewApiKeyComponent,
+  PersonComponent,
+  PeopleImportComponent,
+  InvitationComponent,
+  InvitationDetailComponent,
+  BulkResultComponent,
+  PublicInvitationComponent,
+  InvitationLookupComponent,
+  EventComponent,
+  AuditEventComponent,
+  WebhookComponent,
+  NewWebhookComponent,
+  WebhookDeliveryComponent,
+  MailboxMessageComponent,
+];
 
 export interface RegisteredRoute {
   method: string;
@@ -129,7 +174,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await registerSecurityHeaders(app, config);
   registerJsonInputCheck(app);
 
+  for (const { definition } of COMPONENTS) app.addSchema(definition);
   await app.register(swagger, {
+    // A shared schema is listed under its own name (its `$id`), so `$ref: 'Invitation#'` is
+    // `#/components/schemas/Invitation` in the document.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${String(i)}`) },
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Gatehouse', version: '1', description: 'Invitations and access, over HTTP.' },

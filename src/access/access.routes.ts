@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
-import { OrgParams, Uuid } from '../http/schemas.js';
+import { component, OrgParams, Uuid } from '../http/schemas.js';
 import { InvitationSchema, InvitationStatusSchema } from '../invitations/invitation.presenter.js';
 import { MemberUserSchema } from '../orgs/org.presenter.js';
 import { listAccess, presentPendingFor } from './access.service.js';
@@ -14,14 +14,23 @@ import { listAccess, presentPendingFor } from './access.service.js';
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 
 /** A pending invitation as `members:read` alone may see it (access.service presentPendingFor). */
-const PendingAccessSchema = Type.Object({
-  id: Uuid,
-  email: Type.String(),
-  role: Type.String(),
-  resourceId: NullableUuid,
-  status: InvitationStatusSchema,
-  expiresAt: Type.String({ format: 'date-time' }),
-});
+export const PendingAccessComponent = component(
+  'PendingAccess',
+  Type.Object({
+    id: Uuid,
+    email: Type.String(),
+    role: Type.String(),
+    resourceId: NullableUuid,
+    status: InvitationStatusSchema,
+    expiresAt: Type.String({ format: 'date-time' }),
+  }),
+);
+
+/** Someone with access: the user, the role and where it is held, and whether it comes from an org-wide grant. */
+export const AccessEntryComponent = component(
+  'AccessEntry',
+  Type.Object({ user: MemberUserSchema, role: Type.String(), resourceId: NullableUuid, inherited: Type.Boolean() }),
+);
 
 export function accessRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -38,8 +47,8 @@ export function accessRoutes(ctx: AppContext) {
       query: Type.Object({ resourceId: Type.Optional(Uuid) }, { additionalProperties: false }),
       response: {
         200: Type.Object({
-          items: Type.Array(Type.Object({ user: MemberUserSchema, role: Type.String(), resourceId: NullableUuid, inherited: Type.Boolean() })),
-          pending: Type.Array(Type.Union([InvitationSchema, PendingAccessSchema])),
+          items: Type.Array(AccessEntryComponent.ref),
+          pending: Type.Array(Type.Union([InvitationSchema, PendingAccessComponent.ref])),
         }),
       },
       errors: ['RESOURCE_NOT_FOUND'],

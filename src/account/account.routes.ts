@@ -12,8 +12,8 @@ import type { AppContext } from '../context.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { authRateLimit, clientIp, keyedLimit } from '../http/rate-limit.js';
 import { router } from '../http/route.js';
-import { Uuid } from '../http/schemas.js';
 import { PersonSchema, presentPerson } from '../people/person.presenter.js';
+import { MembershipSchema } from './membership.presenter.js';
 import { listLinkedPeople } from '../people/person.repository.js';
 import {
   checkSignUp,
@@ -37,13 +37,6 @@ const RESET_PER_ACCOUNT = 3;
 const DELETE_ME_PER_ACCOUNT = 5;
 /** What a new password can be refused for. */
 const PASSWORD_ERRORS: readonly ErrorCode[] = ['PASSWORD_TOO_SHORT', 'PASSWORD_TOO_LONG'];
-
-const MembershipSchema = Type.Object({
-  org: Type.Object({ id: Uuid, name: Type.String() }),
-  resource: Type.Union([Type.Object({ id: Uuid, kind: Type.String(), name: Type.String() }), Type.Null()]),
-  role: Type.String(),
-  permissions: Type.Array(Type.String()),
-});
 
 export function accountRoutes(ctx: AppContext) {
   const resetPerAccount = keyedLimit(ctx, RESET_PER_ACCOUNT);

@@ -11,7 +11,6 @@ import type { Kysely } from 'kysely';
 import { sha256 } from '../auth/crypto.js';
 import { parseEmail } from '../auth/email.js';
 import { assertPasswordPolicy, burnPasswordCheck, hashPassword, verifyPassword } from '../auth/password.js';
-import { builtInRole } from '../auth/permissions.js';
 import { createSession, deleteUserSessions, type SessionMeta } from '../auth/session.repository.js';
 import { displayName } from '../auth/user.presenter.js';
 import {
@@ -36,6 +35,7 @@ import { relabelUserInviter } from '../invitations/invitation.repository.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { lockOwners } from '../orgs/grant.repository.js';
 import { listMembershipRows, listUserGrants, lockSetup } from './account.repository.js';
+import { type Membership, presentMembership } from './membership.presenter.js';
 import {
   consumeAuthToken,
   countUnexpiredAuthTokens,
@@ -303,23 +303,7 @@ export async function createInstanceAdmin(
   });
 }
 
-export interface Membership {
-  org: { id: string; name: string };
-  resource: { id: string; kind: string; name: string } | null;
-  role: string;
-  permissions: string[];
-}
-
 /** The signed-in user's grants, with each role's permissions, by org name then resource. */
 export async function listMemberships(db: Kysely<DB>, userId: string): Promise<Membership[]> {
-  const rows = await listMembershipRows(db, userId);
-  return rows.map((row) => ({
-    org: { id: row.org_id, name: row.org_name },
-    resource:
-      row.resource_id === null || row.resource_kind === null || row.resource_name === null
-        ? null
-        : { id: row.resource_id, kind: row.resource_kind, name: row.resource_name },
-    role: row.role,
-    permissions: [...(builtInRole(row.role)?.permissions ?? row.permissions ?? [])],
-  }));
+  return (await listMembershipRows(db, userId)).map(presentMembership);
 }

@@ -107,10 +107,15 @@ export function checkPermission(found: Standing, permission: string): void {
  */
 export async function authorize(db: Db, actor: Actor | null, permission: string, scope: Scope): Promise<Actor> {
   if (actor === null) throw new AppError('UNAUTHENTICATED');
-  const found = await standing(db, actor, scope);
+  await authorizeIn(db, await orgGrants(db, actor, scope.orgId), actor, permission, scope);
+  return actor;
+}
+
+/** authorize() on the actor's grants in the org, already read (the database is read only on the way to a 403). */
+export async function authorizeIn(db: Db, grants: OrgGrants, actor: Actor, permission: string, scope: Scope): Promise<void> {
+  const found = standingIn(grants, actor, scope);
   if (found.member && !holds(found.permissions, permission)) await assertOwnResource(db, scope);
   checkPermission(found, permission);
-  return actor;
 }
 
 /**
@@ -142,18 +147,20 @@ export function checkGrantable(found: Standing, roleKey: string, wanted: readonl
  * resource that is not the org's).
  */
 export async function assertGrantable(db: Db, actor: Actor, roleKey: string, scope: Scope): Promise<void> {
+  await assertGrantableIn(db, await orgGrants(db, actor, scope.orgId), actor, roleKey, scope);
+}
+
+/** assertGrantable() on the actor's grants in the org, already read. */
+export async function assertGrantableIn(db: Db, grants: OrgGrants, actor: Actor, roleKey: string, scope: Scope): Promise<void> {
   await assertOwnResource(db, scope);
-  checkGrantable(await standing(db, actor, scope), roleKey, await rolePermissions(db, scope.orgId, roleKey));
+  checkGrantable(standingIn(grants, actor, scope), roleKey, await rolePermissions(db, scope.orgId, roleKey));
 }
 
 /**
- * Throws unless the actor has some standing in the org (401 when signed out, 404 ORG_NOT_FOUND
- * otherwise). For routes that must find a record before they know the scope to `authorize` at
- * (a person's resource, say): outsiders get the same 404 they would get anywhere in the org.
+ * Throws 404 ORG_NOT_FOUND unless the actor has some standing in the org whose grants these
+ * are. For routes that must find a record before they know the scope to `authorize` at (a
+ * person's resource, say): outsiders get the same 404 they would get anywhere in the org.
  */
-export async function requireStanding(db: Db, actor: Actor | null, orgId: string): Promise<Actor> {
-  if (actor === null) throw new AppError('UNAUTHENTICATED');
-  const found = await standing(db, actor, { orgId });
-  if (!found.member) throw new AppError('ORG_NOT_FOUND');
-  return actor;
+export function requireStanding(grants: OrgGrants, actor: Actor): void {
+  if (!standingIn(grants, actor, { orgId: grants.orgId }).member) throw new AppError('ORG_NOT_FOUND');
 }

@@ -5,11 +5,13 @@
  */
 import { Type } from 'typebox';
 import type { UserRow } from '../db/schema.js';
+import { component } from '../common/component.js';
 
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
-export const UserSchema = Type.Object(
-  {
+export const UserComponent = component(
+  'User',
+  Type.Object({
     id: Type.String({ format: 'uuid' }),
     email: Type.String(),
     firstName: Type.String(),
@@ -19,8 +21,9 @@ export const UserSchema = Type.Object(
     termsAcceptedAt: Timestamp,
     createdAt: Type.String({ format: 'date-time' }),
     isInstanceAdmin: Type.Boolean(),
-  },
+  }),
 );
+export const UserSchema = UserComponent.ref;
 
 export function presentUser(row: UserRow) {
   return {

@@ -3,22 +3,26 @@
  * invitation's timeline) and the org's audit log. The OpenAPI document is generated from them.
  */
 import { Type } from 'typebox';
-import { ListQuery, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { component, ListQuery, Page, Timestamp, Uuid } from '../http/schemas.js';
 
-export const EventSchema = Type.Object({
-  id: Uuid,
-  type: Type.String(),
-  actor: Type.Object({
+export const EventComponent = component(
+  'Event',
+  Type.Object({
+    id: Uuid,
     type: Type.String(),
-    id: Type.Union([Uuid, Type.Null()]),
-    name: Type.Union([Type.String(), Type.Null()]),
+    actor: Type.Object({
+      type: Type.String(),
+      id: Type.Union([Uuid, Type.Null()]),
+      name: Type.Union([Type.String(), Type.Null()]),
   }),
   data: Type.Record(Type.String(), Type.Unknown()),
   occurredAt: Timestamp,
   invitationId: Type.Union([Uuid, Type.Null()]),
   userId: Type.Union([Uuid, Type.Null()]),
   personId: Type.Union([Uuid, Type.Null()]),
-});
+  }),
+);
+export const EventSchema = EventComponent.ref;
 
 export const EventsQuery = Type.Object(
   {
@@ -30,11 +34,14 @@ export const EventsQuery = Type.Object(
 );
 
 /** An event in the org's audit log: also whom it concerns (its account, else its invitation's address). */
-export const OrgEventSchema = Type.Intersect([
-  EventSchema,
-  Type.Object({
-    subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
-  }),
-]);
+export const AuditEventComponent = component(
+  'AuditEvent',
+  Type.Intersect([
+    EventSchema,
+    Type.Object({
+      subject: Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) }),
+    }),
+  ]),
+);
 
-export const EventPage = Page(OrgEventSchema);
+export const EventPage = Page(AuditEventComponent.ref);

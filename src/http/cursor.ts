@@ -42,12 +42,12 @@ const MIN_MICROS = BigInt(MIN_MS) * 1000n;
 const MAX_MICROS = BigInt(MAX_MS) * 1000n + 999n;
 
 /** The one answer to a cursor that this list did not make: 400 INVALID_CURSOR at `querystring.cursor`. */
-export function invalidCursor(): AppError {
+function invalidCursor(): AppError {
   return new AppError('INVALID_CURSOR', { details: [{ path: 'querystring.cursor', message: 'is not a cursor from this list' }] });
 }
 
 /** Whether a decoded cursor part is a row id. */
-export function isUuid(value: string | undefined): value is string {
+function isUuid(value: string | undefined): value is string {
   return value !== undefined && UUID.test(value);
 }
 
@@ -87,35 +87,23 @@ export function encodeCursor(key: readonly CursorValue[]): string {
   return Buffer.from(JSON.stringify(key.map((part) => (part instanceof Date ? part.toISOString() : String(part))))).toString('base64url');
 }
 
-/**
- * The key in `cursor`, checked part by part against `shape`; 400 INVALID_CURSOR for anything
- * else. A number stands for that many `text` parts.
- */
+/** The key in `cursor`, checked part by part against `shape`; 400 INVALID_CURSOR for anything else. */
 export function decodeCursor<const S extends readonly CursorPart[]>(cursor: string, shape: S): DecodedCursor<S>;
-export function decodeCursor(cursor: string, shape: number): string[];
-export function decodeCursor(cursor: string, shape: readonly CursorPart[] | number): (string | Date)[] {
-  const kinds: readonly CursorPart[] = typeof shape === 'number' ? Array.from({ length: shape }, () => 'text' as const) : shape;
+export function decodeCursor(cursor: string, shape: readonly CursorPart[]): (string | Date)[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw invalidCursor();
   }
-  if (!Array.isArray(parsed) || parsed.length !== kinds.length || !parsed.every(isTextPart)) throw invalidCursor();
+  if (!Array.isArray(parsed) || parsed.length !== shape.length || !parsed.every(isTextPart)) throw invalidCursor();
   const parts: string[] = parsed;
-  return kinds.map((kind, index) => {
+  return shape.map((kind, index) => {
     const part = parts[index];
     const value = part === undefined ? null : decodePart(kind, part);
     if (value === null) throw invalidCursor();
     return value;
   });
-}
-
-/** A decoded `[sortKey, id]` cursor whose last part must be a row id; 400 INVALID_CURSOR otherwise. */
-export function uuidCursor(parts: string[]): [string, string] {
-  const [key, id] = parts;
-  if (key === undefined || !isUuid(id)) throw invalidCursor();
-  return [key, id];
 }
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
@@ -130,23 +118,4 @@ export function pageOf<T>(rows: T[], limit: number, key: (row: T) => readonly Cu
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: last === undefined ? null : encodeCursor(key(last)) };
-}
-
-// The invitation list's `(micros, id)` key, in the one format (its caller switches to
-// decodeCursor/pageOf directly).
-
-export interface TimeCursor {
-  /** Microseconds since the epoch, as a decimal string (beyond Number's exact range in general). */
-  micros: string;
-  id: string;
-}
-
-export function encodeTimeCursor(cursor: TimeCursor): string {
-  return encodeCursor([cursor.micros, cursor.id]);
-}
-
-/** 400 INVALID_CURSOR unless the microseconds name an instant in years 0001 to 9999 and the id is a row id. */
-export function decodeTimeCursor(raw: string): TimeCursor {
-  const [micros, id] = decodeCursor(raw, ['micros', 'uuid']);
-  return { micros, id };
 }

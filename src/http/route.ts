@@ -33,8 +33,11 @@
  *     scope) declares the permission that lets a caller in at all and keeps the service's check.
  *   - `'orgMember'`: any standing in `params.orgId` (`requireStanding`), for routes that must
  *     find a record before they know the scope; the service then authorizes at that scope.
+ *   On both, the pre-handler reads the actor's grants in the org once (`orgGrants`) and hands
+ *   them to the handler, so the service authorizes at a narrower scope without reading them again.
  *   - `'actor'` (a user or an API key), `'user'` (a signed-in user), `'instanceAdmin'`, `'public'`.
- *   The handler's third argument is the authorized actor, typed by `auth`.
+ *   The handler's third argument is the authorized actor, typed by `auth`; the fourth, on the
+ *   org routes, the actor's grants in the org.
  * - `errors` lists the catalogue codes the handler and its service throw. The codes every route
  *   of its kind can answer are added for you: VALIDATION_FAILED with any schema, the body-parser
  *   codes with a body, and the codes of `auth`. The OpenAPI document shows each status once,
@@ -50,7 +53,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTP
 import type { Static, TSchema } from 'typebox';
 import { type Actor, requireActor, requireInstanceAdmin, requireUser, type UserActor } from '../auth/actor.js';
 import type { GatehousePermission } from '../auth/permissions.js';
-import { authorize, requireStanding } from '../auth/policy.js';
+import { authorizeIn, type OrgGrants, orgGrants, requireStanding } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { ErrorSchema } from './schemas.js';
@@ -77,6 +80,8 @@ declare module 'fastify' {
   }
 }
 
+type OrgAuth = 'orgMember' | { permission: GatehousePermission };
+type GrantsFor<A extends RouteAuth> = A extends OrgAuth ? OrgGrants : undefined;
 type ActorFor<A extends RouteAuth> = A extends 'public' ? Actor | null : A extends 'user' | 'instanceAdmin' ? UserActor : Actor;
 type Maybe<S extends TSchema | undefined> = S extends TSchema ? Static<S> : undefined;
 
@@ -114,6 +119,7 @@ export interface RouteSpec<
     request: RouteRequest<P, Q, B>,
     reply: FastifyReply,
     actor: ActorFor<A>,
+    grants: GrantsFor<A>,
   ) => Promise<Static<NonNullable<R[keyof R]>> | FastifyReply>;
 }
 
@@ -150,30 +156,36 @@ function field(part: unknown, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** The one authorization pre-handler: checks what the route declared, before its handler runs. */
-async function authorizeDeclared(ctx: AppContext, request: FastifyRequest, auth: RouteAuth): Promise<void> {
-  if (auth === 'public') return;
+/**
+ * The one authorization pre-handler: checks what the route declared, before its handler runs.
+ * On an org route, the actor's grants in the org, read once here.
+ */
+async function authorizeDeclared(ctx: AppContext, request: FastifyRequest, auth: RouteAuth): Promise<OrgGrants | undefined> {
+  if (auth === 'public') return undefined;
   if (auth === 'actor') {
     requireActor(request);
-    return;
+    return undefined;
   }
   if (auth === 'user') {
     requireUser(request);
-    return;
+    return undefined;
   }
   if (auth === 'instanceAdmin') {
     requireInstanceAdmin(request);
-    return;
+    return undefined;
   }
   const orgId = field(request.params, 'orgId');
   if (orgId === null) throw new Error(`route ${request.routeOptions.url ?? ''} declares an org check without :orgId`);
+  const actor = requireActor(request);
+  const grants = await orgGrants(ctx.db, actor, orgId);
   if (auth === 'orgMember') {
-    await requireStanding(ctx.db, request.actor, orgId);
-    return;
+    requireStanding(grants, actor);
+    return grants;
   }
   const from = auth.resourceIdFrom;
   const resourceId = from === undefined ? null : field(from === 'params' ? request.params : from === 'query' ? request.query : request.body, 'resourceId');
-  await authorize(ctx.db, request.actor, auth.permission, { orgId, resourceId });
+  await authorizeIn(ctx.db, grants, actor, auth.permission, { orgId, resourceId });
+  return grants;
 }
 
 /** The actor the pre-handler let through, typed by `auth` (it cannot fail after the pre-handler). */
@@ -196,6 +208,7 @@ export function router(app: FastifyInstance, ctx: AppContext) {
     const errors = declaredErrors(spec);
     const ok = Object.keys(spec.response).map(Number).filter((status) => status >= 200 && status < 300).sort((a, b) => a - b)[0] ?? 200;
     const declaration: RouteDeclaration = { auth: spec.auth, errors };
+    const grants = new WeakMap<FastifyRequest, OrgGrants>();
     const schema: FastifySchema = {
       tags: spec.tags,
       summary: spec.summary,
@@ -214,12 +227,14 @@ export function router(app: FastifyInstance, ctx: AppContext) {
       config: { ...spec.options?.config, declaration },
       schema,
       preHandler: async (request) => {
-        await authorizeDeclared(ctx, request, spec.auth);
+        const found = await authorizeDeclared(ctx, request, spec.auth);
+        if (found !== undefined) grants.set(request, found);
       },
       handler: async (request, reply) => {
         void reply.status(ok);
-        // The schemas above validated params, query and body: these are their static types.
-        return spec.handler(request as RouteRequest<P, Q, B>, reply, authorizedActor(request, spec.auth));
+        // The schemas above validated params, query and body: these are their static types; the
+        // pre-handler read the grants of exactly the org routes (GrantsFor).
+        return spec.handler(request as RouteRequest<P, Q, B>, reply, authorizedActor(request, spec.auth), grants.get(request) as GrantsFor<A>);
       },
     });
   };

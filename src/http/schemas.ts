@@ -1,19 +1,27 @@
 /**
- * Schemas shared by many routes: the error shape, ids, list pages.
+ * Schemas shared by many routes: named components, the error shape, ids, list pages.
  */
 import { type TSchema, Type } from 'typebox';
+import { component } from '../common/component.js';
 import { ERROR_CODES } from '../errors.js';
 
+export { component };
+
 /** Every error answer. `code` is one of the catalogue's, so a client can switch on it exhaustively. */
-export const ErrorSchema = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.Enum(ERROR_CODES),
-      message: Type.String(),
-      details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
-    }, { additionalProperties: true }),
-  },
+export const ErrorComponent = component(
+  'Error',
+  Type.Object({
+    error: Type.Object(
+      {
+        code: Type.Enum(ERROR_CODES),
+        message: Type.String(),
+        details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
+      },
+      { additionalProperties: true },
+    ),
+  }),
 );
+export const ErrorSchema = ErrorComponent.ref;
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time' });
@@ -36,6 +44,7 @@ export const ListQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 };
 
+/** A page of a list: its items (a component's `ref`) and the cursor of the next page. */
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 }

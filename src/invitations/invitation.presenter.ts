@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import type { InvitationRow } from '../db/schema.js';
-import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
+import { component, NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
 import { LIVE_STATUSES } from '../common/invitation-states.js';
 
 export { LIVE_STATUSES };
@@ -23,20 +23,22 @@ export const INVITATION_STATUSES = [
 
 export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
 
-export const InvitationSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  resourceId: Type.Union([Uuid, Type.Null()]),
-  role: Type.String(),
-  email: Type.String(),
-  firstName: Type.Union([Type.String(), Type.Null()]),
-  lastName: Type.Union([Type.String(), Type.Null()]),
-  personId: Type.Union([Uuid, Type.Null()]),
-  userId: Type.Union([Uuid, Type.Null()]),
-  inviter: Type.Object({
-    type: Type.Union([Type.Literal('user'), Type.Literal('api_key')]),
-    id: Type.Union([Uuid, Type.Null()]),
-    name: Type.String(),
+export const InvitationComponent = component(
+  'Invitation',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    resourceId: Type.Union([Uuid, Type.Null()]),
+    role: Type.String(),
+    email: Type.String(),
+    firstName: Type.Union([Type.String(), Type.Null()]),
+    lastName: Type.Union([Type.String(), Type.Null()]),
+    personId: Type.Union([Uuid, Type.Null()]),
+    userId: Type.Union([Uuid, Type.Null()]),
+    inviter: Type.Object({
+      type: Type.Union([Type.Literal('user'), Type.Literal('api_key')]),
+      id: Type.Union([Uuid, Type.Null()]),
+      name: Type.String(),
   }),
   message: Type.Union([Type.String(), Type.Null()]),
   status: InvitationStatusSchema,
@@ -59,7 +61,9 @@ export const InvitationSchema = Type.Object({
   failedAt: NullableTimestamp,
   resendCount: Type.Integer(),
   metadata: Type.Record(Type.String(), Type.Unknown()),
-});
+  }),
+);
+export const InvitationSchema = InvitationComponent.ref;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 

@@ -85,8 +85,8 @@ export function invitationRoutes(ctx: AppContext) {
       response: { 200: InvitationSchema, 201: InvitationSchema },
       errors: CREATE_ERRORS,
       auth: { permission: 'invitations:manage', resourceIdFrom: 'body' },
-      handler: async (request, reply, actor) => {
-        const { row, created } = await createInvitation(ctx, actor, request.params.orgId, request.body);
+      handler: async (request, reply, actor, grants) => {
+        const { row, created } = await createInvitation(ctx, actor, grants, request.body);
         return reply.status(created ? 201 : 200).send(presentInvitation(row));
       },
     });
@@ -105,7 +105,7 @@ export function invitationRoutes(ctx: AppContext) {
       auth: 'orgMember',
       // The whole-body check of JSON input is skipped here: each item is checked on its own below.
       options: { bodyLimit: BULK_BODY_LIMIT, config: { bodyItemsCheckedAlone: true } },
-      handler: async (request, _reply, actor) => {
+      handler: async (request, _reply, actor, grants) => {
         const items = request.body.invitations;
         if (items.length > BULK_MAX) throw new AppError('BULK_TOO_LARGE');
         const valid: CreateInvitationBody[] = [];
@@ -120,7 +120,7 @@ export function invitationRoutes(ctx: AppContext) {
             validIndex.push(index);
           } else results[index] = presentError(itemError(item));
         }
-        const outcomes = await createInvitations(ctx, actor, request.params.orgId, valid);
+        const outcomes = await createInvitations(ctx, actor, grants, valid);
         const byIndex = new Map(outcomes.map((outcome, i) => [validIndex[i] ?? -1, outcome]));
         return {
           results: items.map((_item, index) => {
@@ -159,8 +159,8 @@ export function invitationRoutes(ctx: AppContext) {
       response: { 200: InvitationWithEvents },
       errors: ONE_ERRORS,
       auth: 'orgMember',
-      handler: async (request, _reply, actor) => {
-        const { row, events } = await getInvitation(ctx, actor, request.params.orgId, request.params.id);
+      handler: async (request, _reply, actor, grants) => {
+        const { row, events } = await getInvitation(ctx, actor, grants, request.params.id);
         return { ...presentInvitation(row), events: events.map(presentEvent) };
       },
     });
@@ -187,8 +187,7 @@ export function invitationRoutes(ctx: AppContext) {
         'INVITATION_QUOTA_EXCEEDED',
       ],
       auth: 'orgMember',
-      handler: async (request, _reply, actor) =>
-        presentInvitation(await editInvitation(ctx, actor, request.params.orgId, request.params.id, request.body)),
+      handler: async (request, _reply, actor, grants) => presentInvitation(await editInvitation(ctx, actor, grants, request.params.id, request.body)),
     });
 
     route({
@@ -201,7 +200,7 @@ export function invitationRoutes(ctx: AppContext) {
       response: { 200: InvitationSchema },
       errors: [...ONE_ERRORS, ...NEW_LINK_ERRORS, 'INVITATION_NOT_PENDING'],
       auth: 'orgMember',
-      handler: async (request, _reply, actor) => presentInvitation(await resendInvitation(ctx, actor, request.params.orgId, request.params.id)),
+      handler: async (request, _reply, actor, grants) => presentInvitation(await resendInvitation(ctx, actor, grants, request.params.id)),
     });
 
     route({
@@ -213,7 +212,7 @@ export function invitationRoutes(ctx: AppContext) {
       response: { 200: InvitationSchema },
       errors: [...ONE_ERRORS, 'INVITATION_NOT_PENDING'],
       auth: 'orgMember',
-      handler: async (request, _reply, actor) => presentInvitation(await revokeInvitation(ctx, actor, request.params.orgId, request.params.id)),
+      handler: async (request, _reply, actor, grants) => presentInvitation(await revokeInvitation(ctx, actor, grants, request.params.id)),
     });
 
     route({
@@ -225,8 +224,8 @@ export function invitationRoutes(ctx: AppContext) {
       response: { 204: Type.Null() },
       errors: ONE_ERRORS,
       auth: 'orgMember',
-      handler: async (request, _reply, actor) => {
-        await deleteInvitation(ctx, actor, request.params.orgId, request.params.id);
+      handler: async (request, _reply, actor, grants) => {
+        await deleteInvitation(ctx, actor, grants, request.params.id);
         return null;
       },
     });

@@ -4,7 +4,8 @@
  */
 import { type Static, Type } from 'typebox';
 import { UserSchema } from '../auth/user.presenter.js';
-import { ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { component, ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { GrantSchema } from '../orgs/grant.presenter.js';
 import { EventSchema } from '../events/event.schema.js';
 import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
 
@@ -48,18 +49,20 @@ const ItemError = Type.Object({
   details: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
 });
 
-export const BulkAnswer = Type.Object({
-  results: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      ok: Type.Boolean(),
-      /** True when the item created a new invitation; false when it is the live one already there. */
-      created: Type.Optional(Type.Boolean()),
-      invitation: Type.Optional(InvitationSchema),
-      error: Type.Optional(ItemError),
-    }),
-  ),
-});
+/** One item of a bulk create, answered on its own: the invitation, or why it failed. */
+export const BulkResultComponent = component(
+  'BulkResult',
+  Type.Object({
+    index: Type.Integer(),
+    ok: Type.Boolean(),
+    /** True when the item created a new invitation; false when it is the live one already there. */
+    created: Type.Optional(Type.Boolean()),
+    invitation: Type.Optional(InvitationSchema),
+    error: Type.Optional(ItemError),
+  }),
+);
+
+export const BulkAnswer = Type.Object({ results: Type.Array(BulkResultComponent.ref) });
 
 export const InvitationParams = Type.Object({ orgId: Uuid, id: Uuid });
 
@@ -79,7 +82,9 @@ export type ListInvitationsQuery = Static<typeof ListInvitationsQuery>;
 
 export const InvitationPage = Page(InvitationSchema);
 
-export const InvitationWithEvents = Type.Intersect([InvitationSchema, Type.Object({ events: Type.Array(EventSchema) })]);
+/** One invitation with its timeline, oldest event first. */
+export const InvitationDetailComponent = component('InvitationDetail', Type.Intersect([InvitationSchema, Type.Object({ events: Type.Array(EventSchema) })]));
+export const InvitationWithEvents = InvitationDetailComponent.ref;
 
 export const PatchInvitationBody = Type.Object(
   {
@@ -98,41 +103,42 @@ export type PatchInvitationBody = Static<typeof PatchInvitationBody>;
 
 export const TokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
-const PublicInvitationSchema = Type.Object({
-  orgName: Type.String(),
-  resourceName: Type.Union([Type.String(), Type.Null()]),
-  roleName: Type.String(),
-  inviterName: Type.String(),
-  email: Type.String(),
-  /** Prefill for the registration form (from the person record or the invitation). */
-  firstName: Type.Union([Type.String(), Type.Null()]),
-  lastName: Type.Union([Type.String(), Type.Null()]),
-  message: Type.Union([Type.String(), Type.Null()]),
-  expiresAt: Timestamp,
-  status: InvitationStatusSchema,
-});
-
-export const LookupAnswer = Type.Object({
-  invitation: PublicInvitationSchema,
-  account: Type.Object({
-    exists: Type.Boolean(),
-    signedIn: Type.Boolean(),
-    signedInEmail: Type.Union([Type.String(), Type.Null()]),
-    emailMatches: Type.Boolean(),
+/** An invitation as its invitee sees it: who invites them, to what, until when. */
+export const PublicInvitationComponent = component(
+  'PublicInvitation',
+  Type.Object({
+    orgName: Type.String(),
+    resourceName: Type.Union([Type.String(), Type.Null()]),
+    roleName: Type.String(),
+    inviterName: Type.String(),
+    email: Type.String(),
+    /** Prefill for the registration form (from the person record or the invitation). */
+    firstName: Type.Union([Type.String(), Type.Null()]),
+    lastName: Type.Union([Type.String(), Type.Null()]),
+    message: Type.Union([Type.String(), Type.Null()]),
+    expiresAt: Timestamp,
+    status: InvitationStatusSchema,
   }),
-});
+);
+const PublicInvitationSchema = PublicInvitationComponent.ref;
 
-export const MembershipSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  userId: Uuid,
-  resourceId: Type.Union([Uuid, Type.Null()]),
-  role: Type.String(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
+/** The invitation behind a token, and how the invitee's account stands to it. */
+export const InvitationLookupComponent = component(
+  'InvitationLookup',
+  Type.Object({
+    invitation: PublicInvitationSchema,
+    account: Type.Object({
+      exists: Type.Boolean(),
+      signedIn: Type.Boolean(),
+      signedInEmail: Type.Union([Type.String(), Type.Null()]),
+      emailMatches: Type.Boolean(),
+    }),
+  }),
+);
+export const LookupAnswer = InvitationLookupComponent.ref;
 
-export const AcceptAnswer = Type.Object({ membership: MembershipSchema });
+/** The grant an accepted invitation made. */
+export const AcceptAnswer = Type.Object({ membership: GrantSchema });
 
 export const RegisterBody = Type.Object(
   {
@@ -145,6 +151,6 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RegisterAnswer = Type.Object({ user: UserSchema, membership: MembershipSchema });
+export const RegisterAnswer = Type.Object({ user: UserSchema, membership: GrantSchema });
 
 export const DeclineAnswer = Type.Object({ invitation: PublicInvitationSchema });

@@ -7,7 +7,8 @@
  * (invitation.lifecycle.ts `create`).
  *
  * Authorization (docs/rules.md R20, R23): everything goes through authorize()/assertGrantable() at the
- * scope of the invitation (its resource when it has one). Someone without standing in the org
+ * scope of the invitation (its resource when it has one), on the actor's grants in the org that the
+ * route's pre-handler read once per request. Someone without standing in the org
  * gets 404 ORG_NOT_FOUND; an id of another org's invitation is 404 INVITATION_NOT_FOUND.
  */
 import type { Kysely, Transaction } from 'kysely';
@@ -16,7 +17,7 @@ import { eventActor } from '../auth/actor.js';
 import { canonicalEmail, parseEmail } from '../auth/email.js';
 import { createInvitedUsers, findUserByEmail, findUsersByEmails } from '../auth/user.repository.js';
 import { builtInRole } from '../auth/permissions.js';
-import { assertGrantable, authorize, checkGrantable, checkPermission, type OrgGrants, orgGrants, standing, standingIn } from '../auth/policy.js';
+import { assertGrantableIn, authorizeIn, checkGrantable, checkPermission, type OrgGrants, requireStanding, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
@@ -26,8 +27,8 @@ import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
 import { appendEvents, listInvitationEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
-import { decodeCursor, invalidCursor, pageOf, uuidCursor } from '../http/cursor.js';
-import { type InvitationListPosition, listInvitationRows } from './invitation-list.repository.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
+import { listInvitationRows } from './invitation-list.repository.js';
 import type { PresentedInvitationRow } from './invitation.presenter.js';
 import { jsonInputProblem } from '../http/json-input.js';
 import * as lifecycle from './invitation.lifecycle.js';
@@ -144,17 +145,17 @@ class QuotaRefused extends Error {}
 export async function createInvitations(
   ctx: AppContext,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   items: readonly CreateInvitationBody[],
 ): Promise<CreateOutcome[]> {
+  const orgId = grants.orgId;
   // Everything up to the write reads without a transaction: under READ COMMITTED one would add
   // nothing (each statement reads its own snapshot, and none of these reads locks), and what
   // must still hold when writing is held by the write itself (the unique index on live scopes).
   const now = ctx.clock.now();
   // The whole request: 404 for someone with no standing in the org, 403 for someone who may
   // invite nowhere in it. Past that, each item is authorized at its own scope, from the same
-  // grants (one query for a user, none for an API key).
-  const grants = await orgGrants(ctx.db, actor, orgId);
+  // grants (read once per request, by the route's pre-handler).
   assertMayInviteSomewhere(grants, actor, orgId);
   const outcomes: (CreateOutcome | undefined)[] = items.map(() => undefined);
   const fail = (index: number, error: unknown) => {
@@ -399,10 +400,10 @@ async function attachInvitedUsers(
 export async function createInvitation(
   ctx: AppContext,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   body: CreateInvitationBody,
 ): Promise<{ row: InvitationRow; created: boolean }> {
-  const [outcome] = await createInvitations(ctx, actor, orgId, [body]);
+  const [outcome] = await createInvitations(ctx, actor, grants, [body]);
   if (outcome === undefined) throw new AppError('INTERNAL');
   if (!outcome.ok) throw outcome.error;
   return outcome;
@@ -410,13 +411,6 @@ export async function createInvitation(
 
 // ---------------------------------------------------------------------------------------------
 // read
-
-/** A list cursor: the position of a page's last row; 400 INVALID_CURSOR for anything else. */
-function decodeListCursor(cursor: string): InvitationListPosition {
-  const [micros, id] = uuidCursor(decodeCursor(cursor, 2));
-  if (!/^-?\d{1,20}$/.test(micros)) throw invalidCursor();
-  return { micros, id };
-}
 
 /**
  * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). The route
@@ -431,38 +425,42 @@ export async function listInvitations(
   const limit = query.limit ?? 50;
   const now = ctx.clock.now();
   const { cursor, limit: _limit, email, ...filter } = query;
+  const [micros, id] = cursor === undefined ? [] : decodeCursor(cursor, ['micros', 'uuid']);
   const rows = await listInvitationRows(
     ctx.db,
     orgId,
     { ...filter, email: email === undefined ? undefined : canonicalEmail(email) },
-    { now, after: cursor === undefined ? null : decodeListCursor(cursor), limit: limit + 1 },
+    { now, after: micros === undefined || id === undefined ? null : { micros, id }, limit: limit + 1 },
   );
   const page = pageOf(rows, limit, (row) => [row.created_micros, row.id]);
   return { items: page.items.map(({ created_micros: _micros, ...row }) => asOf(row, now)), nextCursor: page.nextCursor };
 }
 
-/** Authorizes access to one invitation of an org: 404 ORG_NOT_FOUND, 404 INVITATION_NOT_FOUND, 403. */
+/**
+ * Authorizes access to one invitation of the org whose grants these are, from those grants:
+ * 404 ORG_NOT_FOUND, 404 INVITATION_NOT_FOUND, 403.
+ */
 async function authorizeInvitation(
   db: Kysely<DB> | Tx,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   permission: string,
   find: () => Promise<InvitationRow | undefined>,
 ): Promise<InvitationRow> {
-  if (!(await standing(db, actor, { orgId })).member) throw new AppError('ORG_NOT_FOUND');
+  requireStanding(grants, actor);
   const row = await find();
   if (row === undefined) throw new AppError('INVITATION_NOT_FOUND');
-  await authorize(db, actor, permission, { orgId, resourceId: row.resource_id });
+  await authorizeIn(db, grants, actor, permission, { orgId: grants.orgId, resourceId: row.resource_id });
   return row;
 }
 
 export async function getInvitation(
   ctx: AppContext,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   id: string,
 ): Promise<{ row: InvitationRow; events: EventRow[] }> {
-  const row = await authorizeInvitation(ctx.db, actor, orgId, 'invitations:read', () => findInvitation(ctx.db, orgId, id));
+  const row = await authorizeInvitation(ctx.db, actor, grants, 'invitations:read', () => findInvitation(ctx.db, grants.orgId, id));
   const events = await listInvitationEvents(ctx.db, id);
   return { row: asOf(row, ctx.clock.now()), events };
 }
@@ -478,12 +476,12 @@ export async function getInvitation(
 async function withInvitation<T>(
   ctx: AppContext,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   id: string,
   work: (s: lifecycle.Step, row: InvitationRow) => Promise<T | AppError>,
 ): Promise<T> {
   const result = await ctx.db.transaction().execute(async (trx) => {
-    const found = await authorizeInvitation(trx, actor, orgId, 'invitations:manage', () => lockInvitation(trx, orgId, id));
+    const found = await authorizeInvitation(trx, actor, grants, 'invitations:manage', () => lockInvitation(trx, grants.orgId, id));
     const s = step(ctx, trx, actor);
     return work(s, await lifecycle.expire({ ...s, actor: SYSTEM_ACTOR }, found));
   });
@@ -496,9 +494,10 @@ async function withInvitation<T>(
  * where it grants it (an admin may not take over an owner's invitation to an owner's role), and,
  * for an edit, the role and place it is changed to. A create passes the same check.
  */
-async function assertMayHandOn(trx: Tx, actor: Actor, orgId: string, role: string, resourceId: string | null): Promise<void> {
-  await authorize(trx, actor, 'invitations:manage', { orgId, resourceId });
-  await assertGrantable(trx, actor, role, { orgId, resourceId });
+async function assertMayHandOn(trx: Tx, actor: Actor, grants: OrgGrants, role: string, resourceId: string | null): Promise<void> {
+  const scope = { orgId: grants.orgId, resourceId };
+  await authorizeIn(trx, grants, actor, 'invitations:manage', scope);
+  await assertGrantableIn(trx, grants, actor, role, scope);
 }
 
 /**
@@ -510,11 +509,12 @@ async function assertMayHandOn(trx: Tx, actor: Actor, orgId: string, role: strin
 export async function editInvitation(
   ctx: AppContext,
   actor: Actor,
-  orgId: string,
+  grants: OrgGrants,
   id: string,
   body: PatchInvitationBody,
 ): Promise<InvitationRow> {
-  return withInvitation(ctx, actor, orgId, id, async (s, row) => {
+  const orgId = grants.orgId;
+  return withInvitation(ctx, actor, grants, id, async (s, row) => {
     if (!isEditable(row.status)) return new AppError('INVITATION_NOT_PENDING', { extra: { state: { status: row.status } } });
     const resourceId = body.resourceId === undefined ? row.resource_id : body.resourceId;
     const role = body.role ?? row.role;
@@ -522,12 +522,12 @@ export async function editInvitation(
     const org = await findOrg(s.trx, orgId);
     if (org === undefined) throw new AppError('ORG_NOT_FOUND');
     const expiresAt = body.expiresAt === undefined ? undefined : parseExpiry(body.expiresAt, org, s.now);
-    await assertMayHandOn(s.trx, actor, orgId, row.role, row.resource_id);
+    await assertMayHandOn(s.trx, actor, grants, row.role, row.resource_id);
     if (resourceId !== row.resource_id || role !== row.role) {
       if (resourceId !== null && (await findResource(s.trx, orgId, resourceId)) === undefined) {
         throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
       }
-      await assertMayHandOn(s.trx, actor, orgId, role, resourceId);
+      await assertMayHandOn(s.trx, actor, grants, role, resourceId);
     }
     if (email !== row.email || resourceId !== row.resource_id) {
       await assertNoConflict(s, orgId, row.id, email, resourceId);
@@ -564,19 +564,20 @@ async function assertNoConflict(s: lifecycle.Step, orgId: string, id: string, em
 }
 
 /** Resend sends a new link for what the invitation grants: the actor must be able to grant it. */
-export async function resendInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<InvitationRow> {
-  return withInvitation(ctx, actor, orgId, id, async (s, row) => {
-    await assertMayHandOn(s.trx, actor, orgId, row.role, row.resource_id);
+export async function resendInvitation(ctx: AppContext, actor: Actor, grants: OrgGrants, id: string): Promise<InvitationRow> {
+  const orgId = grants.orgId;
+  return withInvitation(ctx, actor, grants, id, async (s, row) => {
+    await assertMayHandOn(s.trx, actor, grants, row.role, row.resource_id);
     // A revived invitation must not collide with a newer live one for the same email and scope.
     if (row.status === 'expired' || row.status === 'failed') await assertNoConflict(s, orgId, row.id, row.email, row.resource_id);
     return lifecycle.resend(s, row, await loadEmailContext(s.trx, row));
   });
 }
 
-export async function revokeInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<InvitationRow> {
-  return withInvitation(ctx, actor, orgId, id, (s, row) => lifecycle.revoke(s, row));
+export async function revokeInvitation(ctx: AppContext, actor: Actor, grants: OrgGrants, id: string): Promise<InvitationRow> {
+  return withInvitation(ctx, actor, grants, id, (s, row) => lifecycle.revoke(s, row));
 }
 
-export async function deleteInvitation(ctx: AppContext, actor: Actor, orgId: string, id: string): Promise<void> {
-  await withInvitation(ctx, actor, orgId, id, (s, row) => lifecycle.remove(s, row));
+export async function deleteInvitation(ctx: AppContext, actor: Actor, grants: OrgGrants, id: string): Promise<void> {
+  await withInvitation(ctx, actor, grants, id, (s, row) => lifecycle.remove(s, row));
 }

@@ -13,7 +13,7 @@ import type { AppContext } from '../context.js';
 import type { ErrorCode } from '../errors.js';
 import { authRateLimit, clientIp } from '../http/rate-limit.js';
 import { router } from '../http/route.js';
-import { presentGrant } from '../orgs/grant.repository.js';
+import { presentGrant } from '../orgs/grant.presenter.js';
 import { presentPublicInvitation } from './invitation.presenter.js';
 import {
   AcceptAnswer,

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../errors.js';
 import { router } from '../http/route.js';
-import { ListQuery, Page, Timestamp } from '../http/schemas.js';
+import { component, ListQuery, Page, Timestamp } from '../http/schemas.js';
 import type { MailContext } from './mail.hooks.js';
 import { listDevMailbox } from './mailbox.service.js';
 import { recordOpen } from './tracking.service.js';
@@ -14,18 +14,21 @@ import { recordOpen } from './tracking.service.js';
 /** The smallest transparent GIF (43 bytes). */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-const MailboxMessage = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  messageId: Type.String(),
-  /** `Name <address>`: the org's sender name, if set, with MAIL_FROM's address. */
-  from: Type.String(),
-  replyTo: Type.Union([Type.String(), Type.Null()]),
-  to: Type.String(),
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.String(),
-  sentAt: Timestamp,
-});
+export const MailboxMessageComponent = component(
+  'MailboxMessage',
+  Type.Object({
+    id: Type.String({ format: 'uuid' }),
+    messageId: Type.String(),
+    /** `Name <address>`: the org's sender name, if set, with MAIL_FROM's address. */
+    from: Type.String(),
+    replyTo: Type.Union([Type.String(), Type.Null()]),
+    to: Type.String(),
+    subject: Type.String(),
+    text: Type.String(),
+    html: Type.String(),
+    sentAt: Timestamp,
+  }),
+);
 
 export function mailRoutes(ctx: MailContext) {
   return async (app: FastifyInstance) => {
@@ -64,7 +67,7 @@ export function mailRoutes(ctx: MailContext) {
       tags: ['operations'],
       summary: 'Emails the dev mailbox received (only when SMTP_URL is unset; instance admins)',
       query: Type.Object({ ...ListQuery, to: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
-      response: { 200: Page(MailboxMessage) },
+      response: { 200: Page(MailboxMessageComponent.ref) },
       errors: ['MAILBOX_DISABLED', 'INVALID_CURSOR'],
       auth: 'instanceAdmin',
       handler: async (request) => {

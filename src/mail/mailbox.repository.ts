@@ -47,9 +47,7 @@ export async function listMailbox(
   if (options.to !== null) query = query.where('to', '=', options.to);
   const cursor = options.cursor;
   if (cursor !== null) {
-    query = query.where((eb) =>
-      eb.or([eb('sent_at', '<', cursor.at), eb.and([eb('sent_at', '=', cursor.at), eb('id', '<', cursor.id)])]),
-    );
+    query = query.where((eb) => eb(eb.refTuple('sent_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
   }
   return query.execute();
 }

@@ -7,20 +7,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
 import { OrgParams, Uuid } from '../http/schemas.js';
-import { createApiKey, listApiKeys, presentApiKey, revokeApiKey } from './api-key.service.js';
-
-const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
-
-const ApiKeySchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  permissions: Type.Array(Type.String()),
-  prefix: Type.String(),
-  createdBy: Type.Union([Uuid, Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Nullable(Type.String({ format: 'date-time' })),
-  revokedAt: Nullable(Type.String({ format: 'date-time' })),
-});
+import { ApiKeySchema, NewApiKeyComponent, presentApiKey } from './api-key.presenter.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service.js';
 
 export function apiKeyRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -39,7 +27,7 @@ export function apiKeyRoutes(ctx: AppContext) {
         },
         { additionalProperties: false },
       ),
-      response: { 201: Type.Object({ ...ApiKeySchema.properties, secret: Type.String() }) },
+      response: { 201: NewApiKeyComponent.ref },
       errors: ['UNKNOWN_PERMISSION', 'PERMISSION_NOT_GRANTABLE'],
       auth: { permission: 'api_keys:manage' },
       handler: async (request, _reply, actor) => {

@@ -48,16 +48,3 @@ export async function listApiKeys(ctx: AppContext, orgId: string): Promise<ApiKe
 export async function revokeApiKey(ctx: AppContext, orgId: string, keyId: string): Promise<void> {
   if (!(await revokeOrgApiKey(ctx.db, orgId, keyId, ctx.clock.now()))) throw new AppError('API_KEY_NOT_FOUND');
 }
-
-export function presentApiKey(row: ApiKeyRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    permissions: row.permissions,
-    prefix: row.prefix,
-    createdBy: row.created_by,
-    createdAt: row.created_at.toISOString(),
-    lastUsedAt: row.last_used_at?.toISOString() ?? null,
-    revokedAt: row.revoked_at?.toISOString() ?? null,
-  };
-}

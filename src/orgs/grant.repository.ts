@@ -120,18 +120,6 @@ export async function listUserGrantsWithRoles(db: Db, orgId: string, userId: str
     .execute();
 }
 
-export function presentGrant(row: GrantRow) {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    userId: row.user_id,
-    resourceId: row.resource_id,
-    role: row.role,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
 /** Whether the user already holds access at the scope: an org-wide grant, or one on that resource. */
 export async function hasAccessAt(db: Db, scope: { orgId: string; userId: string; resourceId: string | null }): Promise<boolean> {
   let query = db.selectFrom('grants').select('id').where('org_id', '=', scope.orgId).where('user_id', '=', scope.userId);

@@ -9,23 +9,13 @@ import { PERMISSION_PATTERN } from '../auth/permissions.js';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
 import { OrgParams, Uuid } from '../http/schemas.js';
-import { presentGrant } from './grant.repository.js';
+import { GrantSchema, presentGrant } from './grant.presenter.js';
 import { checkAccess, removeGrant, setGrant } from './grant.service.js';
 import { ROLE_KEY_PATTERN } from './role.service.js';
 
 const RoleKey = Type.String({ pattern: ROLE_KEY_PATTERN });
 const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
-
-const GrantSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  userId: Uuid,
-  resourceId: NullableUuid,
-  role: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
 
 export function grantRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {

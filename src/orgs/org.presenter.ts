@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import type { OrgRow, ResourceRow, UserRow } from '../db/schema.js';
-import { Timestamp, Uuid } from '../http/schemas.js';
+import { component, Timestamp, Uuid } from '../http/schemas.js';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
@@ -18,19 +18,23 @@ export const OrgSettingsSchema = Type.Object({
   autoRenew: Type.Boolean(),
 });
 
-export const OrgSchema = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  /**
-   * Whether an operator trusts the org: created by an instance admin, or trusted by one since.
-   * Until then its name and sender name stay out of its emails' subject and From, and its quota
-   * ceiling is the self-service one.
-   */
-  trusted: Type.Boolean(),
-  settings: OrgSettingsSchema,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
+export const OrgComponent = component(
+  'Org',
+  Type.Object({
+    id: Uuid,
+    name: Type.String(),
+    /**
+     * Whether an operator trusts the org: created by an instance admin, or trusted by one since.
+     * Until then its name and sender name stay out of its emails' subject and From, and its quota
+     * ceiling is the self-service one.
+     */
+    trusted: Type.Boolean(),
+    settings: OrgSettingsSchema,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+);
+export const OrgSchema = OrgComponent.ref;
 
 export function presentOrg(row: OrgRow) {
   return {
@@ -51,14 +55,11 @@ export function presentOrg(row: OrgRow) {
   };
 }
 
-export const ResourceSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  kind: Type.String(),
-  name: Type.String(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
+export const ResourceComponent = component(
+  'Resource',
+  Type.Object({ id: Uuid, orgId: Uuid, kind: Type.String(), name: Type.String(), createdAt: Timestamp, updatedAt: Timestamp }),
+);
+export const ResourceSchema = ResourceComponent.ref;
 
 export function presentResource(row: ResourceRow) {
   return {
@@ -71,12 +72,11 @@ export function presentResource(row: ResourceRow) {
   };
 }
 
-export const RoleSchema = Type.Object({
-  key: Type.String(),
-  name: Type.String(),
-  permissions: Type.Array(Type.String()),
-  builtIn: Type.Boolean(),
-});
+export const RoleComponent = component(
+  'Role',
+  Type.Object({ key: Type.String(), name: Type.String(), permissions: Type.Array(Type.String()), builtIn: Type.Boolean() }),
+);
+export const RoleSchema = RoleComponent.ref;
 
 export interface Role {
   key: string;
@@ -86,13 +86,11 @@ export interface Role {
 }
 
 /** Who holds a grant, as an access list shows them: no password, no admin flag. */
-export const MemberUserSchema = Type.Object({
-  id: Uuid,
-  email: Type.String(),
-  firstName: Type.String(),
-  lastName: Type.String(),
-  status: Type.String(),
-});
+export const MemberUserComponent = component(
+  'MemberUser',
+  Type.Object({ id: Uuid, email: Type.String(), firstName: Type.String(), lastName: Type.String(), status: Type.String() }),
+);
+export const MemberUserSchema = MemberUserComponent.ref;
 
 export function presentMemberUser(row: Pick<UserRow, 'id' | 'email' | 'first_name' | 'last_name' | 'status'>) {
   return { id: row.id, email: row.email, firstName: row.first_name, lastName: row.last_name, status: row.status };

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
-import { decodeCursor, pageOf, uuidCursor } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { OrgSchema, presentOrg, presentResource, ResourceSchema } from './org.presenter.js';
@@ -135,7 +135,7 @@ export function orgRoutes(ctx: AppContext) {
       auth: { permission: 'org:read' },
       handler: async (request) => {
         const { limit = 50, cursor, kind } = request.query;
-        const after = cursor === undefined ? null : uuidCursor(decodeCursor(cursor, 2));
+        const after = cursor === undefined ? null : decodeCursor(cursor, ['text', 'uuid']);
         const rows = await service.listResources(ctx, request.params.orgId, { limit, after, kind });
         const page = pageOf(rows, limit, (row) => [row.name, row.id]);
         return { items: page.items.map(presentResource), nextCursor: page.nextCursor };

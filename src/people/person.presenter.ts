@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { PersonRow } from '../db/schema.js';
-import { Timestamp, Uuid } from '../http/schemas.js';
+import { component, Timestamp, Uuid } from '../http/schemas.js';
 
 /** A person's derived access status (access-status.repository.ts gives the mapping). */
 export const ACCESS_STATUSES = [
@@ -24,20 +24,34 @@ export type AccessStatus = (typeof ACCESS_STATUSES)[number];
 
 export const AccessStatusSchema = Type.Enum(ACCESS_STATUSES);
 
-export const PersonSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  firstName: Type.String(),
-  lastName: Type.String(),
-  email: Type.String(),
-  title: Type.Union([Type.String(), Type.Null()]),
-  resourceId: Type.Union([Uuid, Type.Null()]),
-  userId: Type.Union([Uuid, Type.Null()]),
-  accessStatus: AccessStatusSchema,
-  latestInvitationId: Type.Union([Uuid, Type.Null()]),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
+export const PersonComponent = component(
+  'Person',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    firstName: Type.String(),
+    lastName: Type.String(),
+    email: Type.String(),
+    title: Type.Union([Type.String(), Type.Null()]),
+    resourceId: Type.Union([Uuid, Type.Null()]),
+    userId: Type.Union([Uuid, Type.Null()]),
+    accessStatus: AccessStatusSchema,
+    latestInvitationId: Type.Union([Uuid, Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+);
+export const PersonSchema = PersonComponent.ref;
+
+/** What a CSV import did: rows created and updated, and the lines it refused. */
+export const PeopleImportComponent = component(
+  'PeopleImport',
+  Type.Object({
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+  }),
+);
 
 /** A people row with its derived columns, as the directory queries select it. */
 export type PersonView = PersonRow & { access_status: AccessStatus; latest_invitation_id: string | null };

@@ -9,10 +9,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
-import { decodeCursor, invalidCursor, isUuid, pageOf } from '../http/cursor.js';
+import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
-import { AccessStatusSchema, PersonSchema, presentPerson } from './person.presenter.js';
+import { AccessStatusSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
 import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
@@ -22,12 +22,6 @@ const Email = Type.String({ maxLength: 320 });
 const Title = NullableInput(Type.String({ maxLength: 200 }));
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
 const PersonParams = Type.Object({ orgId: Uuid, personId: Uuid });
-
-function peopleCursor(cursor: string): [string, string, string] {
-  const [lastName, firstName, id] = decodeCursor(cursor, 3);
-  if (lastName === undefined || firstName === undefined || !isUuid(id)) throw invalidCursor();
-  return [lastName, firstName, id];
-}
 
 export function peopleRoutes(ctx: AppContext) {
   return async (app: FastifyInstance) => {
@@ -53,7 +47,7 @@ export function peopleRoutes(ctx: AppContext) {
       auth: { permission: 'people:read', resourceIdFrom: 'query' },
       handler: async (request) => {
         const { limit = 50, cursor, q, accessStatus, resourceId } = request.query;
-        const after = cursor === undefined ? null : peopleCursor(cursor);
+        const after = cursor === undefined ? null : decodeCursor(cursor, ['text', 'text', 'uuid']);
         const rows = await listPeople(ctx, request.params.orgId, { q, accessStatus, resourceId }, { limit, after });
         const page = pageOf(rows, limit, (row) => [row.last_name, row.first_name, row.id]);
         return { items: page.items.map(presentPerson), nextCursor: page.nextCursor };
@@ -90,13 +84,7 @@ export function peopleRoutes(ctx: AppContext) {
         consumes: ['text/csv'],
         params: OrgParams,
         body: Type.String(),
-        response: {
-          200: Type.Object({
-            created: Type.Integer(),
-            updated: Type.Integer(),
-            errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
-          }),
-        },
+        response: { 200: PeopleImportComponent.ref },
         errors: ['CSV_INVALID', 'CSV_TOO_LARGE'],
         auth: { permission: 'people:manage' },
         options: { bodyLimit: CSV_BODY_LIMIT },

@@ -3,6 +3,7 @@
  * through `app.inject`. Tests assert status codes and error codes against it.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { KyselyPlugin } from 'kysely';
 import { buildApp } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
@@ -24,7 +25,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** `plugins`: Kysely plugins on the app's database handle (a test that watches the queries a request makes). */
+export async function testApp(env: Record<string, string> = {}, options: { plugins?: readonly KyselyPlugin[] } = {}): Promise<TestApp> {
   const config = loadConfig({
     PUBLIC_URL: TEST_PUBLIC_URL,
     LOG_LEVEL: 'silent',
@@ -35,7 +37,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   const database = await openTestDatabase();
   const clock = new ManualClock();
   const app = await buildApp(config, {
-    db: database.db,
+    db: (options.plugins ?? []).reduce((db, plugin) => db.withPlugin(plugin), database.db),
     backend: database.backend,
     clock,
     scryptCost: TEST_SCRYPT_COST,

@@ -4,39 +4,36 @@
  */
 import { Type } from 'typebox';
 import type { OutboxRow, WebhookEndpointRow } from '../db/schema.js';
-import { NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
+import { component, NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
 
-export const WebhookEndpointSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  url: Type.String(),
-  events: Type.Array(Type.String()),
-  createdAt: Timestamp,
-});
+export const WebhookComponent = component(
+  'Webhook',
+  Type.Object({ id: Uuid, orgId: Uuid, url: Type.String(), events: Type.Array(Type.String()), createdAt: Timestamp }),
+);
+export const WebhookEndpointSchema = WebhookComponent.ref;
 
-export const CreatedWebhookEndpointSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  url: Type.String(),
-  events: Type.Array(Type.String()),
-  createdAt: Timestamp,
-  secret: Type.String(),
-});
+/** The create answer: the endpoint and, this once, its signing secret. */
+export const NewWebhookComponent = component('NewWebhook', Type.Intersect([WebhookEndpointSchema, Type.Object({ secret: Type.String() })]));
+export const CreatedWebhookEndpointSchema = NewWebhookComponent.ref;
 
-export const WebhookDeliverySchema = Type.Object({
-  id: Uuid,
-  /** The `webhook-id` header: the same on every retry. */
-  messageId: Type.String(),
-  eventType: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
-  attempts: Type.Integer(),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Timestamp,
-  lastAttemptAt: NullableTimestamp,
-  nextAttemptAt: NullableTimestamp,
-  deliveredAt: NullableTimestamp,
-});
+export const WebhookDeliveryComponent = component(
+  'WebhookDelivery',
+  Type.Object({
+    id: Uuid,
+    /** The `webhook-id` header: the same on every retry. */
+    messageId: Type.String(),
+    eventType: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+    attempts: Type.Integer(),
+    responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+    lastAttemptAt: NullableTimestamp,
+    nextAttemptAt: NullableTimestamp,
+    deliveredAt: NullableTimestamp,
+  }),
+);
+export const WebhookDeliverySchema = WebhookDeliveryComponent.ref;
 
 export function presentWebhookEndpoint(row: WebhookEndpointRow) {
   return { id: row.id, orgId: row.org_id, url: row.url, events: row.events, createdAt: row.created_at.toISOString() };

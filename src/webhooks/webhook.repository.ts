@@ -46,7 +46,7 @@ export async function listWebhookEndpoints(
     .limit(page.limit + 1);
   const cursor = page.cursor;
   if (cursor !== null) {
-    query = query.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
   }
   return query.execute();
 }
@@ -81,7 +81,7 @@ export async function listWebhookDeliveries(
     .limit(page.limit + 1);
   const cursor = page.cursor;
   if (cursor !== null) {
-    query = query.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(cursor.at, cursor.id)));
   }
   return query.execute();
 }

@@ -4,11 +4,11 @@
  * for people, and per-field messages from `details` (so forms show them beside the field).
  */
 import createClient from 'openapi-fetch';
-import type { paths as AllPaths } from './schema';
+import type { paths as AllPaths, components } from './schema';
 
 export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin' });
 
-type ErrorAnswer = AllPaths['/api/v1/orgs/{orgId}/events']['get']['responses'][403]['content']['application/json'];
+type ErrorAnswer = components['schemas']['Error'];
 /** The API's error codes: the catalogue, as the served contract enumerates `error.code`. */
 export type ErrorCode = ErrorAnswer['error']['code'];
 /** The console's own codes: the server was not reached, or answered without a code. */
