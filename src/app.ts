@@ -42,6 +42,8 @@ import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
+import { appRoutes } from './apps/app.routes.js';
+import { oidcRoutes } from './oidc/oidc.routes.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -158,10 +160,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(accessRoutes(ctx));
   await app.register(grantRoutes(ctx));
   await app.register(apiKeyRoutes(ctx));
+  await app.register(appRoutes(ctx));
   await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
+  await app.register(oidcRoutes(ctx));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;

@@ -12,6 +12,9 @@ import { openTestDatabase, type TestDatabase } from './database.js';
 export const TEST_PUBLIC_URL = 'http://gatehouse.test';
 
 /** scrypt N for tests: the production figure (2^17) costs ~0.3 s a hash; the code path is the same. */
+/** SECRET_KEY of test apps (the OpenID provider's keys are encrypted under it). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+
 export const TEST_SCRYPT_COST = 2 ** 10;
 
 export interface TestApp {
@@ -30,6 +33,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT: '0',
     DATA_DIR: '/nonexistent-test-data-dir',
+    SECRET_KEY: TEST_SECRET_KEY,
     ...env,
   });
   const database = await openTestDatabase();
