@@ -27,7 +27,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestApp> {
   const config = loadConfig({
     PUBLIC_URL: TEST_PUBLIC_URL,
     LOG_LEVEL: 'silent',
@@ -36,7 +36,8 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     SECRET_KEY: TEST_SECRET_KEY,
     ...env,
   });
-  const database = await openTestDatabase();
+  // A shared database (a restart in a test) stays open when this app closes.
+  const database = options.database ?? (await openTestDatabase());
   const clock = new ManualClock();
   const app = await buildApp(config, {
     db: database.db,
@@ -54,7 +55,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     inject: (options) => app.inject(consoleLike(options)),
     async close() {
       await app.close();
-      await database.close();
+      if (options.database === undefined) await database.close();
     },
   };
 }

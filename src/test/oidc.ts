@@ -6,6 +6,7 @@
 import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { testApp, type TestApp } from './app.js';
+import type { TestDatabase } from './database.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,10 +27,10 @@ export interface ListeningApp extends TestApp {
   readonly issuer: string;
 }
 
-export async function listeningApp(env: Record<string, string> = {}): Promise<ListeningApp> {
-  const port = await freePort();
+export async function listeningApp(env: Record<string, string> = {}, options: { port?: number; database?: TestDatabase } = {}): Promise<ListeningApp> {
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${String(port)}`;
-  const t = await testApp({ PUBLIC_URL: baseUrl, ...env });
+  const t = await testApp({ PUBLIC_URL: baseUrl, ...env }, options.database === undefined ? {} : { database: options.database });
   await t.app.listen({ port, host: '127.0.0.1' });
   return Object.assign(t, { baseUrl, issuer: `${baseUrl}/oidc` });
 }
