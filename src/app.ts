@@ -44,6 +44,7 @@ import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
 import { appRoutes } from './apps/app.routes.js';
 import { oidcRoutes } from './oidc/oidc.routes.js';
+import { oidcAccessHooks } from './oidc/access-revocation.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -107,6 +108,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
     afterReply: new AfterReply(app.log),
     outbox: createOutbox(deps.db, metrics.registry),
+    // Access removed anywhere revokes the person's OpenID sessions and tokens (R54).
+    accessHooks: oidcAccessHooks(),
   };
   // Delivery: webhooks are a deliverer of every dispatch round; email brings its transport per
   // dispatcher (mail/dispatcher.worker.ts). The invitation lifecycle hooks into mail, so mail

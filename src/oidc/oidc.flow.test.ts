@@ -6,7 +6,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInRole } from '../auth/permissions.js';
-import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
+import { createOrg, createResource, createUser, grant, signIn, TEST_PASSWORD } from '../test/fixtures.js';
 import { Browser, listeningApp, type ListeningApp, registerApp, relyingParty, signInThrough, startAuthorization } from '../test/oidc.js';
 
 let t: ListeningApp;
@@ -185,5 +185,74 @@ describe('OpenID provider', () => {
     });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('http://localhost:4000/bye?state=bye');
+  });
+
+  it('follows grant changes at the next refresh; removing a grant revokes the tokens and sessions, with an event', async () => {
+    const user = await createUser(t);
+    const clinic = await createResource(t, orgId, 'Eastside', 'location');
+    const other = await createResource(t, orgId, 'Westside', 'location');
+    await grant(t, user.id, orgId, 'viewer', clinic.id);
+    await grant(t, user.id, orgId, 'viewer', other.id);
+    const app = await registerApp(t, adminCookie, orgId);
+    const config = await relyingParty(t, app);
+    const started = await startAuthorization(config);
+    const tokens = await oidc.authorizationCodeGrant(config, await signInThrough(new Browser(await signIn(t, user.email)), started), {
+      pkceCodeVerifier: started.verifier,
+      expectedState: started.state,
+      expectedNonce: started.nonce,
+    });
+    const roles = (claims: oidc.IDToken | undefined) => (claims?.gatehouse as { grants: { name: string; role: string }[] }).grants.map((g) => `${g.name}:${g.role}`);
+    expect(roles(tokens.claims())).toEqual(['Eastside:viewer', 'Westside:viewer']);
+
+    // A role change shows at the next refresh.
+    const changed = await t.inject({
+      method: 'PUT',
+      url: `/api/v1/orgs/${orgId}/members/${user.id}/grants`,
+      headers: { cookie: adminCookie },
+      payload: { resourceId: clinic.id, role: 'member' },
+    });
+    expect(changed.statusCode).toBe(200);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(roles(refreshed.claims())).toEqual(['Eastside:member', 'Westside:viewer']);
+
+    // Removing a grant: the refresh token, the access token and the provider session are gone.
+    const removed = await t.inject({
+      method: 'DELETE',
+      url: `/api/v1/orgs/${orgId}/members/${user.id}/grants?resourceId=${other.id}`,
+      headers: { cookie: adminCookie },
+    });
+    expect(removed.statusCode).toBe(204);
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(config, refreshed.access_token, user.id)).rejects.toThrow();
+    expect(await t.ctx.db.selectFrom('oidc_payloads').select('id').where('account_id', '=', user.id).execute()).toEqual([]);
+    const events = await t.ctx.db.selectFrom('events').select(['type', 'data']).where('user_id', '=', user.id).where('type', '=', 'user.tokens_revoked').execute();
+    expect(events).toEqual([{ type: 'user.tokens_revoked', data: { reason: 'grant_removed', grants: 1 } }]);
+
+    // Signing in again gives a token without the removed grant.
+    const again = await startAuthorization(config);
+    const fresh = await oidc.authorizationCodeGrant(config, await signInThrough(new Browser(await signIn(t, user.email)), again), {
+      pkceCodeVerifier: again.verifier,
+      expectedState: again.state,
+      expectedNonce: again.nonce,
+    });
+    expect(roles(fresh.claims())).toEqual(['Eastside:member']);
+  });
+
+  it('deleting an account revokes its tokens', async () => {
+    const user = await createUser(t);
+    await grant(t, user.id, orgId, 'member');
+    const app = await registerApp(t, adminCookie, orgId);
+    const config = await relyingParty(t, app);
+    const cookie = await signIn(t, user.email);
+    const started = await startAuthorization(config);
+    const tokens = await oidc.authorizationCodeGrant(config, await signInThrough(new Browser(cookie), started), {
+      pkceCodeVerifier: started.verifier,
+      expectedState: started.state,
+      expectedNonce: started.nonce,
+    });
+    const deleted = await t.inject({ method: 'DELETE', url: '/api/v1/me', headers: { cookie }, payload: { password: TEST_PASSWORD } });
+    expect(deleted.statusCode).toBe(204);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await t.ctx.db.selectFrom('oidc_payloads').select('id').where('account_id', '=', user.id).execute()).toEqual([]);
   });
 });
