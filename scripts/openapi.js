@@ -8,17 +8,14 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { buildApp } from '../dist/app.js';
 import { loadConfig } from '../dist/config.js';
-import { migrateToLatest, openDatabase } from '../dist/db/database.js';
+import { openDatabase } from '../dist/db/database.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, '..', 'web', 'src', 'api');
 
-const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://localhost:3000', DATA_DIR: '/nonexistent',
-  // The OpenID provider loads (and on an empty database makes) its signing keys at start-up.
-  SECRET_KEY: 'openapi-generation-only-0123456789abcdef0123' });
+const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://localhost:3000', DATA_DIR: '/nonexistent' });
 const database = await openDatabase({ databaseUrl: null, dataDir: null });
 try {
-  await migrateToLatest(database.db);
   const app = await buildApp(config, { db: database.db, backend: database.backend });
   await app.ready();
   const document = app.swagger();

@@ -43,7 +43,7 @@ import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
 import { appRoutes } from './apps/app.routes.js';
-import { oidcRoutes } from './oidc/oidc.routes.js';
+import { lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
 import { oidcAccessHooks } from './oidc/access-revocation.js';
 
 export interface RegisteredRoute {
@@ -168,7 +168,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
-  await app.register(oidcRoutes(ctx));
+  const oidcProvider = lazyProvider(ctx);
+  app.decorate('oidcReady', async () => {
+    await oidcProvider();
+  });
+  await app.register(oidcRoutes(ctx, oidcProvider));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
@@ -177,6 +181,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: GatehouseContext;
+    /** Loads the OpenID provider's keys (made on first use otherwise); rejects with a ConfigError for a wrong SECRET_KEY. */
+    oidcReady(): Promise<void>;
     /** Every registered route (filled by an onRoute hook). */
     routeList: readonly RegisteredRoute[];
   }

@@ -45,6 +45,14 @@ async function serve(config: Config): Promise<void> {
   ]);
   await migrateToLatest(database.db);
   const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true });
+  // The OpenID signing keys: made on a first start, and a SECRET_KEY that cannot read them stops here.
+  try {
+    await app.oidcReady();
+  } catch (error) {
+    await app.close();
+    await database.close();
+    throw error;
+  }
   await app.listen({ port: config.port, host: config.host });
   const workers = workerFactories.map((start) => start(app.ctx));
   app.log.info(`Gatehouse is listening on ${config.publicUrl}`);

@@ -83,9 +83,10 @@ describe('signing keys', () => {
   it('a SECRET_KEY that cannot decrypt the stored keys refuses to start and mints nothing', async () => {
     const first = await testApp();
     try {
-      await expect(testApp({ SECRET_KEY: 'another-secret-key-0123456789abcdef012345' }, { database: first.database })).rejects.toThrow(
-        /SECRET_KEY.*cannot decrypt/,
-      );
+      await first.app.oidcReady();
+      const wrong = await testApp({ SECRET_KEY: 'another-secret-key-0123456789abcdef012345' }, { database: first.database });
+      await expect(wrong.app.oidcReady()).rejects.toThrow(/SECRET_KEY.*cannot decrypt/);
+      await wrong.close();
       const stored = await first.ctx.db.selectFrom('oidc_signing_keys').select('kid').execute();
       expect(stored).toHaveLength(1);
     } finally {

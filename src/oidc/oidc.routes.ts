@@ -8,6 +8,7 @@
  * own cookies and checks).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Provider } from 'oidc-provider';
 import { Type } from 'typebox';
 import type { UserActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
@@ -27,12 +28,30 @@ const PROVIDER_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
 };
 
-export function oidcRoutes(ctx: AppContext) {
+/**
+ * The provider, built on first use: its keys live in the database, which may not be migrated
+ * when the app is built (readiness answers 503 until it is). `gatehouse serve` asks for it before
+ * listening, so a SECRET_KEY that cannot decrypt the keys stops the start (exit 2).
+ */
+export function lazyProvider(ctx: AppContext): () => Promise<Provider> {
+  let built: Promise<Provider> | null = null;
+  return () => {
+    built ??= (async () => {
+      const secret = resolveSecretKey(ctx.config);
+      const keys = await loadSigningKeys(ctx.db, secret, ctx.clock.now());
+      return buildProvider(ctx, { keys, cookieKeys: [deriveKey(secret, 'oidc cookies').toString('base64url')] });
+    })();
+    // A failure is not remembered: the next request tries again (after a migration, say).
+    built.catch(() => {
+      built = null;
+    });
+    return built;
+  };
+}
+
+export function oidcRoutes(ctx: AppContext, getProvider: () => Promise<Provider>) {
   return async (app: FastifyInstance) => {
-    const secret = resolveSecretKey(ctx.config);
-    const keys = await loadSigningKeys(ctx.db, secret, ctx.clock.now());
-    const provider = buildProvider(ctx, { keys, cookieKeys: [deriveKey(secret, 'oidc cookies').toString('base64url')] });
-    const callback = provider.callback();
+    let callback: ReturnType<Provider['callback']> | null = null;
 
     await app.register(async (mounted) => {
       // The provider reads its own bodies: Fastify must leave the stream alone.
@@ -40,7 +59,8 @@ export function oidcRoutes(ctx: AppContext) {
       mounted.addContentTypeParser('*', (_request, _payload, done) => {
         done(null);
       });
-      const handler = (request: FastifyRequest, reply: FastifyReply) => {
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+        callback ??= (await getProvider()).callback();
         void reply.hijack();
         const raw = request.raw as typeof request.raw & { originalUrl?: string };
         raw.originalUrl = raw.url ?? '';
@@ -69,7 +89,7 @@ export function oidcRoutes(ctx: AppContext) {
       response: { 303: Type.Null() },
       errors: [],
       auth: 'public',
-      handler: async (request, reply) => reply.redirect(await interactionEntry(ctx, provider, request.params.uid, userOf(request)), 303),
+      handler: async (request, reply) => reply.redirect(await interactionEntry(ctx, await getProvider(), request.params.uid, userOf(request)), 303),
     });
 
     route({
@@ -90,7 +110,7 @@ export function oidcRoutes(ctx: AppContext) {
       },
       errors: ['INTERACTION_NOT_FOUND'],
       auth: 'public',
-      handler: async (request) => describeInteraction(ctx, provider, request.params.uid, userOf(request)),
+      handler: async (request) => describeInteraction(ctx, await getProvider(), request.params.uid, userOf(request)),
     });
 
     route({
@@ -102,7 +122,7 @@ export function oidcRoutes(ctx: AppContext) {
       response: { 200: Next },
       errors: ['INTERACTION_NOT_FOUND', 'APP_ACCESS_DENIED'],
       auth: 'user',
-      handler: async (request, _reply, actor) => ({ redirectTo: await confirmInteraction(ctx, provider, request.params.uid, actor) }),
+      handler: async (request, _reply, actor) => ({ redirectTo: await confirmInteraction(ctx, await getProvider(), request.params.uid, actor) }),
     });
 
     route({
@@ -114,7 +134,7 @@ export function oidcRoutes(ctx: AppContext) {
       response: { 200: Next },
       errors: ['INTERACTION_NOT_FOUND'],
       auth: 'public',
-      handler: async (request) => ({ redirectTo: await abortInteraction(provider, request.params.uid) }),
+      handler: async (request) => ({ redirectTo: await abortInteraction(await getProvider(), request.params.uid) }),
     });
   };
 }
