@@ -258,6 +258,8 @@ describe('CSRF defence on cookie-authenticated unsafe requests', () => {
   const unsafeRoutes = () =>
     t.app.routeList
       .filter((route) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method))
+      // The OpenID provider reads no Gatehouse cookie: it has its own cookies and xsrf checks (R53).
+      .filter((route) => !route.url.startsWith('/oidc/'))
       .map((route) => ({ method: route.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: route.url.replace(/:\w+/g, ANY_ID) }));
 
   it('refuses every unsafe route without Content-Type: application/json, body-less ones included, and changes nothing', async () => {

@@ -87,6 +87,9 @@ const COMPONENTS = [
   WebhookDeliveryComponent,
   MailboxMessageComponent,
 ];
+import { appRoutes } from './apps/app.routes.js';
+import { lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
+import { oidcAccessHooks } from './oidc/access-revocation.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -150,6 +153,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics,
     afterReply: new AfterReply(app.log),
     outbox: createOutbox(deps.db, metrics.registry),
+    // Access removed anywhere revokes the person's OpenID sessions and tokens (R54).
+    accessHooks: oidcAccessHooks(),
   };
   // Delivery: webhooks are a deliverer of every dispatch round; email brings its transport per
   // dispatcher (mail/dispatcher.worker.ts). The invitation lifecycle hooks into mail, so mail
@@ -207,10 +212,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(accessRoutes(ctx));
   await app.register(grantRoutes(ctx));
   await app.register(apiKeyRoutes(ctx));
+  await app.register(appRoutes(ctx));
   await app.register(peopleRoutes(ctx));
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
+  const oidcProvider = lazyProvider(ctx);
+  app.decorate('oidcReady', async () => {
+    await oidcProvider();
+  });
+  await app.register(oidcRoutes(ctx, oidcProvider));
   // Last: the console's catch-all must not shadow any API route.
   await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
   return app;
@@ -219,6 +230,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: GatehouseContext;
+    /** Loads the OpenID provider's keys (made on first use otherwise); rejects with a ConfigError for a wrong SECRET_KEY. */
+    oidcReady(): Promise<void>;
     /** Every registered route (filled by an onRoute hook). */
     routeList: readonly RegisteredRoute[];
   }

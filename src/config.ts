@@ -36,6 +36,12 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   /** The bearer token `GET /metrics` requires; null leaves it open on a loopback HOST only. */
   readonly metricsToken: string | null;
+  /**
+   * The secret the OpenID provider's signing keys and cookies are derived from (HKDF). Null:
+   * embedded mode generates DATA_DIR/secret.key once; with DATABASE_URL the server refuses to
+   * start (instances sharing a database must share it).
+   */
+  readonly secretKey: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -126,6 +132,13 @@ function metricsToken(env: Env): string | null {
   return raw;
 }
 
+function secretKey(env: Env): string | null {
+  const raw = read(env, 'SECRET_KEY');
+  if (raw === undefined) return null;
+  if (raw.length < 32) throw new ConfigError('SECRET_KEY', 'at least 32 characters (for example: openssl rand -base64 48)');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = read(env, 'HOST') ?? '127.0.0.1';
@@ -160,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     selfServiceQuotaMax,
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
+    secretKey: secretKey(env),
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * What every service needs, built once by buildApp and handed down explicitly (no singletons).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Clock } from './clock.js';
@@ -10,6 +10,24 @@ import type { Backend } from './db/database.js';
 import type { AfterReply } from './http/after-reply.js';
 import type { DB } from './db/schema.js';
 import type { Outbox } from './outbox/outbox.js';
+
+/** Someone lost access: a grant removed, a resource with its grants deleted, an account deleted. */
+export interface AccessRemoval {
+  userId: string;
+  /** The orgs where access was lost (an event is written in each). */
+  orgIds: readonly string[];
+  reason: 'grant_removed' | 'resource_deleted' | 'account_deleted';
+  /** Who caused it, for the event. */
+  actor: { type: 'user' | 'api_key' | 'system'; id: string | null; label: string | null };
+}
+
+/**
+ * What lower layers call when access ends; the OpenID provider registers itself here in buildApp
+ * (it revokes the person's sessions and tokens in the same transaction).
+ */
+export interface AccessHooks {
+  removed(trx: Transaction<DB>, removal: AccessRemoval, now: Date): Promise<void>;
+}
 
 export interface AppContext {
   readonly config: Config;
@@ -25,4 +43,6 @@ export interface AppContext {
   readonly outbox: Outbox;
   /** Work queued to run after a route's answer is sent (answers that must not tell what it finds). */
   readonly afterReply: AfterReply;
+  /** Called in the transaction that removes someone's access (docs/rules.md R54). */
+  readonly accessHooks: AccessHooks;
 }

@@ -93,6 +93,13 @@ export const ERRORS = {
   INVITATION_DUPLICATE: [409, 'A pending invitation for this email and scope already exists.'],
   METADATA_TOO_LARGE: [400, 'Invitation metadata must be at most 4 KB of JSON.'],
 
+  // Apps and the OpenID provider
+  APP_NOT_FOUND: [404, 'App not found.'],
+  APP_URI_INVALID: [400, 'An app URI is not acceptable: absolute http(s), no fragment, plain http only on localhost.'],
+  APP_NOT_CONFIDENTIAL: [409, 'Only a confidential app has a secret.'],
+  INTERACTION_NOT_FOUND: [404, 'This sign-in request is unknown or has expired: start again from the app.'],
+  APP_ACCESS_DENIED: [403, 'Your account has no access to the organization of this app.'],
+
   // Webhooks and mail
   WEBHOOK_NOT_FOUND: [404, 'Webhook endpoint not found.'],
   WEBHOOK_URL_FORBIDDEN: [400, 'Webhook URLs must be http(s) and not point at a private address.'],

@@ -1,5 +1,5 @@
 /**
- * The `gatehouse` command line: serve, migrate, admin create, demo.
+ * The `gatehouse` command line: serve, migrate, admin create, demo, org trust, keys rotate.
  * A usage error prints one line and exits 2; so does a bad configuration.
  */
 import { parseArgs } from 'node:util';
@@ -45,6 +45,14 @@ async function serve(config: Config): Promise<void> {
   ]);
   await migrateToLatest(database.db);
   const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true });
+  // The OpenID signing keys: made on a first start, and a SECRET_KEY that cannot read them stops here.
+  try {
+    await app.oidcReady();
+  } catch (error) {
+    await app.close();
+    await database.close();
+    throw error;
+  }
   await app.listen({ port: config.port, host: config.host });
   const workers = workerFactories.map((start) => start(app.ctx));
   app.log.info(`Gatehouse is listening on ${config.publicUrl}`);
@@ -152,6 +160,18 @@ export const commands: Record<string, Command> = {
         createInstanceAdmin(database.db, input, { scryptCost: OWASP_SCRYPT_COST, now: systemClock.now() }),
       );
       console.log(`${created ? 'Created' : 'Promoted'} instance admin ${user.email}.`);
+    },
+  },
+  'keys rotate': {
+    summary: 'add a new OpenID signing key; the old one keeps verifying for a day (restart other instances to sign with the new one)',
+    usage: 'gatehouse keys rotate',
+    options: {},
+    run: async (config) => {
+      const { resolveSecretKey } = await import('./oidc/secret-key.js');
+      const { rotateSigningKey } = await import('./oidc/signing-keys.js');
+      const secret = resolveSecretKey(config);
+      const kid = await withDatabase(config, (database) => rotateSigningKey(database.db, secret, systemClock.now()));
+      console.log(`New signing key ${kid} is current; the previous ones stay published for a day. Restart running instances to sign with it.`);
     },
   },
   'org trust': orgTrustCommand(true),

@@ -212,6 +212,7 @@ export async function deleteAccount(ctx: AppContext, userId: string, password: s
     for (const orgId of orgIds.length === 0 ? [null] : orgIds) {
       await appendEvent(trx, { type: 'user.deleted', orgId, actor: anonymous, userId, occurredAt: now });
     }
+    await ctx.accessHooks.removed(trx, { userId, orgIds, reason: 'account_deleted', actor: anonymous }, now);
     await deleteUser(trx, userId);
   });
 }

@@ -20,6 +20,7 @@ export const GATEHOUSE_PERMISSIONS = [
   'events:read',
   'api_keys:manage',
   'webhooks:manage',
+  'apps:manage',
 ] as const;
 
 export type GatehousePermission = (typeof GATEHOUSE_PERMISSIONS)[number];

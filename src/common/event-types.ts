@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   'membership.removed',
   'person.linked',
   'person.unlinked',
+  'user.tokens_revoked',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

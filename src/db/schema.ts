@@ -281,6 +281,31 @@ export interface AppsTable {
   updated_at: Timestamp;
 }
 
+/** What oidc-provider persists, one row per model and id (oidc/oidc-payload.repository.ts). */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: Json<JsonObject>;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** The Gatehouse user the row belongs to, so their tokens and sessions can be revoked. */
+  account_id: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
+/** The provider's signing keys; the newest not superseded one signs. */
+export interface OidcSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: Json<JsonObject>;
+  /** AES-256-GCM under a key derived (HKDF) from SECRET_KEY: iv.tag.ciphertext, base64url. */
+  private_jwk_encrypted: string;
+  created_at: CreatedAt;
+  superseded_at: Timestamp | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -298,6 +323,8 @@ export interface DB {
   mailbox: MailboxTable;
   webhook_endpoints: WebhookEndpointsTable;
   apps: AppsTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -100,6 +100,7 @@ export async function removeGrant(ctx: AppContext, actor: Actor, scope: GrantSco
       data: { role: existing.role, resourceId: scope.resourceId },
       occurredAt: now,
     });
+    await ctx.accessHooks.removed(trx, { userId: scope.userId, orgIds: [scope.orgId], reason: 'grant_removed', actor: eventActor(actor) }, now);
   });
 }
 

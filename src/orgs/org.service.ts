@@ -181,6 +181,7 @@ export async function deleteResource(ctx: AppContext, actor: Actor, orgId: strin
         data: { role: grant.role, resourceId, reason: 'resource_deleted' },
         occurredAt: now,
       });
+      await ctx.accessHooks.removed(trx, { userId: grant.user_id, orgIds: [orgId], reason: 'resource_deleted', actor: eventActor(actor) }, now);
     }
     await repo.deleteResource(trx, orgId, resourceId);
   });

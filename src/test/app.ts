@@ -13,6 +13,9 @@ import { openTestDatabase, type TestDatabase } from './database.js';
 export const TEST_PUBLIC_URL = 'http://gatehouse.test';
 
 /** scrypt N for tests: the production figure (2^17) costs ~0.3 s a hash; the code path is the same. */
+/** SECRET_KEY of test apps (the OpenID provider's keys are encrypted under it). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789';
+
 export const TEST_SCRYPT_COST = 2 ** 10;
 
 export interface TestApp {
@@ -25,16 +28,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `plugins`: Kysely plugins on the app's database handle (a test that watches the queries a request makes). */
-export async function testApp(env: Record<string, string> = {}, options: { plugins?: readonly KyselyPlugin[] } = {}): Promise<TestApp> {
+/**
+ * `plugins`: Kysely plugins on the app's database handle (a test that watches the queries a request makes);
+ * `database`: a shared database (a restart in a test) that stays open when this app closes.
+ */
+export async function testApp(
+  env: Record<string, string> = {},
+  options: { plugins?: readonly KyselyPlugin[]; database?: TestDatabase } = {},
+): Promise<TestApp> {
   const config = loadConfig({
     PUBLIC_URL: TEST_PUBLIC_URL,
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT: '0',
     DATA_DIR: '/nonexistent-test-data-dir',
+    SECRET_KEY: TEST_SECRET_KEY,
     ...env,
   });
-  const database = await openTestDatabase();
+  // A shared database (a restart in a test) stays open when this app closes.
+  const database = options.database ?? (await openTestDatabase());
   const clock = new ManualClock();
   const app = await buildApp(config, {
     db: (options.plugins ?? []).reduce((db, plugin) => db.withPlugin(plugin), database.db),
@@ -52,7 +63,7 @@ export async function testApp(env: Record<string, string> = {}, options: { plugi
     inject: (options) => app.inject(consoleLike(options)),
     async close() {
       await app.close();
-      await database.close();
+      if (options.database === undefined) await database.close();
     },
   };
 }

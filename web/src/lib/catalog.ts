@@ -19,6 +19,7 @@ const PERMISSION_LABELS: Record<GatehousePermission, string> = {
   'events:read': 'Read the audit log',
   'api_keys:manage': 'Manage API keys',
   'webhooks:manage': 'Manage webhooks',
+  'apps:manage': 'Manage apps that sign in with Gatehouse',
 };
 
 export const PERMISSIONS: { key: GatehousePermission; label: string }[] = GATEHOUSE_PERMISSIONS.map((key) => ({ key, label: PERMISSION_LABELS[key] }));

@@ -80,6 +80,7 @@ const EVENT_LABELS: Record<EventType, string> = {
   'membership.removed': 'Access removed',
   'person.linked': 'Person linked to account',
   'person.unlinked': 'Person unlinked from account',
+  'user.tokens_revoked': 'App sign-ins revoked',
 };
 
 function isEventType(type: string): type is EventType {

@@ -21,6 +21,7 @@ export const ORG_PAGES: readonly OrgPage[] = [
   { path: 'roles', label: 'Roles', text: 'The roles you can give and their permissions.', permission: 'org:read', orgOnly: true },
   { path: 'settings', label: 'Settings', text: 'Invitation lifetime, tracking, reminders, sender, locations.', permission: 'org:manage', orgOnly: true },
   { path: 'api-keys', label: 'API keys', text: 'Keys for integrations.', permission: 'api_keys:manage', orgOnly: true },
+  { path: 'apps', label: 'Apps', text: 'Your applications that sign people in with Gatehouse.', permission: 'apps:manage', orgOnly: true },
   { path: 'webhooks', label: 'Webhooks', text: 'Signed event deliveries to your systems.', permission: 'webhooks:manage', orgOnly: true },
   { path: 'audit', label: 'Audit log', text: 'Every change, who made it and when.', permission: 'events:read', orgOnly: true },
 ];
