@@ -70,7 +70,7 @@ export function assertLanding(app: AppRow | undefined | null, landing: Landing, 
     if (landing.returnTo !== null) throw refused(paths.returnTo, `needs the app it belongs to (${paths.appId})`);
     return;
   }
-  if (app === undefined || app === null || app.id !== landing.appId) {
+  if (app?.id !== landing.appId) {
     throw new AppError('APP_NOT_FOUND', { details: [{ path: paths.appId, message: 'no such app in this organization' }] });
   }
   if (landing.returnTo === null) {

@@ -49,8 +49,8 @@ async function countFor(email: string): Promise<number> {
   return rows.length;
 }
 
-function detailsOf(res: { json: <T>() => T }): { path: string; message: string }[] {
-  return res.json<{ error: { details: { path: string; message: string }[] } }>().error.details;
+function detailsOf(res: { json: () => unknown }): { path: string; message: string }[] {
+  return (res.json() as { error: { details: { path: string; message: string }[] } }).error.details;
 }
 
 describe('create: appId and returnTo', () => {
@@ -292,7 +292,7 @@ describe('after the accept: where the browser goes', () => {
     const { org, cookie } = await setup();
     await t.ctx.db
       .insertInto('roles')
-      .values({ org_id: org.id, key: 'nurse', name: 'Nurse', permissions: ['charts:read'], updated_at: t.clock.now() })
+      .values({ org_id: org.id, key: 'nurse', name: 'Nurse', permissions: JSON.stringify(['charts:read']), updated_at: t.clock.now() })
       .execute();
     const member = await createUser(t);
     const nurse = await createUser(t);
