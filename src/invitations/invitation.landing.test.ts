@@ -10,6 +10,8 @@ import type { AppRow } from '../db/schema.js';
 import { errorCode, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createUser, grant, ownerWithOrg, signIn, TEST_PASSWORD, uniqueEmail } from '../test/fixtures.js';
 import { auth, eventTypes, invitationRow, invite, inviteOk, type InvitationAnswer } from '../test/invitations.js';
+import { listInvitationEvents } from '../events/event.repository.js';
+import { replay, stateOf } from './invitation.replay.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -236,6 +238,20 @@ describe('edit: PATCH appId and returnTo', () => {
     const cleared = await patch(cookie, org.id, invitation.id, { appId: null });
     expect(cleared.json<InvitationAnswer>()).toMatchObject({ appId: null, returnTo: null });
     expect(await eventTypes(t, invitation.id)).toEqual(['invitation.created', 'invitation.updated', 'invitation.updated', 'invitation.updated']);
+    // The events say it all (docs/rules.md R38): replaying them gives the row, landing included.
+    const events = await listInvitationEvents(t.ctx.db, invitation.id);
+    const row = await invitationRow(t, invitation.id);
+    if (row === undefined) throw new Error('no row');
+    expect(replay(invitation.id, events.map((e) => ({ type: e.type, data: e.data, occurredAt: e.occurred_at })))).toEqual(stateOf(row));
+    const first = await inviteOk(t, cookie, org.id, { email: uniqueEmail(), role: 'member', appId: app.id, returnTo: CALLBACK });
+    const created = await listInvitationEvents(t.ctx.db, first.invitation.id);
+    const firstRow = await invitationRow(t, first.invitation.id);
+    if (firstRow === undefined) throw new Error('no row');
+    expect(replay(first.invitation.id, created.map((e) => ({ type: e.type, data: e.data, occurredAt: e.occurred_at })))).toMatchObject({
+      appId: app.id,
+      returnTo: CALLBACK,
+    });
+    expect(stateOf(firstRow)).toMatchObject({ appId: app.id, returnTo: CALLBACK });
   });
 
   it('bad input changes nothing: a foreign address, a foreign app, an address without app', async () => {
