@@ -73,7 +73,6 @@ export const ERRORS = {
   PERSON_ALREADY_LINKED: [409, 'This user is already linked to another person in this organization.'],
 
   // Invitations
-  APP_NOT_FOUND: [404, 'App not found.'],
   RETURN_TO_NOT_ALLOWED: [400, 'The return address is not one the app allows.'],
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],
   INVITATION_NOT_PENDING: [409, 'This invitation is no longer pending.'],
@@ -94,6 +93,9 @@ export const ERRORS = {
   BULK_TOO_LARGE: [400, 'At most 1,000 invitations per request.'],
   INVITATION_DUPLICATE: [409, 'A pending invitation for this email and scope already exists.'],
   METADATA_TOO_LARGE: [400, 'Invitation metadata must be at most 4 KB of JSON.'],
+
+  // Apps and the OpenID provider
+  APP_NOT_FOUND: [404, 'App not found.'],
 
   // Webhooks and mail
   WEBHOOK_NOT_FOUND: [404, 'Webhook endpoint not found.'],

@@ -98,7 +98,7 @@ const appFields = {
   initiateLoginUri: `${APP_URL}/login`,
   firstParty: true,
 };
-const apps = await api('GET', `/api/v1/orgs/${org.id}/apps?limit=200`);
+const apps = await api('GET', `/api/v1/orgs/${org.id}/apps`);
 const existing = (apps.items ?? apps.data ?? []).find((a) => a.name === APP_NAME);
 const app =
   existing === undefined
