@@ -31,6 +31,7 @@ import { createOutbox } from './outbox/outbox.js';
 import { webhookDeliverer } from './webhooks/delivery.js';
 import { invitationMailHooks } from './invitations/invitation.delivery.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
+import { checkLanding } from './apps/app.landing.js';
 import { accountRoutes } from './account/account.routes.js';
 import { apiKeyRoutes } from './orgs/api-key.routes.js';
 import { orgRoutes } from './orgs/org.routes.js';
@@ -207,7 +208,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(mailRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(accountRoutes(ctx));
-  await app.register(orgRoutes(ctx));
+  // Orgs sit below apps: the default landing of an org's invitations is checked by the apps side.
+  await app.register(
+    orgRoutes(ctx, {
+      checkDefaultLanding: async (trx, orgId, landing) => {
+        await checkLanding(trx, orgId, landing, { appId: 'settings.defaultAppId', returnTo: 'settings.defaultReturnTo' });
+      },
+    }),
+  );
   await app.register(roleRoutes(ctx));
   await app.register(accessRoutes(ctx));
   await app.register(grantRoutes(ctx));

@@ -73,6 +73,7 @@ export const ERRORS = {
   PERSON_ALREADY_LINKED: [409, 'This user is already linked to another person in this organization.'],
 
   // Invitations
+  RETURN_TO_NOT_ALLOWED: [400, 'The return address is not one the app allows.'],
   INVITATION_NOT_FOUND: [404, 'Invitation not found.'],
   INVITATION_NOT_PENDING: [409, 'This invitation is no longer pending.'],
   INVITATION_ALREADY_ACCEPTED: [409, 'This invitation was already accepted.'],

@@ -70,6 +70,9 @@ export interface OrgsTable {
    * INVITATION_QUOTA_MAX rather than SELF_SERVICE_QUOTA_MAX.
    */
   trusted: Generated<boolean>;
+  /** The app and address an invitation lands in when it names none; cleared when the app is deleted. */
+  default_app_id: Generated<string | null>;
+  default_return_to: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -178,6 +181,10 @@ export interface InvitationsTable {
   resend_count: Generated<number>;
   /** When the current token was minted (create, resend, correction): the resend cooldown reads it. */
   token_issued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** The org's app the invitee lands in after accepting (null: none); nulled when the app is deleted. */
+  app_id: string | null;
+  /** The address in that app (one of its redirect URIs or on one of its origins); cleared with the app. */
+  return_to: string | null;
 }
 
 /** The per-org hourly invitation quota, striped over a few rows per hour (see 0002_invitations_lifecycle). */

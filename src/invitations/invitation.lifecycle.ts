@@ -84,6 +84,9 @@ export interface CreateInput {
   metadata: JsonObject;
   expiresAt: Date;
   inviter: { type: 'user' | 'api_key'; id: string; name: string };
+  /** Where the invitee lands after accepting (docs/rules.md R60). */
+  appId: string | null;
+  returnTo: string | null;
 }
 
 /** The `invitation.created` data: everything replay needs to start the row. */
@@ -98,6 +101,8 @@ function createdData(row: NewInvitationRow): JsonObject {
     lastName: row.last_name,
     message: row.message,
     expiresAt: row.expires_at.toISOString(),
+    appId: row.app_id,
+    returnTo: row.return_to,
   };
 }
 
@@ -162,6 +167,8 @@ export async function create(
         created_at: step.now,
         updated_at: step.now,
         token_issued_at: step.now,
+        app_id: input.appId,
+        return_to: input.returnTo,
       },
     };
   });
@@ -235,6 +242,8 @@ export interface EditChanges {
   resourceId?: string | null;
   message?: string | null;
   expiresAt?: Date;
+  appId?: string | null;
+  returnTo?: string | null;
 }
 
 type Change = { from: string | null; to: string | null };
@@ -249,6 +258,8 @@ function diff(row: InvitationRow, changes: EditChanges): Record<string, Change> 
   if (changes.expiresAt !== undefined && changes.expiresAt.getTime() !== row.expires_at.getTime()) {
     found.expiresAt = { from: row.expires_at.toISOString(), to: changes.expiresAt.toISOString() };
   }
+  if (changes.appId !== undefined && changes.appId !== row.app_id) found.appId = { from: row.app_id, to: changes.appId };
+  if (changes.returnTo !== undefined && changes.returnTo !== row.return_to) found.returnTo = { from: row.return_to, to: changes.returnTo };
   return found;
 }
 
@@ -258,10 +269,12 @@ function columnsOf(changes: Record<string, Change>) {
     ...(changes.resourceId === undefined ? {} : { resource_id: changes.resourceId.to }),
     ...(changes.message === undefined ? {} : { message: changes.message.to }),
     ...(changes.expiresAt?.to == null ? {} : { expires_at: new Date(changes.expiresAt.to) }),
+    ...(changes.appId === undefined ? {} : { app_id: changes.appId.to }),
+    ...(changes.returnTo === undefined ? {} : { return_to: changes.returnTo.to }),
   };
 }
 
-/** Edit in place (docs/rules.md R6): role, resource, message, expiry; the token and its emails stay. */
+/** Edit in place (docs/rules.md R6): role, resource, message, expiry, landing (R60); the token and its emails stay. */
 export async function edit(step: Step, row: InvitationRow, changes: EditChanges): Promise<InvitationRow> {
   if (!isEditable(row.status)) throw new AppError('INVITATION_NOT_PENDING');
   const changed = diff(row, changes);

@@ -61,6 +61,10 @@ export const InvitationComponent = component(
   failedAt: NullableTimestamp,
   resendCount: Type.Integer(),
   metadata: Type.Record(Type.String(), Type.Unknown()),
+  appId: Type.Union([Uuid, Type.Null()], { description: 'The app of the org the invitee lands in after accepting (null: none).' }),
+  returnTo: Type.Union([Type.String(), Type.Null()], {
+    description: "The address in that app the invitee lands on: one of its redirect URIs or on one of its allowed origins.",
+  }),
   }),
 );
 export const InvitationSchema = InvitationComponent.ref;
@@ -97,6 +101,8 @@ export const PRESENTED_COLUMNS = [
   'failed_at',
   'resend_count',
   'metadata',
+  'app_id',
+  'return_to',
 ] as const satisfies readonly (keyof InvitationRow)[];
 
 export type PresentedInvitationRow = Pick<InvitationRow, (typeof PRESENTED_COLUMNS)[number]>;
@@ -129,6 +135,8 @@ export function presentInvitation(row: PresentedInvitationRow) {
     failedAt: iso(row.failed_at),
     resendCount: row.resend_count,
     metadata: row.metadata,
+    appId: row.app_id,
+    returnTo: row.return_to,
   };
 }
 

@@ -5,8 +5,8 @@
  * It is the executable statement of what each event means for the row, so it must agree with
  * the transitions in invitation.lifecycle.ts and with the mail side's contract
  * (mail/invitation-delivery.ts for `sent` and `delivery_failed`; the tracking pixel for
- * `opened`). Two changes are not events and so are outside replay: a deleted person or user
- * nulls `person_id` / `user_id` through their foreign keys.
+ * `opened`). Three changes are not events and so are outside replay: a deleted person or user
+ * nulls `person_id` / `user_id`, and a deleted app `app_id` and `return_to`, through their foreign keys.
  */
 import type { InvitationRow, InvitationStatus, JsonObject, JsonValue } from '../db/schema.js';
 
@@ -41,6 +41,8 @@ export interface InvitationState {
   failedAt: string | null;
   remindedAt: string | null;
   resendCount: number;
+  appId: string | null;
+  returnTo: string | null;
 }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -71,6 +73,8 @@ export function stateOf(row: InvitationRow): InvitationState {
     failedAt: iso(row.failed_at),
     remindedAt: iso(row.reminded_at),
     resendCount: row.resend_count,
+    appId: row.app_id,
+    returnTo: row.return_to,
   };
 }
 
@@ -116,6 +120,8 @@ function apply(state: InvitationState, event: ReplayEvent, at: string): Invitati
         ...('resourceId' in to ? { resourceId: to.resourceId ?? null } : {}),
         ...('message' in to ? { message: to.message ?? null } : {}),
         ...('expiresAt' in to ? { expiresAt: to.expiresAt ?? state.expiresAt } : {}),
+        ...('appId' in to ? { appId: to.appId ?? null } : {}),
+        ...('returnTo' in to ? { returnTo: to.returnTo ?? null } : {}),
         updatedAt: at,
       };
       if (data.tokenRotated === true) {
@@ -199,6 +205,8 @@ export function replay(id: string, events: readonly ReplayEvent[]): InvitationSt
         failedAt: null,
         remindedAt: null,
         resendCount: 0,
+        appId: str(data.appId),
+        returnTo: str(data.returnTo),
       };
       continue;
     }

@@ -203,6 +203,8 @@ const ORG_COLUMNS = [
   'invitations_per_hour',
   'auto_renew',
   'trusted',
+  'default_app_id',
+  'default_return_to',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof OrgRow)[];
@@ -319,6 +321,8 @@ const INVITATION_COLUMNS = {
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
   token_issued_at: 'timestamptz',
+  app_id: 'uuid',
+  return_to: 'text',
 } as const satisfies Record<keyof NewInvitationRow, ColumnType>;
 
 /** Every column of an invitation, named (see prepared.ts). */
@@ -356,6 +360,8 @@ const INVITATION_RETURNING = Object.keys({
   last_sent_at: true,
   resend_count: true,
   token_issued_at: true,
+  app_id: true,
+  return_to: true,
 } satisfies Record<keyof InvitationRow, true>)
   .map((column) => `"${column}"`)
   .join(', ');

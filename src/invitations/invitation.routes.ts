@@ -51,6 +51,8 @@ const CREATE_ERRORS: readonly ErrorCode[] = [
   'ALREADY_MEMBER',
   'INVITATION_QUOTA_EXCEEDED',
   'CONFLICT',
+  'APP_NOT_FOUND',
+  'RETURN_TO_NOT_ALLOWED',
 ];
 /** A route on one invitation: unknown here, or not permitted at its scope. */
 const ONE_ERRORS: readonly ErrorCode[] = ['INVITATION_NOT_FOUND', 'FORBIDDEN'];
@@ -185,6 +187,8 @@ export function invitationRoutes(ctx: AppContext) {
         'EXPIRY_OUT_OF_RANGE',
         'RESOURCE_NOT_FOUND',
         'INVITATION_QUOTA_EXCEEDED',
+        'APP_NOT_FOUND',
+        'RETURN_TO_NOT_ALLOWED',
       ],
       auth: 'orgMember',
       handler: async (request, _reply, actor, grants) => presentInvitation(await editInvitation(ctx, actor, grants, request.params.id, request.body)),

@@ -16,6 +16,9 @@ export const METADATA_MAX_DEPTH = 10;
 export const BULK_MAX = 1000;
 
 const RoleKey = Type.String({ minLength: 1, maxLength: 64 });
+/** The app the invitee lands in after accepting, and the address in it (docs/rules.md R60). */
+const AppId = Type.Union([Uuid, Type.Null()]);
+export const ReturnTo = NullableInput(Type.String({ minLength: 1, maxLength: 2000 }));
 const Name = Type.String({ maxLength: 100 });
 
 export const CreateInvitationBody = Type.Object(
@@ -32,6 +35,9 @@ export const CreateInvitationBody = Type.Object(
     createUser: Type.Optional(Type.Boolean()),
     /** Caller's own data, returned as given: a JSON object of at most 4 KB and 10 levels, without NUL bytes. */
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Neither given: the org's default landing; `appId: null`: none. */
+    appId: Type.Optional(AppId),
+    returnTo: Type.Optional(ReturnTo),
   },
   { additionalProperties: false },
 );
@@ -93,6 +99,9 @@ export const PatchInvitationBody = Type.Object(
     message: Type.Optional(NullableInput(Type.String({ maxLength: MESSAGE_MAX }))),
     expiresAt: Type.Optional(Timestamp),
     email: Type.Optional(Type.String({ maxLength: 320 })),
+    /** A new app resets `returnTo` unless the same change sets it; `appId: null` clears both. */
+    appId: Type.Optional(AppId),
+    returnTo: Type.Optional(ReturnTo),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -137,8 +146,17 @@ export const InvitationLookupComponent = component(
 );
 export const LookupAnswer = InvitationLookupComponent.ref;
 
-/** The grant an accepted invitation made. */
-export const AcceptAnswer = Type.Object({ membership: GrantSchema });
+/** Where the browser goes after the accept (docs/rules.md R62). */
+const AfterAcceptFields = {
+  next: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Where the browser goes now: the app's initiate-login URI (with iss, login_hint and target_link_uri) or the invitation's returnTo; null when the invitation names no app.",
+  }),
+  app: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
+  consoleAccess: Type.Boolean({ description: "Whether the role granted can use Gatehouse's console." }),
+};
+
+export const AcceptAnswer = Type.Object({ membership: GrantSchema, ...AfterAcceptFields });
 
 export const RegisterBody = Type.Object(
   {
@@ -151,6 +169,6 @@ export const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RegisterAnswer = Type.Object({ user: UserSchema, membership: GrantSchema });
+export const RegisterAnswer = Type.Object({ user: UserSchema, membership: GrantSchema, ...AfterAcceptFields });
 
 export const DeclineAnswer = Type.Object({ invitation: PublicInvitationSchema });

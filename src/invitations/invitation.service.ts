@@ -23,6 +23,7 @@ import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
 import { hasAccessAt } from '../orgs/grant.repository.js';
+import { assertLanding, checkLanding, findApps, type Landing } from '../apps/app.landing.js';
 import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
@@ -184,6 +185,8 @@ export async function createInvitations(
   const resources = await findResourceNames(ctx.db, orgId, resourceIds);
   const roles = await customRoles(ctx.db, orgId, items.map((item) => item.role));
   const policy = createPolicy(grants, actor, orgId, roles);
+  const landings = items.map((item) => landingOf(item, org));
+  const apps = await findApps(ctx.db, orgId, landings.flatMap((l) => (l.appId === null ? [] : [l.appId])));
 
   // 1. Each item on its own: expiry, metadata, resource, permission and role at its scope,
   //    person, existing access; then one invitation per (email, resource) in the batch.
@@ -196,6 +199,8 @@ export async function createInvitations(
     try {
       const expiresAt = parseExpiry(item.expiresAt, org, now);
       const metadata = parseMetadata(item.metadata);
+      const landing = landings[index] ?? { appId: null, returnTo: null };
+      assertLanding(landing.appId === null ? null : apps.get(landing.appId), landing);
       const resourceId = item.resourceId ?? null;
       if (resourceId !== null && !resources.has(resourceId)) {
         throw new AppError('RESOURCE_NOT_FOUND', { details: [{ path: 'resourceId', message: 'no such resource in this organization' }] });
@@ -240,6 +245,8 @@ export async function createInvitations(
           metadata,
           expiresAt,
           inviter: inviterOf(actor),
+          appId: landing.appId,
+          returnTo: landing.returnTo,
         },
       });
     } catch (error) {
@@ -329,6 +336,27 @@ export async function createInvitations(
     if (original?.ok === true) return { ok: true as const, row: original.row, created: false };
     return original ?? { ok: false as const, error: new AppError('INTERNAL') };
   });
+}
+
+/**
+ * Where an item lands the invitee (docs/rules.md R60, R61): what it names, or the org's default
+ * when it names neither an app nor an address (`appId: null` names "none").
+ */
+function landingOf(item: Pick<CreateInvitationBody, 'appId' | 'returnTo'>, org: Pick<OrgRow, 'default_app_id' | 'default_return_to'>): Landing {
+  if (item.appId === undefined && item.returnTo === undefined) {
+    return { appId: org.default_app_id, returnTo: org.default_app_id === null ? null : org.default_return_to };
+  }
+  return { appId: item.appId ?? null, returnTo: item.returnTo ?? null };
+}
+
+/**
+ * An edit's landing: a new app resets the address unless the same change sets it, and
+ * `appId: null` leaves no address.
+ */
+function editedLanding(row: Pick<InvitationRow, 'app_id' | 'return_to'>, body: Pick<PatchInvitationBody, 'appId' | 'returnTo'>): Landing {
+  const appId = body.appId === undefined ? row.app_id : body.appId;
+  const keptAddress = appId === row.app_id ? row.return_to : null;
+  return { appId, returnTo: body.returnTo === undefined ? keptAddress : body.returnTo };
 }
 
 /** 404 ORG_NOT_FOUND without standing; 403 FORBIDDEN without 'invitations:manage' at the org or any resource. */
@@ -532,9 +560,12 @@ export async function editInvitation(
     if (email !== row.email || resourceId !== row.resource_id) {
       await assertNoConflict(s, orgId, row.id, email, resourceId);
     }
+    const landing = body.appId === undefined && body.returnTo === undefined ? undefined : editedLanding(row, body);
+    if (landing !== undefined) await checkLanding(s.trx, orgId, landing);
     const changes: lifecycle.EditChanges = {
       role,
       resourceId,
+      ...(landing === undefined ? {} : { appId: landing.appId, returnTo: landing.returnTo }),
       ...(body.message === undefined ? {} : { message: body.message }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
     };

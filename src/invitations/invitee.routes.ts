@@ -115,7 +115,10 @@ export function inviteeRoutes(ctx: AppContext) {
       errors: [...TOKEN_ERRORS, ...CONSUMED_ERRORS, 'SIGN_IN_REQUIRED', 'EMAIL_MISMATCH'],
       auth: 'public',
       options: { config: limited },
-      handler: async (request, _reply, actor) => ({ membership: presentGrant(await acceptInvitation(ctx, request.body.token, actor)) }),
+      handler: async (request, _reply, actor) => {
+        const { grant, next, app, consoleAccess } = await acceptInvitation(ctx, request.body.token, actor);
+        return { membership: presentGrant(grant), next, app, consoleAccess };
+      },
     });
 
     route({
@@ -129,12 +132,12 @@ export function inviteeRoutes(ctx: AppContext) {
       auth: 'public',
       options: { config: limited },
       handler: async (request, reply) => {
-        const { user, grant, session } = await registerFromInvitation(ctx, request.body, {
+        const { user, grant, session, next, app, consoleAccess } = await registerFromInvitation(ctx, request.body, {
           ip: clientIp(request),
           userAgent: request.headers['user-agent'] ?? null,
         });
         setSessionCookie(ctx, reply, session.token, session.expiresAt);
-        return { user: presentUser(user), membership: presentGrant(grant) };
+        return { user: presentUser(user), membership: presentGrant(grant), next, app, consoleAccess };
       },
     });
 

@@ -22,11 +22,15 @@ import * as lifecycle from './invitation.lifecycle.js';
 import {
   type EmailContext,
   findInvitationByTokenHash,
+  findCustomRoles,
   findLiveOrgApiKey,
   loadEmailContext,
   lockInvitationByTokenHash,
 } from './invitation.repository.js';
 import { consumeRefusal } from '../common/invitation-states.js';
+import { GATEHOUSE_PERMISSIONS, builtInRole } from '../auth/permissions.js';
+import { findApp } from '../apps/app.repository.js';
+import { issuerOf, nextUrl } from '../apps/app.landing.js';
 import { looksLikeToken, tokenHash } from './invitation.token.js';
 
 type Tx = Transaction<DB>;
@@ -86,13 +90,37 @@ export async function lookupInvitation(ctx: AppContext, token: string, actor: Ac
 }
 
 // ---------------------------------------------------------------------------------------------
+// where the invitee goes next
+
+/** Where the browser goes after an accept (docs/rules.md R62). */
+export interface AfterAccept {
+  /** The address in the invitation's app, or null: the invitee stays with Gatehouse. */
+  next: string | null;
+  app: { id: string; name: string } | null;
+  /** Whether the role just granted can use Gatehouse's console (it holds a Gatehouse permission). */
+  consoleAccess: boolean;
+}
+
+const CONSOLE_PERMISSIONS = new Set<string>(['*', ...GATEHOUSE_PERMISSIONS]);
+
+async function afterAccept(trx: Tx, ctx: AppContext, row: InvitationRow, grant: GrantRow): Promise<AfterAccept> {
+  const permissions =
+    builtInRole(grant.role)?.permissions ?? (await findCustomRoles(trx, grant.org_id, [grant.role])).get(grant.role)?.permissions ?? [];
+  const consoleAccess = permissions.some((permission) => CONSOLE_PERMISSIONS.has(permission));
+  const app = row.app_id === null ? undefined : await findApp(trx, row.org_id, row.app_id);
+  if (app === undefined) return { next: null, app: null, consoleAccess };
+  const next = nextUrl(app, { returnTo: row.return_to, email: row.email, issuer: issuerOf(ctx.config.publicUrl) });
+  return { next, app: next === null ? null : { id: app.id, name: app.name }, consoleAccess };
+}
+
+// ---------------------------------------------------------------------------------------------
 // accept
 
 /**
  * Accept while signed in (docs/rules.md R10, R14, R15). Concurrent accepts of one token queue on the
  * row lock: the first accepts, the rest find it accepted and get 409 with the current state.
  */
-export async function acceptInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<GrantRow> {
+export async function acceptInvitation(ctx: AppContext, token: string, actor: Actor | null): Promise<{ grant: GrantRow } & AfterAccept> {
   return commitThenThrow(ctx, async (trx) => {
     const { s, row } = await lockLive(trx, ctx, token, lifecycle.INVITEE_ACTOR);
     const refusal = consumeRefusal(row);
@@ -103,7 +131,7 @@ export async function acceptInvitation(ctx: AppContext, token: string, actor: Ac
     const user = await findUserById(trx, actor.userId);
     if (user === undefined) throw new Error('the signed-in user has no row');
     const { grant } = await lifecycle.accept({ ...s, actor: userActor(user) }, row, user);
-    return grant;
+    return { grant, ...(await afterAccept(trx, ctx, row, grant)) };
   });
 }
 
@@ -118,7 +146,7 @@ export interface RegisterInput {
   acceptTerms: boolean;
 }
 
-export interface RegisterResult {
+export interface RegisterResult extends AfterAccept {
   user: UserRow;
   grant: GrantRow;
   session: { token: string; expiresAt: Date };
@@ -174,7 +202,7 @@ export async function registerFromInvitation(ctx: AppContext, input: RegisterInp
     });
     const { grant } = await lifecycle.accept({ ...s, actor }, row, user);
     const session = await createSession(trx, user.id, s.now, meta);
-    return { user, grant, session };
+    return { user, grant, session, ...(await afterAccept(trx, ctx, row, grant)) };
   });
 }
 

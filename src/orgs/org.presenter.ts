@@ -16,6 +16,9 @@ export const OrgSettingsSchema = Type.Object({
   replyTo: NullableString,
   invitationsPerHour: Type.Integer(),
   autoRenew: Type.Boolean(),
+  /** Where an invitation that names no app lands the invitee after accepting (null: none). */
+  defaultAppId: Type.Union([Uuid, Type.Null()]),
+  defaultReturnTo: NullableString,
 });
 
 export const OrgComponent = component(
@@ -49,6 +52,8 @@ export function presentOrg(row: OrgRow) {
       replyTo: row.reply_to,
       invitationsPerHour: row.invitations_per_hour,
       autoRenew: row.auto_renew,
+      defaultAppId: row.default_app_id,
+      defaultReturnTo: row.default_return_to,
     },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

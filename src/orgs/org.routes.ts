@@ -27,11 +27,15 @@ const SettingsInput = Type.Object(
     // SELF_SERVICE_QUOTA_MAX until the org is trusted): 400 INVITATION_QUOTA_ABOVE_MAX past it.
     invitationsPerHour: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     autoRenew: Type.Optional(Type.Boolean()),
+    // Where invitations that name no app land the invitee (an app of the org and an address it
+    // allows): 404 APP_NOT_FOUND, 400 RETURN_TO_NOT_ALLOWED otherwise.
+    defaultAppId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    defaultReturnTo: Type.Optional(NullableInput(Type.String({ minLength: 1, maxLength: 2000 }))),
   },
   { additionalProperties: false },
 );
 
-export function orgRoutes(ctx: AppContext) {
+export function orgRoutes(ctx: AppContext, hooks: { checkDefaultLanding?: service.DefaultLandingCheck } = {}) {
   return async (app: FastifyInstance) => {
     const route = router(app, ctx);
 
@@ -81,15 +85,17 @@ export function orgRoutes(ctx: AppContext) {
       params: OrgParams,
       body: Type.Object({ name: Type.Optional(Name), settings: Type.Optional(SettingsInput) }, { additionalProperties: false }),
       response: { 200: OrgSchema },
-      errors: [],
+      errors: ['APP_NOT_FOUND', 'RETURN_TO_NOT_ALLOWED'],
       auth: { permission: 'org:manage' },
       handler: async (request) => {
         const { name, settings } = request.body;
         return presentOrg(
-          await service.updateOrg(ctx, request.params.orgId, {
-            ...(name === undefined ? {} : { name }),
-            ...(settings === undefined ? {} : { settings }),
-          }),
+          await service.updateOrg(
+            ctx,
+            request.params.orgId,
+            { ...(name === undefined ? {} : { name }), ...(settings === undefined ? {} : { settings }) },
+            hooks.checkDefaultLanding,
+          ),
         );
       },
     });

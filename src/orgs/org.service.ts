@@ -10,12 +10,12 @@
  * sends, and its hourly invitation quota stays at or below SELF_SERVICE_QUOTA_MAX. Every org's
  * quota stays at or below INVITATION_QUOTA_MAX.
  */
-import type { Updateable } from 'kysely';
+import type { Transaction, Updateable } from 'kysely';
 import type { UserActor } from '../auth/actor.js';
 import { eventActor, type Actor } from '../auth/actor.js';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
-import type { OrgRow, OrgsTable, ResourceRow } from '../db/schema.js';
+import type { DB, OrgRow, OrgsTable, ResourceRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent } from '../events/event.repository.js';
 import { parseEmail } from '../auth/email.js';
@@ -81,12 +81,32 @@ export interface OrgSettingsInput {
   replyTo?: string | null;
   invitationsPerHour?: number;
   autoRenew?: boolean;
+  defaultAppId?: string | null;
+  defaultReturnTo?: string | null;
+}
+
+/**
+ * Checks the org's default landing (an app of the org and an address it vouches for, docs/rules.md
+ * R61): the apps layer, above this one, supplies it through buildApp. Throws a coded error.
+ */
+export type DefaultLandingCheck = (
+  trx: Transaction<DB>,
+  orgId: string,
+  landing: { appId: string | null; returnTo: string | null },
+) => Promise<void>;
+
+/** The default landing after this change: a new app resets the address unless the change sets it. */
+function defaultLanding(current: Pick<OrgRow, 'default_app_id' | 'default_return_to'>, s: OrgSettingsInput) {
+  const appId = s.defaultAppId === undefined ? current.default_app_id : s.defaultAppId;
+  const kept = appId === current.default_app_id ? current.default_return_to : null;
+  return { appId, returnTo: s.defaultReturnTo === undefined ? kept : s.defaultReturnTo };
 }
 
 export async function updateOrg(
   ctx: AppContext,
   orgId: string,
   input: { name?: string; settings?: OrgSettingsInput },
+  checkDefaultLanding?: DefaultLandingCheck,
 ): Promise<OrgRow> {
   const s = input.settings ?? {};
   const changes: Updateable<OrgsTable> = { updated_at: ctx.clock.now() };
@@ -114,6 +134,13 @@ export async function updateOrg(
       throw new AppError('VALIDATION_FAILED', {
         details: [{ path: 'settings.reminderDaysBeforeExpiry', message: 'must be fewer days than the invitation lifetime' }],
       });
+    }
+    if (s.defaultAppId !== undefined || s.defaultReturnTo !== undefined) {
+      const landing = defaultLanding(current, s);
+      if (checkDefaultLanding === undefined) throw new Error('no check for the default landing was wired');
+      await checkDefaultLanding(trx, orgId, landing);
+      changes.default_app_id = landing.appId;
+      changes.default_return_to = landing.returnTo;
     }
     const updated = await repo.updateOrg(trx, orgId, changes);
     if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
