@@ -36,6 +36,8 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   /** The bearer token `GET /metrics` requires; null leaves it open on a loopback HOST only. */
   readonly metricsToken: string | null;
+  /** The instance's terms of use (https), linked from invitee pages of orgs that set none. */
+  readonly termsUrl: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     selfServiceQuotaMax,
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
+    termsUrl: url(env, 'TERMS_URL', ['https:'], null),
   });
 }
 

@@ -203,6 +203,10 @@ const ORG_COLUMNS = [
   'invitations_per_hour',
   'auto_renew',
   'trusted',
+  'logo_url',
+  'logo_digest',
+  'brand_color',
+  'terms_url',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof OrgRow)[];

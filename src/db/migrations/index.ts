@@ -15,6 +15,7 @@ import * as m0005 from './0005_mailbox_headers.js';
 import * as m0006 from './0006_org_trust.js';
 import * as m0007 from './0007_outbox_topic.js';
 import * as m0008 from './0008_apps.js';
+import * as m0010 from './0010_org_branding.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0006_org_trust': m0006,
   '0007_outbox_topic': m0007,
   '0008_apps': m0008,
+  '0010_org_branding': m0010,
 };
 
 /**
