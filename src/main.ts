@@ -41,7 +41,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  * collector). pino-pretty is a development dependency: without it, JSON.
  */
 function prettyLogsWanted(): boolean {
-  if (process.stdout.isTTY !== true) return false;
+  if (!process.stdout.isTTY) return false;
   try {
     import.meta.resolve('pino-pretty');
     return true;
