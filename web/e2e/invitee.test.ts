@@ -98,8 +98,9 @@ describe.runIf(enabled)("the invitee's page in Chromium", () => {
     const brand = tab.getByTestId('org-brand');
     await expect.poll(() => brand.textContent()).toContain('Harbor Animal Hospital');
     expect(await tab.getByRole('img', { name: 'Harbor Animal Hospital logo' }).getAttribute('src')).toMatch(/^\/api\/v1\/logos\//);
-    expect(String(await brand.evaluate('(el) => getComputedStyle(el).backgroundColor'))).toBe('rgb(11, 93, 75)');
-    expect(String(await brand.evaluate('(el) => getComputedStyle(el).color'))).toBe('rgb(255, 255, 255)');
+    const style = (property: string) => tab.evaluate<string>(`getComputedStyle(document.querySelector('[data-testid=org-brand]')).${property}`);
+    expect(await style('backgroundColor')).toBe('rgb(11, 93, 75)');
+    expect(await style('color')).toBe('rgb(255, 255, 255)');
     expect(await tab.getByTestId('role-summary').textContent()).toContain('Admin: Can invite people');
     expect(await tab.getByTestId('terms-link').getAttribute('href')).toBe('https://harbor.example.test/terms');
     await context.close();
@@ -107,7 +108,11 @@ describe.runIf(enabled)("the invitee's page in Chromium", () => {
   });
 
   it('an existing account signed out is asked to sign in', async () => {
-    const { link } = await invite(ADMIN.email, 'viewer');
+    // An account with no access to this org (made while the server is stopped: one database owner).
+    await server.stop();
+    await server.cli(['admin', 'create', '--email', 'sam@e2e.test', '--password', 'sam password 12', '--first', 'Sam', '--last', 'Existing']);
+    await server.start();
+    const { link } = await invite('sam@e2e.test', 'viewer');
     await visitBoth(link, 'sign-in', 'existing-account-signed-out');
   });
 

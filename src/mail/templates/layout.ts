@@ -155,10 +155,12 @@ export function layout(options: LayoutOptions): string {
 </head>
 <body style="margin:0;padding:0;background-color:${P.pageBackground};">
 <div style="display:none;max-height:0;overflow:hidden;">${escapeHtml(options.preheader)}</div>
+<div role="main">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:${P.pageBackground};">
 <tr><td align="center" style="padding:24px 12px;">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%;background-color:${P.cardBackground};border:1px solid ${P.border};border-top:${topBorder};border-radius:8px;">
 ${brandHeader(options.brand)}<tr><td style="padding:32px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;">
+<h1 style="margin:0 0 16px 0;font-size:20px;line-height:28px;font-weight:bold;color:${P.text};">${escapeHtml(options.title)}</h1>
 ${options.body}
 </td></tr>
 </table>
@@ -168,6 +170,7 @@ ${options.body}
 ${pixel}
 </td></tr>
 </table>
+</div>
 </body>
 </html>
 `;
