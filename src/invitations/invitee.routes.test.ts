@@ -73,6 +73,9 @@ describe('lookup', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json<Lookup>()).toEqual({
       invitation: {
+        branding: { logoUrl: null, brandColor: null, brandTextColor: null, termsUrl: null },
+        roleSummary:
+          "Can invite people and manage their invitations, change who has access and with which role, define roles, change the organization's settings and manage API keys and webhooks.",
         orgName: 'Acme Clinics',
         resourceName: 'Harbor Clinic',
         roleName: 'Admin',
