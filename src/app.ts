@@ -2,7 +2,7 @@
  * buildApp(config, deps): the one place that wires Gatehouse together. It returns a Fastify
  * instance that is ready to `listen` or to be driven with `inject` in tests.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
@@ -111,6 +111,11 @@ export interface AppDeps {
   logStream?: NodeJS.WritableStream;
   /** Where the built console lives (default dist/web of this checkout). */
   webRoot?: string;
+  /**
+   * Log for people (pino-pretty, one coloured line per entry) rather than JSON: `gatehouse serve`
+   * sets it when stdout is a terminal and pino-pretty is installed.
+   */
+  prettyLogs?: boolean;
 }
 
 /** The context of this app: what every service receives, with what mail needs (its hooks). */
@@ -122,11 +127,32 @@ function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | (
   return [...setting];
 }
 
+/**
+ * One log line per request, when it is answered ("GET /path 200 3ms", with the request, status
+ * and time as fields), instead of Fastify's two (received, completed).
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {
+    // Logged once, on completion.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTime = Math.round(reply.elapsedTime);
+    const line = `${request.method} ${redactUrl(request.url)} ${String(reply.statusCode)} ${String(responseTime)}ms`;
+    const fields = { req: request, res: { statusCode: reply.statusCode }, responseTime };
+    if (error === null || error === undefined) request.log.info(fields, line);
+    else request.log.error({ ...fields, err: error }, line);
+  }
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
       ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+      ...(deps.prettyLogs === true && deps.logStream === undefined
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,req,res,responseTime,reqId' } } }
+        : {}),
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       serializers: {
         req: (request: { method: string; url: string; ip?: string }) => ({
@@ -141,6 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // request.ip (the per-IP rate limits, logs) comes from X-Forwarded-For only through trusted proxies.
     trustProxy: trustProxyOption(config.trustProxy),
     frameworkErrors,
+    logController: new OneLinePerRequest(),
   });
 
   const metrics = registerMetrics(app, { defaultMetrics: deps.defaultMetrics ?? false });

@@ -42,6 +42,8 @@ export interface Config {
    * start (instances sharing a database must share it).
    */
   readonly secretKey: string | null;
+  /** The instance's terms of use (https), linked from invitee pages of orgs that set none. */
+  readonly termsUrl: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env),
     metricsToken: metricsToken(env),
     secretKey: secretKey(env),
+    termsUrl: url(env, 'TERMS_URL', ['https:'], null),
   });
 }
 

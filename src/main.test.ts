@@ -99,3 +99,61 @@ describe('gatehouse CLI', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('serve, as an operator meets it', () => {
+  it('a busy port is one line naming it and PORT, and exit code 2', { timeout: 120_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-busy-'));
+    dirs.push(dataDir);
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => {
+      blocker.listen(0, '127.0.0.1', () => {
+        const address = blocker.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+    try {
+      const child = spawn(process.execPath, [BIN, 'serve'], {
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => { resolve(c); }));
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toEqual([`gatehouse: port ${String(port)} is in use: set PORT`]);
+      expect(stdout).toBe('');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('logs JSON, one line per request, when stdout is not a terminal', { timeout: 120_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-logs-'));
+    dirs.push(dataDir);
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
+    let ready = false;
+    const deadline = Date.now() + 90_000;
+    while (!ready && Date.now() < deadline && child.exitCode === null) {
+      ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    await fetch(`http://127.0.0.1:${String(port)}/healthz?probe=1`);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; res?: { statusCode: number } });
+    const probe = lines.filter((line) => line.msg.includes('/healthz?probe=1'));
+    expect(probe).toHaveLength(1);
+    expect(probe[0]).toMatchObject({ msg: expect.stringMatching(/^GET \/healthz\?probe=1 200 \d+ms$/) as unknown, res: { statusCode: 200 } });
+  });
+});

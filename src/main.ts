@@ -36,6 +36,20 @@ export async function withDatabase<T>(config: Config, work: (database: Database)
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * Logs for a person at a terminal (pino-pretty), JSON for everything else (a pipe, a file, a log
+ * collector). pino-pretty is a development dependency: without it, JSON.
+ */
+function prettyLogsWanted(): boolean {
+  if (!process.stdout.isTTY) return false;
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function serve(config: Config): Promise<void> {
   // Start-up time: the embedded database's WebAssembly start and the import of the HTTP stack
   // are independent, so they run side by side.
@@ -44,16 +58,18 @@ async function serve(config: Config): Promise<void> {
     import('./app.js'),
   ]);
   await migrateToLatest(database.db);
-  const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true });
-  // The OpenID signing keys: made on a first start, and a SECRET_KEY that cannot read them stops here.
+  const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true, prettyLogs: prettyLogsWanted() });
   try {
+    // The OpenID signing keys: made on a first start, and a SECRET_KEY that cannot read them stops here.
     await app.oidcReady();
+    await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app.close();
     await database.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${String(config.port)} is in use: set PORT`);
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new UsageError(`port ${String(config.port)} needs privileges: set PORT`);
     throw error;
   }
-  await app.listen({ port: config.port, host: config.host });
   const workers = workerFactories.map((start) => start(app.ctx));
   app.log.info(`Gatehouse is listening on ${config.publicUrl}`);
   // First start on an empty database: a one-time link for creating the first admin.

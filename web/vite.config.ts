@@ -12,7 +12,8 @@ export default defineConfig({
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in what is served (they would publish the console's sources).
+    sourcemap: false,
     // Rolldown's plugin-timing report is noise on a loaded CI machine.
     rolldownOptions: { checks: { pluginTimings: false } },
   },

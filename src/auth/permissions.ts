@@ -62,3 +62,27 @@ export function covers(held: readonly string[], wanted: readonly string[]): bool
   if (held.includes('*')) return true;
   return wanted.every((permission) => permission !== '*' && held.includes(permission));
 }
+
+/**
+ * One line on what a role allows, for the person invited to it (docs/rules.md R73): from its
+ * Gatehouse permissions; a role with only a host application's permissions gives access to
+ * that application alone.
+ */
+export function roleSummary(permissions: readonly string[]): string {
+  if (permissions.includes('*')) return 'Full control of the organization, including its owners and its deletion.';
+  const can = (permission: string) => permissions.includes(permission);
+  const actions = [
+    ...(can('invitations:manage') || can('people:manage') ? ['invite people and manage their invitations'] : []),
+    ...(can('members:manage') ? ["change who has access and with which role"] : []),
+    ...(can('roles:manage') ? ['define roles'] : []),
+    ...(can('org:manage') ? ["change the organization's settings"] : []),
+    ...(can('api_keys:manage') || can('webhooks:manage') ? ['manage API keys and webhooks'] : []),
+  ];
+  if (actions.length > 0) {
+    const list = actions.length === 1 ? actions[0] : `${actions.slice(0, -1).join(', ')} and ${actions[actions.length - 1] ?? ''}`;
+    return `Can ${list ?? ''}.`;
+  }
+  const reads = permissions.filter((permission) => (GATEHOUSE_PERMISSIONS as readonly string[]).includes(permission));
+  if (reads.length > 0) return 'Can see the organization and who has access; cannot change anything.';
+  return "Access to the organization's applications.";
+}

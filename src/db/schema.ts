@@ -73,7 +73,23 @@ export interface OrgsTable {
   /** The app and address an invitation lands in when it names none; cleared when the app is deleted. */
   default_app_id: Generated<string | null>;
   default_return_to: Generated<string | null>;
+  /** An https URL of the org's logo (docs/rules.md R70); null when none or uploaded. */
+  logo_url: string | null;
+  /** The version of the uploaded logo in `org_logos`; null when none was uploaded. */
+  logo_digest: string | null;
+  /** `#rrggbb`, lower case; null: Gatehouse's own colour. */
+  brand_color: string | null;
+  /** An https URL of the org's terms; null: the instance's TERMS_URL. */
+  terms_url: string | null;
   created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface OrgLogosTable {
+  org_id: string;
+  content_type: 'image/png' | 'image/jpeg';
+  bytes: Uint8Array;
+  digest: string;
   updated_at: Timestamp;
 }
 
@@ -318,6 +334,7 @@ export interface DB {
   sessions: SessionsTable;
   auth_tokens: AuthTokensTable;
   orgs: OrgsTable;
+  org_logos: OrgLogosTable;
   resources: ResourcesTable;
   roles: RolesTable;
   grants: GrantsTable;

@@ -3,8 +3,8 @@
  * operations endpoints, /docs, the console and invitation pages, static files.
  *
  * - One Content-Security-Policy, as strict as the console needs and no stricter: scripts and
- *   styles are its own built files (inline styles for Vue and Swagger UI), images its own or
- *   data:, mail previews render in a sandboxed srcdoc frame. Nothing may frame any page
+ *   styles are its own built files (inline styles for Vue and Swagger UI), images its own,
+ *   data: or https: (an org's logo URL), mail previews render in a sandboxed srcdoc frame. Nothing may frame any page
  *   (`frame-ancestors 'none'`, X-Frame-Options DENY), /docs included.
  * - `Referrer-Policy: no-referrer`: pages that carry a token in their path (invitation, setup,
  *   verification, reset links) must not leak it.
@@ -22,7 +22,8 @@ import type { Config } from '../config.js';
 
 export const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
+  // https: for an org's logo given as a URL (docs/rules.md R70); images run no script.
+  imgSrc: ["'self'", 'data:', 'https:'],
   styleSrc: ["'self'", "'unsafe-inline'"],
   scriptSrc: ["'self'"],
   frameSrc: ["'self'"],

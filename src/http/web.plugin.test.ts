@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
@@ -19,6 +20,8 @@ beforeAll(async () => {
   await mkdir(path.join(root, 'assets'));
   await writeFile(path.join(root, 'index.html'), INDEX);
   await writeFile(path.join(root, 'assets', 'index-abc123.js'), 'console.log("console")');
+  await writeFile(path.join(root, 'assets', 'big-abc123.js'), `export const words = ${JSON.stringify('gatehouse '.repeat(2000))};`);
+  await writeFile(path.join(root, 'assets', 'index-abc123.js.map'), '{"version":3,"sources":["../src/main.ts"]}');
   await writeFile(path.join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   database = await openTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gatehouse.test', DATA_DIR: '/nonexistent' });
@@ -62,6 +65,26 @@ describe('the console is served by the API process', () => {
     expect(asset.headers['x-content-type-options']).toBe('nosniff');
     expect(asset.body).toContain('console');
     expect((await app.inject({ url: '/favicon.svg' })).headers['content-type']).toContain('image/svg+xml');
+  });
+
+  it('sends assets compressed when the browser accepts it (brotli first, else gzip), plain otherwise', async () => {
+    const br = await app.inject({ url: '/assets/big-abc123.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toContain('accept-encoding');
+    expect(br.rawPayload.length).toBeLessThan(2000);
+    const gzip = await app.inject({ url: '/assets/big-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzip.rawPayload).toString()).toContain('gatehouse gatehouse');
+    const plain = await app.inject({ url: '/assets/big-abc123.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toContain('gatehouse gatehouse');
+  });
+
+  it('never serves a source map, even one left in the assets folder', async () => {
+    const res = await app.inject({ url: '/assets/index-abc123.js.map' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('sources');
   });
 
   it('keeps the JSON 404 for unknown API, tracking and operations paths and missing assets', async () => {

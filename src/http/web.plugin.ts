@@ -9,10 +9,15 @@
  *
  * The plugin lives in src/http/ rather than src/web/ because tsc compiles src/ into dist/ and
  * Vite writes the console to dist/web/: a src/web/ folder would be emptied by every Vite build.
+ *
+ * Assets leave compressed (brotli or gzip, as the browser accepts; @fastify/compress, scoped to
+ * this plugin so API bodies and requests are untouched), and source maps are never served: the
+ * build writes none, and a `.map` file put in the folder anyway answers 404.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../errors.js';
@@ -61,6 +66,7 @@ export function sendConsole(reply: FastifyReply, root: string = DEFAULT_WEB_ROOT
 export function webRoutes(options: { root?: string } = {}) {
   const root = options.root ?? DEFAULT_WEB_ROOT;
   return async (app: FastifyInstance) => {
+    await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'] });
     const assets = path.join(root, 'assets');
     if (existsSync(assets)) {
       // Registered per file at start-up (wildcard: false), so the catch-all below stays ours.
@@ -69,6 +75,7 @@ export function webRoutes(options: { root?: string } = {}) {
         prefix: '/assets/',
         wildcard: false,
         index: false,
+        allowedPath: (pathname) => !pathname.endsWith('.map'),
         setHeaders: (reply) => {
           // Vite names every asset by its content hash.
           void reply.header('cache-control', 'public, max-age=31536000, immutable');

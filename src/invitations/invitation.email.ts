@@ -16,6 +16,7 @@ import type { DB, InvitationRow, OrgRow } from '../db/schema.js';
 import { enqueueEmailRows, type InvitationEmailData, type NewEmail, type OutboxEmailRow, outboxRow } from '../mail/outbox.js';
 import { type EmailContext, PARKED_AT } from './invitation.repository.js';
 import { inviteLink, trackingPixelUrl } from './invitation.token.js';
+import { logoSource } from '../orgs/org.presenter.js';
 
 export type InvitationEmailKind = InvitationEmailData['kind'];
 
@@ -44,6 +45,9 @@ export function invitationEmailData(
     firstName: row.first_name,
     expiresAt: row.expires_at.toISOString(),
     trackingPixelUrl: context.org.open_tracking ? trackingPixelUrl(config, row.tracking_id) : null,
+    // An org's own look only once an operator trusts it, as with its name in the subject.
+    logoUrl: context.org.trusted ? logoSource(config.publicUrl, context.org) : null,
+    brandColor: context.org.trusted ? context.org.brand_color : null,
   };
 }
 

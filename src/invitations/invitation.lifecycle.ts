@@ -549,7 +549,7 @@ export async function requestRenewal(
           orgName: context.org.name,
           inviteeEmail: row.email,
           inviterName: row.inviter_name,
-          consoleLink: consoleLink(step.config, row.org_id, row.id),
+          consoleLink: consoleLink(step.config, { orgId: row.org_id, personId: row.person_id, email: row.email }),
         },
       },
       step.now,

@@ -3,7 +3,10 @@
  * never returned by any API (docs/rules.md R1).
  */
 import { Type } from 'typebox';
-import type { InvitationRow } from '../db/schema.js';
+import type { InvitationRow, OrgRow } from '../db/schema.js';
+import { roleSummary } from '../auth/permissions.js';
+import { readableTextOn } from '../common/color.js';
+import { logoPath } from '../orgs/org.presenter.js';
 import { component, NullableTimestamp, Timestamp, Uuid } from '../http/schemas.js';
 import { LIVE_STATUSES } from '../common/invitation-states.js';
 
@@ -140,12 +143,33 @@ export function presentInvitation(row: PresentedInvitationRow) {
   };
 }
 
+/**
+ * How the org presents itself on the invitee's page (docs/rules.md R70–R72): logo and colour only
+ * when an operator trusts the org (as for its name in a subject line), the terms link always,
+ * falling back to the instance's TERMS_URL.
+ */
+export function presentBranding(
+  org: Pick<OrgRow, 'id' | 'trusted' | 'logo_url' | 'logo_digest' | 'brand_color' | 'terms_url'>,
+  instanceTermsUrl: string | null,
+) {
+  const color = org.trusted ? org.brand_color : null;
+  return {
+    logoUrl: org.trusted ? (logoPath(org) ?? org.logo_url) : null,
+    brandColor: color,
+    brandTextColor: color === null ? null : readableTextOn(color),
+    termsUrl: org.terms_url ?? instanceTermsUrl,
+  };
+}
+
 /** What the invitee's page may know about an invitation (no ids, no metadata, no inviter email). */
 export function presentPublicInvitation(
   row: InvitationRow,
-  context: { org: { name: string }; resourceName: string | null; roleName: string },
+  context: { org: OrgRow; resourceName: string | null; roleName: string },
+  extras: { instanceTermsUrl: string | null; rolePermissions?: readonly string[] | undefined },
 ) {
   return {
+    branding: presentBranding(context.org, extras.instanceTermsUrl),
+    roleSummary: extras.rolePermissions === undefined ? null : roleSummary(extras.rolePermissions),
     orgName: context.org.name,
     resourceName: context.resourceName,
     roleName: context.roleName,

@@ -205,6 +205,10 @@ const ORG_COLUMNS = [
   'trusted',
   'default_app_id',
   'default_return_to',
+  'logo_url',
+  'logo_digest',
+  'brand_color',
+  'terms_url',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof OrgRow)[];

@@ -112,10 +112,21 @@ export type PatchInvitationBody = Static<typeof PatchInvitationBody>;
 
 export const TokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+
 /** An invitation as its invitee sees it: who invites them, to what, until when. */
 export const PublicInvitationComponent = component(
   'PublicInvitation',
   Type.Object({
+    /** The org's logo, colour (with the text colour readable on it) and terms link (docs/rules.md R70–R72). */
+    branding: Type.Object({
+      logoUrl: NullableText,
+      brandColor: NullableText,
+      brandTextColor: NullableText,
+      termsUrl: NullableText,
+    }),
+    /** One line on what the role allows (docs/rules.md R73); null on answers that do not show it. */
+    roleSummary: NullableText,
     orgName: Type.String(),
     resourceName: Type.Union([Type.String(), Type.Null()]),
     roleName: Type.String(),

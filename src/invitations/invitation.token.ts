@@ -48,6 +48,15 @@ export function trackingPixelUrl(config: Pick<Config, 'publicUrl'>, trackingId: 
   return `${config.publicUrl}/t/${trackingId}.gif`;
 }
 
-export function consoleLink(config: Pick<Config, 'publicUrl'>, orgId: string, invitationId: string): string {
-  return `${config.publicUrl}/orgs/${orgId}/invitations/${invitationId}`;
+/**
+ * Where the inviter reviews an invitation in the console: the person's page (its invitation
+ * panel), or, when the person was removed from the directory, the invitations list searched for
+ * the address.
+ */
+export function consoleLink(
+  config: Pick<Config, 'publicUrl'>,
+  invitation: { orgId: string; personId: string | null; email: string },
+): string {
+  if (invitation.personId !== null) return `${config.publicUrl}/orgs/${invitation.orgId}/people/${invitation.personId}`;
+  return `${config.publicUrl}/orgs/${invitation.orgId}/invitations?q=${encodeURIComponent(invitation.email)}`;
 }

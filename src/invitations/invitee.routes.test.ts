@@ -6,6 +6,7 @@ import { DAY, MINUTE } from '../clock.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { createResource, createUser, grant, ownerWithOrg, signIn, TEST_PASSWORD, uniqueEmail } from '../test/fixtures.js';
 import { createPerson, eventTypes, invitationRow, inviteOk, markSent, queuedEmails } from '../test/invitations.js';
+import { consoleLink } from './invitation.token.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -72,6 +73,9 @@ describe('lookup', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json<Lookup>()).toEqual({
       invitation: {
+        branding: { logoUrl: null, brandColor: null, brandTextColor: null, termsUrl: null },
+        roleSummary:
+          "Can invite people and manage their invitations, change who has access and with which role, define roles, change the organization's settings and manage API keys and webhooks.",
         orgName: 'Acme Clinics',
         resourceName: 'Harbor Clinic',
         roleName: 'Admin',
@@ -226,10 +230,31 @@ describe('decline and renew', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]?.payload).toMatchObject({
       to: user.email,
-      data: { inviteeEmail: invitation.email, consoleLink: `http://gatehouse.test/orgs/${org.id}/invitations/${invitation.id}` },
+      data: {
+        inviteeEmail: invitation.email,
+        consoleLink: `http://gatehouse.test/orgs/${org.id}/invitations?q=${encodeURIComponent(invitation.email)}`,
+      },
     });
+    // Invited by address alone: the link is the console's invitations list searched for it, which finds it.
+    const listed = await t.app.inject({
+      url: `/api/v1/orgs/${org.id}/invitations?q=${encodeURIComponent(invitation.email)}`,
+      headers: { cookie: await signIn(t, user.email) },
+    });
+    expect(listed.json<{ items: { id: string }[] }>().items.map((i) => i.id)).toEqual([invitation.id]);
     expect(await eventTypes(t, invitation.id)).toEqual(['invitation.created', 'invitation.expired', 'invitation.renewal_requested']);
     expect((await invitationRow(t, invitation.id))?.status).toBe('expired');
+  });
+
+  it("renew: the inviter's link opens the person's page when the invitation names a person", async () => {
+    const { org, cookie, user } = await ownerWithOrg(t);
+    const person = await createPerson(t, org.id, { email: uniqueEmail() });
+    const { invitation, token } = await inviteOk(t, cookie, org.id, { email: person.email, role: 'member', personId: person.id });
+    t.clock.advance(31 * DAY);
+    expect((await post('renew', { token })).statusCode).toBe(202);
+    const request = (await queuedEmails(t, invitation.id)).find((e) => e.payload.template === 'renewal_request');
+    expect(request?.payload).toMatchObject({ data: { consoleLink: `http://gatehouse.test/orgs/${org.id}/people/${person.id}` } });
+    const page = await t.app.inject({ url: `/api/v1/orgs/${org.id}/people/${person.id}`, headers: { cookie: await signIn(t, user.email) } });
+    expect(page.statusCode).toBe(200);
   });
 
   it('renew with auto_renew: a fresh link is sent at once (the resend path)', async () => {
@@ -320,5 +345,12 @@ describe('tokens never leave', () => {
     const { token } = await inviteOk(t, cookie, org.id, { email: invitee.email, role: 'admin', resourceId: clinic.id });
     const res = await post('accept', { token }, await signIn(t, invitee.email));
     expect(res.json<{ membership: { resourceId: string; role: string } }>().membership).toMatchObject({ resourceId: clinic.id, role: 'admin' });
+  });
+});
+
+describe('the console link in a renewal request', () => {
+  it('points at the invitations list searched for the address when the person left the directory', () => {
+    const link = consoleLink({ publicUrl: 'http://gatehouse.test' }, { orgId: 'o1', personId: null, email: 'a+b@example.test' });
+    expect(link).toBe('http://gatehouse.test/orgs/o1/invitations?q=a%2Bb%40example.test');
   });
 });

@@ -100,8 +100,8 @@ export function inviteeRoutes(ctx: AppContext) {
       auth: 'public',
       options: { config: limited },
       handler: async (request, _reply, actor) => {
-        const { row, context, account } = await lookupInvitation(ctx, request.body.token, actor);
-        return { invitation: presentPublicInvitation(row, context), account };
+        const { row, context, rolePermissions, account } = await lookupInvitation(ctx, request.body.token, actor);
+        return { invitation: presentPublicInvitation(row, context, { instanceTermsUrl: ctx.config.termsUrl, rolePermissions }), account };
       },
     });
 
@@ -153,7 +153,7 @@ export function inviteeRoutes(ctx: AppContext) {
       options: { config: limited },
       handler: async (request) => {
         const { row, context } = await declineInvitation(ctx, request.body.token);
-        return { invitation: presentPublicInvitation(row, context) };
+        return { invitation: presentPublicInvitation(row, context, { instanceTermsUrl: ctx.config.termsUrl }) };
       },
     });
 

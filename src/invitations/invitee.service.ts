@@ -11,6 +11,7 @@ import type { Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { assertPasswordPolicy, hashPassword } from '../auth/password.js';
 import { assertGrantable, authorize } from '../auth/policy.js';
+import { findRole } from '../orgs/role.repository.js';
 import { createSession, type SessionMeta } from '../auth/session.repository.js';
 import { displayName } from '../auth/user.presenter.js';
 import { activateInvitedUser, createActiveUser, findUserByEmail, findUserById, lockUserByEmail } from '../auth/user.repository.js';
@@ -64,6 +65,8 @@ function userActor(user: Pick<UserRow, 'id' | 'first_name' | 'last_name' | 'emai
 export interface LookupResult {
   row: InvitationRow;
   context: EmailContext;
+  /** The permissions of the invited role, for the line on what it allows. */
+  rolePermissions: readonly string[];
   account: { exists: boolean; signedIn: boolean; signedInEmail: string | null; emailMatches: boolean };
 }
 
@@ -75,9 +78,11 @@ export async function lookupInvitation(ctx: AppContext, token: string, actor: Ac
     const context = await loadEmailContext(trx, row);
     const user = await findUserByEmail(trx, row.email);
     const signedInEmail = actor?.type === 'user' ? actor.email : null;
+    const rolePermissions = builtInRole(row.role)?.permissions ?? (await findRole(trx, row.org_id, row.role))?.permissions ?? [];
     return {
       row,
       context,
+      rolePermissions,
       account: {
         // An `invited` (user-first) record is not an account yet: that invitee registers.
         exists: user !== undefined && user.status !== 'invited',

@@ -32,6 +32,12 @@ export interface InvitationEmailData {
   expiresAt: string;
   /** `${PUBLIC_URL}/t/${trackingId}.gif`, or null when the org turned open tracking off. */
   trackingPixelUrl: string | null;
+  /**
+   * The org's logo (absolute URL) and brand colour, only for an org an operator trusts
+   * (docs/rules.md R70, R71); absent in payloads written before they existed.
+   */
+  logoUrl?: string | null;
+  brandColor?: string | null;
 }
 
 export interface RenewalRequestEmailData {

@@ -19,6 +19,14 @@ export const OrgSettingsSchema = Type.Object({
   /** Where an invitation that names no app lands the invitee after accepting (null: none). */
   defaultAppId: Type.Union([Uuid, Type.Null()]),
   defaultReturnTo: NullableString,
+  /** The https URL of the logo the org set; null when none (or when it uploaded one). */
+  logoUrl: NullableString,
+  /** Where Gatehouse serves the uploaded logo (a path with its version); null when none was uploaded. */
+  logoImage: NullableString,
+  /** `#rrggbb`, or null for Gatehouse's own colour. */
+  brandColor: NullableString,
+  /** The org's terms of use (https); null: the instance's TERMS_URL applies. */
+  termsUrl: NullableString,
 });
 
 export const OrgComponent = component(
@@ -39,6 +47,17 @@ export const OrgComponent = component(
 );
 export const OrgSchema = OrgComponent.ref;
 
+/** The path of an org's uploaded logo, versioned by its digest so caches never show an old one. */
+export function logoPath(row: Pick<OrgRow, 'id' | 'logo_digest'>): string | null {
+  return row.logo_digest === null ? null : `/api/v1/logos/${row.id}?v=${row.logo_digest}`;
+}
+
+/** The logo to show, absolute (for emails): the uploaded image served by Gatehouse, or the org's URL. */
+export function logoSource(publicUrl: string, row: Pick<OrgRow, 'id' | 'logo_digest' | 'logo_url'>): string | null {
+  const path = logoPath(row);
+  return path === null ? row.logo_url : `${publicUrl}${path}`;
+}
+
 export function presentOrg(row: OrgRow) {
   return {
     id: row.id,
@@ -54,6 +73,10 @@ export function presentOrg(row: OrgRow) {
       autoRenew: row.auto_renew,
       defaultAppId: row.default_app_id,
       defaultReturnTo: row.default_return_to,
+      logoUrl: row.logo_url,
+      logoImage: logoPath(row),
+      brandColor: row.brand_color,
+      termsUrl: row.terms_url,
     },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

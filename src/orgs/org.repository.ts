@@ -2,7 +2,7 @@
  * Orgs and resources: plain queries taking `db` or `trx` first.
  */
 import type { Kysely, Transaction, Updateable } from 'kysely';
-import type { DB, OrgRow, OrgsTable, ResourceRow, ResourcesTable } from '../db/schema.js';
+import type { DB, OrgLogosTable, OrgRow, OrgsTable, ResourceRow, ResourcesTable } from '../db/schema.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -24,6 +24,34 @@ export async function insertOrg(
 
 export async function updateOrg(trx: Transaction<DB>, orgId: string, changes: Updateable<OrgsTable>): Promise<OrgRow | undefined> {
   return trx.updateTable('orgs').set(changes).where('id', '=', orgId).returningAll().executeTakeFirst();
+}
+
+/** The uploaded logo of an org, or undefined when it has none. */
+export async function findOrgLogo(
+  db: Db,
+  orgId: string,
+): Promise<{ content_type: OrgLogosTable['content_type']; bytes: Uint8Array; digest: string } | undefined> {
+  return db.selectFrom('org_logos').select(['content_type', 'bytes', 'digest']).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/** Stores (or replaces) an org's uploaded logo. */
+export async function upsertOrgLogo(
+  trx: Transaction<DB>,
+  orgId: string,
+  logo: { contentType: OrgLogosTable['content_type']; bytes: Uint8Array; digest: string },
+  now: Date,
+): Promise<void> {
+  await trx
+    .insertInto('org_logos')
+    .values({ org_id: orgId, content_type: logo.contentType, bytes: logo.bytes, digest: logo.digest, updated_at: now })
+    .onConflict((oc) =>
+      oc.column('org_id').doUpdateSet({ content_type: logo.contentType, bytes: logo.bytes, digest: logo.digest, updated_at: now }),
+    )
+    .execute();
+}
+
+export async function deleteOrgLogo(trx: Transaction<DB>, orgId: string): Promise<void> {
+  await trx.deleteFrom('org_logos').where('org_id', '=', orgId).execute();
 }
 
 /** Orgs where the user holds any grant, by name. */

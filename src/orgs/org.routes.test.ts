@@ -65,6 +65,10 @@ describe('organizations', () => {
       autoRenew: false,
       defaultAppId: null,
       defaultReturnTo: null,
+      logoUrl: null,
+      logoImage: null,
+      brandColor: null,
+      termsUrl: null,
     });
     const grants = await t.ctx.db.selectFrom('grants').selectAll().where('org_id', '=', org.id).execute();
     expect(grants).toMatchObject([{ user_id: admin.id, role: 'owner', resource_id: null }]);

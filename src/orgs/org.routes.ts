@@ -1,6 +1,7 @@
 /**
  * Orgs and resources:
  * POST/GET /api/v1/orgs, GET/PATCH /api/v1/orgs/:orgId, PUT /api/v1/admin/orgs/:orgId/trust (instance admins),
+ * PUT/DELETE /api/v1/orgs/:orgId/logo (upload), GET /api/v1/logos/:orgId (public, the image),
  * POST/GET /api/v1/orgs/:orgId/resources, GET/PATCH/DELETE /api/v1/orgs/:orgId/resources/:resourceId.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +12,7 @@ import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
 import { OrgSchema, presentOrg, presentResource, ResourceSchema } from './org.presenter.js';
 import * as service from './org.service.js';
+import { HEX_COLOR_PATTERN } from '../common/color.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Kind = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
@@ -31,6 +33,10 @@ const SettingsInput = Type.Object(
     // allows): 404 APP_NOT_FOUND, 400 RETURN_TO_NOT_ALLOWED otherwise.
     defaultAppId: Type.Optional(Type.Union([Uuid, Type.Null()])),
     defaultReturnTo: Type.Optional(NullableInput(Type.String({ minLength: 1, maxLength: 2000 }))),
+    // https only, checked again by parsing (docs/rules.md R70, R72).
+    logoUrl: Type.Optional(NullableInput(Type.String({ maxLength: 2000 }))),
+    brandColor: Type.Optional(NullableInput(Type.String({ pattern: HEX_COLOR_PATTERN }))),
+    termsUrl: Type.Optional(NullableInput(Type.String({ maxLength: 2000 }))),
   },
   { additionalProperties: false },
 );
@@ -99,6 +105,60 @@ export function orgRoutes(ctx: AppContext, hooks: { checkDefaultLanding?: servic
         );
       },
     });
+
+    route({
+      method: 'PUT',
+      url: '/api/v1/orgs/:orgId/logo',
+      tags: ['orgs'],
+      summary: "Upload the organization's logo (PNG or JPEG, base64, at most 100 KB); it replaces a logo URL",
+      params: OrgParams,
+      // A little over what 100 KB takes in base64, so a larger image gets its own code (LOGO_TOO_LARGE).
+      body: Type.Object({ data: Type.String({ minLength: 1, maxLength: 1_000_000, pattern: '^[A-Za-z0-9+/]*={0,2}$' }) }, { additionalProperties: false }),
+      response: { 200: OrgSchema },
+      errors: ['LOGO_TOO_LARGE', 'LOGO_TYPE_UNSUPPORTED'],
+      auth: { permission: 'org:manage' },
+      options: { bodyLimit: 1_100_000 },
+      handler: async (request) => presentOrg(await service.uploadOrgLogo(ctx, request.params.orgId, request.body.data)),
+    });
+
+    route({
+      method: 'DELETE',
+      url: '/api/v1/orgs/:orgId/logo',
+      tags: ['orgs'],
+      summary: "Remove the organization's logo (uploaded or URL)",
+      params: OrgParams,
+      response: { 200: OrgSchema },
+      errors: [],
+      auth: { permission: 'org:manage' },
+      handler: async (request) => presentOrg(await service.removeOrgLogo(ctx, request.params.orgId)),
+    });
+
+    // The image itself: public, since emails and the invitee's page show it to people without
+    // an account. Other origins (webmail) may load it; it is never run as a document.
+    app.get(
+      '/api/v1/logos/:orgId',
+      {
+        schema: {
+          tags: ['orgs'],
+          summary: "The organization's uploaded logo (PNG or JPEG); 404 LOGO_NOT_FOUND when it has none",
+          params: OrgParams,
+          produces: ['image/png', 'image/jpeg'],
+        },
+      },
+      async (request, reply) => {
+        const { orgId } = request.params as { orgId: string };
+        const logo = await service.getOrgLogo(ctx, orgId);
+        return reply
+          .headers({
+            'content-type': logo.content_type,
+            'cache-control': 'public, max-age=86400',
+            etag: `"${logo.digest}"`,
+            'cross-origin-resource-policy': 'cross-origin',
+            'content-security-policy': "default-src 'none'",
+          })
+          .send(Buffer.from(logo.bytes));
+      },
+    );
 
     route({
       method: 'PUT',

@@ -10,6 +10,7 @@
  * sends, and its hourly invitation quota stays at or below SELF_SERVICE_QUOTA_MAX. Every org's
  * quota stays at or below INVITATION_QUOTA_MAX.
  */
+import { createHash } from 'node:crypto';
 import type { Transaction, Updateable } from 'kysely';
 import type { UserActor } from '../auth/actor.js';
 import { eventActor, type Actor } from '../auth/actor.js';
@@ -83,6 +84,9 @@ export interface OrgSettingsInput {
   autoRenew?: boolean;
   defaultAppId?: string | null;
   defaultReturnTo?: string | null;
+  logoUrl?: string | null;
+  brandColor?: string | null;
+  termsUrl?: string | null;
 }
 
 /**
@@ -102,6 +106,25 @@ function defaultLanding(current: Pick<OrgRow, 'default_app_id' | 'default_return
   return { appId, returnTo: s.defaultReturnTo === undefined ? kept : s.defaultReturnTo };
 }
 
+/**
+ * An https URL an org shows (its logo, its terms): parsed, no credentials in it, at most 2,000
+ * characters (docs/rules.md R70, R72). Anything else is 400 VALIDATION_FAILED naming the field.
+ */
+export function parseHttpsUrl(value: string, path: string): string {
+  const fail = (message: string) => new AppError('VALIDATION_FAILED', { details: [{ path, message }] });
+  let parsed: URL;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    throw fail('must be an https URL');
+  }
+  if (parsed.protocol !== 'https:') throw fail('must be an https URL');
+  if (parsed.username !== '' || parsed.password !== '') throw fail('must not carry a user name or password');
+  const href = parsed.href;
+  if (href.length > 2000) throw fail('must be at most 2000 characters');
+  return href;
+}
+
 export async function updateOrg(
   ctx: AppContext,
   orgId: string,
@@ -118,6 +141,14 @@ export async function updateOrg(
   if (s.replyTo !== undefined) changes.reply_to = s.replyTo === null ? null : parseEmail(s.replyTo, 'settings.replyTo');
   if (s.invitationsPerHour !== undefined) changes.invitations_per_hour = s.invitationsPerHour;
   if (s.autoRenew !== undefined) changes.auto_renew = s.autoRenew;
+  if (s.logoUrl !== undefined) {
+    changes.logo_url = s.logoUrl === null ? null : parseHttpsUrl(s.logoUrl, 'settings.logoUrl');
+    // One logo at a time: a URL replaces an uploaded image (and clearing it clears both).
+    changes.logo_digest = null;
+  }
+  // Stored lower case; its text colour is chosen when shown (docs/rules.md R71).
+  if (s.brandColor !== undefined) changes.brand_color = s.brandColor === null ? null : s.brandColor.toLowerCase();
+  if (s.termsUrl !== undefined) changes.terms_url = s.termsUrl === null ? null : parseHttpsUrl(s.termsUrl, 'settings.termsUrl');
   return ctx.db.transaction().execute(async (trx) => {
     const current = await repo.findOrg(trx, orgId);
     if (current === undefined) throw new AppError('ORG_NOT_FOUND');
@@ -144,8 +175,57 @@ export async function updateOrg(
     }
     const updated = await repo.updateOrg(trx, orgId, changes);
     if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
+    if (s.logoUrl !== undefined) await repo.deleteOrgLogo(trx, orgId);
     return updated;
   });
+}
+
+/** The largest logo image an org may upload (docs/rules.md R70). */
+export const LOGO_MAX_BYTES = 100 * 1024;
+
+/**
+ * What an upload is, from its first bytes (never from what the client says): PNG or JPEG.
+ * SVG is refused rather than sanitised: it can carry script and external references, and a
+ * raster logo is what every mail client shows.
+ */
+function sniffImage(bytes: Uint8Array): 'image/png' | 'image/jpeg' | null {
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= png.length && png.every((byte, i) => bytes[i] === byte)) return 'image/png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  return null;
+}
+
+/** Stores an uploaded logo (base64 of a PNG or JPEG, at most LOGO_MAX_BYTES); it replaces any logo URL. */
+export async function uploadOrgLogo(ctx: AppContext, orgId: string, base64: string): Promise<OrgRow> {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length > LOGO_MAX_BYTES) {
+    throw new AppError('LOGO_TOO_LARGE', { details: [{ path: 'data', message: `is ${String(bytes.length)} bytes; at most ${String(LOGO_MAX_BYTES)}` }] });
+  }
+  const contentType = sniffImage(bytes);
+  if (contentType === null) throw new AppError('LOGO_TYPE_UNSUPPORTED', { details: [{ path: 'data', message: 'is not a PNG or JPEG image' }] });
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await repo.updateOrg(trx, orgId, { logo_url: null, logo_digest: digest, updated_at: now });
+    if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
+    await repo.upsertOrgLogo(trx, orgId, { contentType, bytes, digest }, now);
+    return updated;
+  });
+}
+
+export async function removeOrgLogo(ctx: AppContext, orgId: string): Promise<OrgRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await repo.updateOrg(trx, orgId, { logo_url: null, logo_digest: null, updated_at: ctx.clock.now() });
+    if (updated === undefined) throw new AppError('ORG_NOT_FOUND');
+    await repo.deleteOrgLogo(trx, orgId);
+    return updated;
+  });
+}
+
+export async function getOrgLogo(ctx: AppContext, orgId: string) {
+  const logo = await repo.findOrgLogo(ctx.db, orgId);
+  if (logo === undefined) throw new AppError('LOGO_NOT_FOUND');
+  return logo;
 }
 
 /**

@@ -16,6 +16,7 @@ export function renderVerifyEmail(data: VerifyEmailData): RenderedEmail {
     subject: 'Confirm your email address',
     text: ['Hello,', '', lead, '', data.link, '', ignore, ''].join('\n'),
     html: layout({
+      title: 'Confirm your email address',
       preheader: lead,
       body: [
         paragraph('Hello,'),
@@ -34,6 +35,7 @@ export function renderPasswordReset(data: AccountLinkEmailData): RenderedEmail {
     subject: 'Reset your password',
     text: [greeting(data.firstName), '', lead, '', data.link, '', ignore, ''].join('\n'),
     html: layout({
+      title: 'Reset your password',
       preheader: 'Reset your Gatehouse password',
       body: [
         paragraph(escapeHtml(greeting(data.firstName))),

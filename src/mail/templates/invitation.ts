@@ -84,7 +84,7 @@ export function renderInvitation(data: InvitationEmailData): RenderedEmail {
     paragraph(escapeHtml(greeting)),
     paragraph(escapeHtml(lead)),
     hasMessage && data.message !== null ? `${paragraph(`${escapeHtml(inviter)} wrote:`)}${quoteHtml(data.message)}` : '',
-    button(data.link, 'Accept the invitation'),
+    button(data.link, 'Accept the invitation', data.brandColor ?? null),
     small(escapeHtml(note)),
     small('If you were not expecting this invitation, you can ignore this email.'),
   ].join('\n');
@@ -92,6 +92,12 @@ export function renderInvitation(data: InvitationEmailData): RenderedEmail {
   return {
     subject,
     text,
-    html: layout({ preheader: lead, body, trackingPixelUrl: data.trackingPixelUrl }),
+    html: layout({
+      title: subject,
+      preheader: lead,
+      body,
+      trackingPixelUrl: data.trackingPixelUrl,
+      brand: { logoUrl: data.logoUrl ?? null, color: data.brandColor ?? null, name: data.orgName },
+    }),
   };
 }

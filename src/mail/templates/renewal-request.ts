@@ -25,9 +25,10 @@ export function renderRenewalRequest(data: RenewalRequestEmailData): RenderedEma
     button(data.consoleLink, 'Review the invitation'),
     paragraph('If you no longer want to invite them, you can ignore this email.'),
   ].join('\n');
+  const subject = subjectLine(`${invitee} asked for a new invitation to ${org}`);
   return {
-    subject: subjectLine(`${invitee} asked for a new invitation to ${org}`),
+    subject,
     text,
-    html: layout({ preheader: lead, body }),
+    html: layout({ title: subject, preheader: lead, body }),
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationEmailData } from '../outbox.js';
 import { renderEmail } from './index.js';
+import { contrastRatio, MIN_TEXT_CONTRAST, readableTextOn } from '../../common/color.js';
+import { EMAIL_PALETTE, EMAIL_TEXT_PAIRS, escapeHtml } from './layout.js';
 
 const base: InvitationEmailData = {
   kind: 'invitation',
@@ -87,10 +89,65 @@ describe('account and renewal templates', () => {
   it('renders the renewal request to the inviter', () => {
     const email = renderEmail({
       template: 'renewal_request',
-      data: { orgName: 'Acme', inviteeEmail: 'grace@example.test', inviterName: 'Ada', consoleLink: 'http://gatehouse.test/orgs/1/invitations/2' },
+      data: { orgName: 'Acme', inviteeEmail: 'grace@example.test', inviterName: 'Ada', consoleLink: 'http://gatehouse.test/orgs/1/people/2' },
     });
     expect(email.subject).toBe('grace@example.test asked for a new invitation to Acme');
-    expect(email.text).toContain('http://gatehouse.test/orgs/1/invitations/2');
+    expect(email.text).toContain('http://gatehouse.test/orgs/1/people/2');
     expect(email.html).toContain('<table');
+  });
+});
+
+describe('the look of every email', () => {
+  const every = () => [
+    renderEmail({ template: 'invitation', data: base }),
+    renderEmail({ template: 'invitation', data: { ...base, kind: 'reminder', logoUrl: 'https://cdn.example.test/logo.png', brandColor: '#ffcc00' } }),
+    renderEmail({ template: 'verify_email', data: { link: 'http://gatehouse.test/verify-email/abc' } }),
+    renderEmail({ template: 'password_reset', data: { firstName: 'Ada', link: 'http://gatehouse.test/reset-password/xyz' } }),
+    renderEmail({
+      template: 'renewal_request',
+      data: { orgName: 'Acme', inviteeEmail: 'grace@example.test', inviterName: 'Ada', consoleLink: 'http://gatehouse.test/orgs/1/people/2' },
+    }),
+  ];
+
+  it('has a <title>: the subject, escaped', () => {
+    for (const email of every()) expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
+    const evil = renderEmail({ template: 'invitation', data: { ...base, orgName: '</title><script>x</script>' } });
+    expect(evil.html).toContain('<title>You are invited to join &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;</title>');
+  });
+
+  it('keeps every text colour at 4.5:1 or more on its background, computed from the palette', () => {
+    for (const [text, background] of EMAIL_TEXT_PAIRS) {
+      expect(contrastRatio(text, background), `${text} on ${background}`).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
+    }
+    // And the emails use no colour outside that palette (besides a brand colour and its text colour).
+    const palette = new Set<string>(Object.values(EMAIL_PALETTE));
+    for (const email of every().slice(2)) {
+      const used = new Set([...email.html.matchAll(/#[0-9a-f]{6}\b/gi)].map((m) => m[0].toLowerCase()));
+      expect([...used].filter((c) => !palette.has(c) && c !== '#ffffff' && c !== '#000000')).toEqual([]);
+    }
+  });
+
+  it('puts a brand colour on the button with readable text, and the logo above the text with the org as its alternative text', () => {
+    const branded = renderEmail({
+      template: 'invitation',
+      data: { ...base, logoUrl: 'https://cdn.example.test/logo.png?a=1&b="2"', brandColor: '#ffcc00' },
+    });
+    expect(branded.html).toContain('bgcolor="#ffcc00"');
+    // Yellow takes black text (white on it would be about 1.6:1).
+    expect(readableTextOn('#ffcc00')).toBe('#000000');
+    expect(branded.html).toMatch(/color:#000000;background-color:#ffcc00/);
+    expect(contrastRatio('#000000', '#ffcc00')).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
+    expect(branded.html).toContain('<img src="https://cdn.example.test/logo.png?a=1&amp;b=&quot;2&quot;" alt="Acme Clinics"');
+    const dark = renderEmail({ template: 'invitation', data: { ...base, brandColor: '#12345a' } });
+    expect(dark.html).toMatch(/color:#ffffff;background-color:#12345a/);
+    // Without a brand: no logo, the default button.
+    expect(renderEmail({ template: 'invitation', data: { ...base, trackingPixelUrl: null } }).html).not.toContain('<img');
+  });
+
+  it('every background a brand colour may take keeps one of black or white at 4.5:1', () => {
+    for (let value = 0; value < 0x1000000; value += 0x010101 * 7 + 0x0203) {
+      const color = `#${value.toString(16).padStart(6, '0')}`;
+      expect(contrastRatio(readableTextOn(color), color), color).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
+    }
   });
 });

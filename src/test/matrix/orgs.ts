@@ -3,9 +3,15 @@ import { ADMINS, EVERY_MEMBER, type MatrixEntry } from './types.js';
 
 const org = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}`;
 
+/** A 1×1 PNG, base64. */
+export const TINY_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
 export const ORG_MATRIX: MatrixEntry[] = [
   { method: 'GET', route: '/api/v1/orgs/:orgId', allowed: EVERY_MEMBER, ok: 200, request: (w) => ({ url: org(w) }) },
   { method: 'PATCH', route: '/api/v1/orgs/:orgId', allowed: ADMINS, ok: 200, request: (w) => ({ url: org(w), payload: { name: 'Renamed' } }) },
+  { method: 'PUT', route: '/api/v1/orgs/:orgId/logo', allowed: ADMINS, ok: 200, request: (w) => ({ url: `${org(w)}/logo`, payload: { data: TINY_PNG } }) },
+  { method: 'DELETE', route: '/api/v1/orgs/:orgId/logo', allowed: ADMINS, ok: 200, request: (w) => ({ url: `${org(w)}/logo` }) },
 
   {
     method: 'POST',
