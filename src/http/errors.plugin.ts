@@ -32,7 +32,13 @@ function detailMessage(issue: ValidationIssue): string {
 
 export function validationDetails(issues: readonly ValidationIssue[], context: string | undefined): ErrorDetail[] {
   const prefix = context === undefined || context === 'body' ? '' : `${context}.`;
-  return issues.map((issue) => ({ path: `${prefix}${detailPath(issue)}`, message: detailMessage(issue) }));
+  // A body is checked in full (validation.ts): one detail per field, the first problem found there.
+  const byPath = new Map<string, ErrorDetail>();
+  for (const issue of issues) {
+    const path = `${prefix}${detailPath(issue)}`;
+    if (!byPath.has(path)) byPath.set(path, { path, message: detailMessage(issue) });
+  }
+  return [...byPath.values()];
 }
 
 /** PostgreSQL error codes a client can cause, mapped to coded answers (docs/rules.md R42). */

@@ -1,6 +1,6 @@
 /**
  * The API's `Person`: `{ id, orgId, firstName, lastName, email, title, resourceId, userId,
- * accessStatus, latestInvitationId, createdAt, updatedAt }`. accessStatus is derived (see
+ * accessStatus, latestInvitationId, lastActivityAt, createdAt, updatedAt }`. accessStatus is derived (see
  * access-status.repository.ts), never stored.
  */
 import { Type } from 'typebox';
@@ -37,6 +37,8 @@ export const PersonComponent = component(
     userId: Type.Union([Uuid, Type.Null()]),
     accessStatus: AccessStatusSchema,
     latestInvitationId: Type.Union([Uuid, Type.Null()]),
+    /** The latest change to the person or to their latest invitation (sent, opened, accepted…). */
+    lastActivityAt: Timestamp,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   }),
@@ -54,7 +56,7 @@ export const PeopleImportComponent = component(
 );
 
 /** A people row with its derived columns, as the directory queries select it. */
-export type PersonView = PersonRow & { access_status: AccessStatus; latest_invitation_id: string | null };
+export type PersonView = PersonRow & { access_status: AccessStatus; latest_invitation_id: string | null; last_activity_at: Date };
 
 export function presentPerson(row: PersonView) {
   return {
@@ -68,6 +70,7 @@ export function presentPerson(row: PersonView) {
     userId: row.user_id,
     accessStatus: row.access_status,
     latestInvitationId: row.latest_invitation_id,
+    lastActivityAt: new Date(row.last_activity_at).toISOString(),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -21,7 +21,7 @@ function people(db: Db, now: Date) {
       (eb) =>
         eb
           .selectFrom('invitations as li')
-          .select(['li.id', effectiveStatus('li', now).as('status')])
+          .select(['li.id', 'li.updated_at', effectiveStatus('li', now).as('status')])
           .whereRef('li.person_id', '=', 'p.id')
           .orderBy('li.created_at', 'desc')
           .orderBy('li.id', 'desc')
@@ -30,7 +30,11 @@ function people(db: Db, now: Date) {
       (join) => join.onTrue(),
     )
     .selectAll('p')
-    .select([accessStatusExpression('p', 'latest').as('access_status'), 'latest.id as latest_invitation_id']);
+    .select([
+      accessStatusExpression('p', 'latest').as('access_status'),
+      'latest.id as latest_invitation_id',
+      sql<Date>`coalesce(greatest(latest.updated_at, p.updated_at), p.updated_at)`.as('last_activity_at'),
+    ]);
 }
 
 export async function findPerson(db: Db, orgId: string, personId: string, now: Date): Promise<PersonView | undefined> {
@@ -53,6 +57,27 @@ function startingWith(text: string): string {
   return `${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
+/** The directory's filters (resource, access status, prefix search) on a query over `people as p`. */
+function filtered(base: ReturnType<typeof people>, filter: PeopleFilter): ReturnType<typeof people> {
+  let q0 = base;
+  if (filter.resourceId !== undefined) q0 = q0.where('p.resource_id', '=', filter.resourceId);
+  if (filter.accessStatus !== undefined) q0 = q0.where(accessStatusExpression('p', 'latest'), '=', filter.accessStatus);
+  const q = filter.q?.trim().toLowerCase();
+  if (q !== undefined && q !== '') {
+    // Prefix search (type-ahead) on last name, full name ("first last") or email: each has a
+    // pattern-ops index (migration 0002), so a search is index range scans, not a table scan.
+    const pattern = startingWith(q);
+    q0 = q0.where((eb) =>
+      eb.or([
+        eb(sql<string>`lower(p.last_name)`, 'like', pattern),
+        eb(sql<string>`lower(p.first_name || ' ' || p.last_name)`, 'like', pattern),
+        eb('p.email', 'like', pattern),
+      ]),
+    );
+  }
+  return q0;
+}
+
 /**
  * A page of an org's people in (last name, first name, id) order, after the cursor's key when
  * given; `limit + 1` rows so the caller can tell whether another page follows.
@@ -64,27 +89,25 @@ export async function listPeople(
   page: { limit: number; after: readonly [string, string, string] | null },
   now: Date,
 ): Promise<PersonView[]> {
-  let query = people(db, now).where('p.org_id', '=', orgId);
-  if (filter.resourceId !== undefined) query = query.where('p.resource_id', '=', filter.resourceId);
-  if (filter.accessStatus !== undefined) query = query.where(accessStatusExpression('p', 'latest'), '=', filter.accessStatus);
-  const q = filter.q?.trim().toLowerCase();
-  if (q !== undefined && q !== '') {
-    // Prefix search (type-ahead) on last name, full name ("first last") or email: each has a
-    // pattern-ops index (migration 0002), so a search is index range scans, not a table scan.
-    const pattern = startingWith(q);
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql<string>`lower(p.last_name)`, 'like', pattern),
-        eb(sql<string>`lower(p.first_name || ' ' || p.last_name)`, 'like', pattern),
-        eb('p.email', 'like', pattern),
-      ]),
-    );
-  }
+  let query = filtered(people(db, now).where('p.org_id', '=', orgId), filter);
   if (page.after !== null) {
     const [lastName, firstName, id] = page.after;
     query = query.where((eb) => eb(eb.refTuple('p.last_name', 'p.first_name', 'p.id'), '>', eb.tuple(lastName, firstName, id)));
   }
   return query.orderBy('p.last_name').orderBy('p.first_name').orderBy('p.id').limit(page.limit + 1).execute();
+}
+
+/**
+ * How many of an org's people are in each access status, under the same search and resource
+ * filters as the list (the status tabs over it): one grouped query.
+ */
+export async function countPeopleByStatus(db: Db, orgId: string, filter: Omit<PeopleFilter, 'accessStatus'>, now: Date): Promise<Map<AccessStatus, number>> {
+  const rows = await db
+    .selectFrom(filtered(people(db, now).where('p.org_id', '=', orgId), filter).as('d'))
+    .select(['d.access_status', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy('d.access_status')
+    .execute();
+  return new Map(rows.map((row) => [row.access_status, Number(row.n)]));
 }
 
 /** Inserts a person; undefined when the org already has a person with that email. */

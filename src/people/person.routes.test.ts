@@ -3,7 +3,7 @@ import { DAY } from '../clock.js';
 import type { InvitationStatus } from '../db/schema.js';
 import { errorCode, testApp, type TestApp } from '../test/app.js';
 import { accessStatusExpression, latestInvitationIdExpression } from './access-status.repository.js';
-import { createOrg, createResource, createUser, grant, ownerWithOrg, uniqueEmail } from '../test/fixtures.js';
+import { createOrg, createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -188,6 +188,38 @@ describe('listing', () => {
     expect(link.json()).toMatchObject({ userId: user.id, accessStatus: 'registered' });
     const registered = (await get('?accessStatus=registered')).json<PersonPage>();
     expect(registered.items.map((p) => p.firstName).sort()).toEqual(['f', 'g']);
+
+    // The status tabs' counts (R66) agree with the list under each status.
+    const counts = (await t.inject({ url: `${base}/counts`, headers: { cookie } })).json<{ total: number; byStatus: Record<string, number> }>();
+    expect(counts).toEqual({
+      total: 10,
+      byStatus: { not_invited: 1, invited: 2, opened: 1, clicked: 1, registered: 2, expired: 0, declined: 1, revoked: 1, failed: 1 },
+    });
+    for (const [status, n] of Object.entries(counts.byStatus)) {
+      expect((await get(`?accessStatus=${status}`)).json<PersonPage>().items, status).toHaveLength(n);
+    }
+    // The same search as the list.
+    const searched = (await t.inject({ url: `${base}/counts?q=b`, headers: { cookie } })).json<{ total: number; byStatus: Record<string, number> }>();
+    expect(searched.total).toBe((await get('?q=b')).json<PersonPage>().items.length);
+  });
+
+  it('counts by status at one resource for someone who reads people only there, and refuses bad filters with a coded error', async () => {
+    const { post, org, base } = await setup();
+    const here = await createResource(t, org.id, 'Here');
+    const there = await createResource(t, org.id, 'There');
+    await post({ firstName: 'In', lastName: 'Here', email: uniqueEmail(), resourceId: here.id });
+    await post({ firstName: 'Out', lastName: 'There', email: uniqueEmail(), resourceId: there.id });
+    const lead = await createUser(t);
+    await grant(t, lead.id, org.id, 'admin', here.id);
+    const leadCookie = await signIn(t, lead.email);
+    const mine = await t.inject({ url: `${base}/counts?resourceId=${here.id}`, headers: { cookie: leadCookie } });
+    expect(mine.json()).toMatchObject({ total: 1, byStatus: { not_invited: 1 } });
+    const all = await t.inject({ url: `${base}/counts`, headers: { cookie: leadCookie } });
+    expect(all.statusCode).toBe(403);
+    const bad = await t.inject({ url: `${base}/counts?resourceId=nope`, headers: { cookie: leadCookie } });
+    expect([bad.statusCode, errorCode(bad)]).toEqual([400, 'VALIDATION_FAILED']);
+    const lastActivity = (await t.inject({ url: `${base}?resourceId=${here.id}`, headers: { cookie: leadCookie } })).json<PersonPage>().items[0] as unknown as { lastActivityAt: string };
+    expect(Date.parse(lastActivity.lastActivityAt)).not.toBeNaN();
   });
 });
 

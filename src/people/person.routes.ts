@@ -12,9 +12,9 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
-import { AccessStatusSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
+import { ACCESS_STATUSES, AccessStatusSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
-import { createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
+import { countPeople, createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
 const FirstName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const LastName = Type.String({ maxLength: 200 });
@@ -51,6 +51,29 @@ export function peopleRoutes(ctx: AppContext) {
         const rows = await listPeople(ctx, request.params.orgId, { q, accessStatus, resourceId }, { limit, after });
         const page = pageOf(rows, limit, (row) => [row.last_name, row.first_name, row.id]);
         return { items: page.items.map(presentPerson), nextCursor: page.nextCursor };
+      },
+    });
+
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/people/counts',
+      tags: ['people'],
+      summary: 'How many people are in each access status (the status tabs over the directory), under the same search and resource filters',
+      params: OrgParams,
+      query: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), resourceId: Type.Optional(Uuid) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          total: Type.Integer(),
+          byStatus: Type.Object(Object.fromEntries(ACCESS_STATUSES.map((status) => [status, Type.Integer()])) as Record<(typeof ACCESS_STATUSES)[number], ReturnType<typeof Type.Integer>>),
+        }),
+      },
+      errors: ['RESOURCE_NOT_FOUND'],
+      auth: { permission: 'people:read', resourceIdFrom: 'query' },
+      handler: async (request) => {
+        const { q, resourceId } = request.query;
+        const counts = await countPeople(ctx, request.params.orgId, { q, resourceId });
+        const byStatus = Object.fromEntries(ACCESS_STATUSES.map((status) => [status, counts.get(status) ?? 0])) as Record<(typeof ACCESS_STATUSES)[number], number>;
+        return { total: Object.values(byStatus).reduce((sum, n) => sum + n, 0), byStatus };
       },
     });
 

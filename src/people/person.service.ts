@@ -16,7 +16,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent, type EventActor } from '../events/event.repository.js';
 import { findResource } from '../orgs/org.repository.js';
-import type { PersonView } from './person.presenter.js';
+import type { AccessStatus, PersonView } from './person.presenter.js';
 import * as repo from './person.repository.js';
 
 type Ctx = Pick<AppContext, 'db' | 'clock'>;
@@ -48,6 +48,11 @@ export async function listPeople(
   page: { limit: number; after: readonly [string, string, string] | null },
 ): Promise<PersonView[]> {
   return repo.listPeople(ctx.db, orgId, filter, page, ctx.clock.now());
+}
+
+/** How many people are in each access status, under the list's search and resource filters. */
+export async function countPeople(ctx: Ctx, orgId: string, filter: Omit<repo.PeopleFilter, 'accessStatus'>): Promise<Map<AccessStatus, number>> {
+  return repo.countPeopleByStatus(ctx.db, orgId, filter, ctx.clock.now());
 }
 
 export async function createPerson(ctx: Ctx, orgId: string, input: PersonInput): Promise<PersonView> {

@@ -70,7 +70,7 @@ describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
     orgUrl = new URL(page.url()).pathname;
     await page.getByTestId('my-access').getByText(`at ${HARBOR}`).waitFor();
     await expect.poll(() => page.getByTestId('scope-name').textContent()).toContain(HARBOR);
-    await expect.poll(() => page.locator('#main-nav a').allTextContents()).toEqual(['People', 'Invitations', 'Access']);
+    await expect.poll(() => page.locator('#main-nav a').allTextContents()).toEqual(['Overview', 'People', 'Invitations', 'Access']);
     await screenshot(page, 'scoped-01-overview');
   });
 

@@ -14,6 +14,15 @@ export const PEOPLE_MATRIX: MatrixEntry[] = [
     ok: 200,
     request: (w) => ({ url: `${people(w)}?resourceId=${w.resourceId}` }),
   },
+  { method: 'GET', route: '/api/v1/orgs/:orgId/people/counts', allowed: READERS, ok: 200, request: (w) => ({ url: `${people(w)}/counts` }) },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/:orgId/people/counts',
+    variant: 'at a resource',
+    allowed: [...READERS, 'resourceAdmin'],
+    ok: 200,
+    request: (w) => ({ url: `${people(w)}/counts?resourceId=${w.resourceId}` }),
+  },
   {
     method: 'POST',
     route: '/api/v1/orgs/:orgId/people',

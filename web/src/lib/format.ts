@@ -1,5 +1,5 @@
 /** Display helpers: dates, names, and the words and colours of statuses. */
-import type { AccessStatus, InvitationStatus } from '../api/types';
+import type { InvitationStatus } from '../api/types';
 import type { EventType } from './catalog';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -7,6 +7,25 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 export function when(iso: string | null | undefined): string {
   return iso === null || iso === undefined ? '—' : dateTime.format(new Date(iso));
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['week', 7 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3 days ago", "in 5 hours", "just now": the absolute time goes in a title beside it (RelTime.vue). */
+export function ago(iso: string, now = Date.now()): string {
+  const diff = Date.parse(iso) - now;
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(diff) >= size) return relative.format(Math.round(diff / size), unit);
+  }
+  return 'just now';
 }
 
 export function day(iso: string | null | undefined): string {
@@ -18,31 +37,7 @@ export function fullName(p: { firstName?: string | null; lastName?: string | nul
   return name === '' ? (p.email ?? '') : name;
 }
 
-type Tone = 'grey' | 'blue' | 'teal' | 'green' | 'amber' | 'red';
-
-export const ACCESS_STATUSES: Record<AccessStatus, { label: string; tone: Tone }> = {
-  not_invited: { label: 'Not invited', tone: 'grey' },
-  invited: { label: 'Invited', tone: 'blue' },
-  opened: { label: 'Opened', tone: 'blue' },
-  clicked: { label: 'Clicked', tone: 'teal' },
-  registered: { label: 'Registered', tone: 'green' },
-  expired: { label: 'Expired', tone: 'amber' },
-  declined: { label: 'Declined', tone: 'red' },
-  revoked: { label: 'Revoked', tone: 'grey' },
-  failed: { label: 'Delivery failed', tone: 'red' },
-};
-
-export const INVITATION_STATUSES: Record<InvitationStatus, { label: string; tone: Tone }> = {
-  pending: { label: 'Pending', tone: 'blue' },
-  sent: { label: 'Sent', tone: 'blue' },
-  opened: { label: 'Opened', tone: 'blue' },
-  clicked: { label: 'Clicked', tone: 'teal' },
-  accepted: { label: 'Accepted', tone: 'green' },
-  declined: { label: 'Declined', tone: 'red' },
-  revoked: { label: 'Revoked', tone: 'grey' },
-  expired: { label: 'Expired', tone: 'amber' },
-  failed: { label: 'Delivery failed', tone: 'red' },
-};
+export { ACCESS_STATUSES, INVITATION_STATUSES } from './status';
 
 /** States in which an invitation's link still works (and it can be edited or revoked). */
 export const LIVE: readonly InvitationStatus[] = ['pending', 'sent', 'opened', 'clicked'];

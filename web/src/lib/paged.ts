@@ -1,8 +1,9 @@
 /**
  * A list page backed by a cursor-paginated endpoint: first page on load, "Load more" after.
- * `loading` is true until the first page arrives, so an empty state never flashes first.
+ * `loading` is true until the first page arrives, so an empty state never flashes first;
+ * `failed` when the first page could not be read (show the error with a retry, not "empty").
  */
-import { ref, type Ref } from 'vue';
+import { computed, ref, type Ref } from 'vue';
 import { messageOf } from '../api/api';
 
 export interface Paged<T> {
@@ -10,6 +11,7 @@ export interface Paged<T> {
   loading: Ref<boolean>;
   more: Ref<boolean>;
   error: Ref<string | null>;
+  failed: Readonly<Ref<boolean>>;
   reload(): Promise<void>;
   loadMore(): Promise<void>;
 }
@@ -33,11 +35,18 @@ export function usePaged<T>(fetch: (cursor: string | undefined) => Promise<{ ite
       cursor = page.nextCursor ?? null;
       more.value = cursor !== null;
     } catch (e) {
-      if (mine === generation) error.value = messageOf(e);
+      if (mine !== generation) return;
+      error.value = messageOf(e);
+      // A first page that failed leaves nothing behind: the page shows the error alone, not "empty".
+      if (reset) {
+        items.value = [];
+        more.value = false;
+      }
     } finally {
       if (mine === generation) loading.value = false;
     }
   }
 
-  return { items, loading, more, error, reload: () => load(true), loadMore: () => load(false) };
+  const failed = computed(() => error.value !== null && items.value.length === 0);
+  return { items, loading, more, error, failed, reload: () => load(true), loadMore: () => load(false) };
 }
