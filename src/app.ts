@@ -87,8 +87,11 @@ const COMPONENTS = [
   NewWebhookComponent,
   WebhookDeliveryComponent,
   MailboxMessageComponent,
+  AppComponent,
+  AppWithSecretComponent,
 ];
 import { appRoutes } from './apps/app.routes.js';
+import { AppComponent, AppWithSecretComponent } from './apps/app.presenter.js';
 import { lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
 import { oidcAccessHooks } from './oidc/access-revocation.js';
 

@@ -1,5 +1,35 @@
 /** An app as the API shows it: never its secret digest. */
+import { Type } from 'typebox';
 import type { AppRow } from '../db/schema.js';
+import { component, Timestamp, Uuid } from '../http/schemas.js';
+
+/** A host application as the API shows it. */
+export const AppComponent = component(
+  'App',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    name: Type.String(),
+    type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+    clientId: Type.String(),
+    redirectUris: Type.Array(Type.String()),
+    postLogoutRedirectUris: Type.Array(Type.String()),
+    allowedOrigins: Type.Array(Type.String()),
+    initiateLoginUri: Type.Union([Type.String(), Type.Null()]),
+    firstParty: Type.Boolean(),
+    secretRotatedAt: Type.Union([Timestamp, Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+);
+export const AppSchema = AppComponent.ref;
+
+/** An app with its secret: the create answer (confidential apps) and the rotate answer, and nowhere else. */
+export const AppWithSecretComponent = component(
+  'AppWithSecret',
+  Type.Intersect([AppComponent.ref, Type.Object({ clientSecret: Type.Optional(Type.String()) })]),
+);
+export const AppWithSecretSchema = AppWithSecretComponent.ref;
 
 export function presentApp(row: AppRow) {
   return {

@@ -6,31 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
-import { NullableInput, OrgParams, Timestamp, Uuid } from '../http/schemas.js';
-import { presentApp } from './app.presenter.js';
+import { NullableInput, OrgParams, Uuid } from '../http/schemas.js';
+import { AppSchema, AppWithSecretSchema, presentApp } from './app.presenter.js';
 import { changeApp, createApp, getApp, listOrgApps, removeApp, rotateAppSecret } from './app.service.js';
 
 const Uri = Type.String({ minLength: 1, maxLength: 2000 });
 const UriList = Type.Array(Uri, { maxItems: 20 });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 
-const AppSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  name: Type.String(),
-  type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
-  clientId: Type.String(),
-  redirectUris: Type.Array(Type.String()),
-  postLogoutRedirectUris: Type.Array(Type.String()),
-  allowedOrigins: Type.Array(Type.String()),
-  initiateLoginUri: Type.Union([Type.String(), Type.Null()]),
-  firstParty: Type.Boolean(),
-  secretRotatedAt: Type.Union([Timestamp, Type.Null()]),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
-
-const AppWithSecret = Type.Object({ ...AppSchema.properties, clientSecret: Type.Optional(Type.String()) });
 const AppParams = Type.Object({ orgId: Uuid, appId: Uuid });
 
 export function appRoutes(ctx: AppContext) {
@@ -55,7 +38,7 @@ export function appRoutes(ctx: AppContext) {
         },
         { additionalProperties: false },
       ),
-      response: { 201: AppWithSecret },
+      response: { 201: AppWithSecretSchema },
       errors: ['APP_URI_INVALID'],
       auth: { permission: 'apps:manage' },
       handler: async (request) => {
@@ -117,7 +100,7 @@ export function appRoutes(ctx: AppContext) {
       tags: ['apps'],
       summary: "Rotate a confidential app's secret: the new one is in this answer only, the old one stops working",
       params: AppParams,
-      response: { 200: Type.Object({ ...AppSchema.properties, clientSecret: Type.String() }) },
+      response: { 200: AppWithSecretSchema },
       errors: ['APP_NOT_FOUND', 'APP_NOT_CONFIDENTIAL'],
       auth: { permission: 'apps:manage' },
       handler: async (request) => {

@@ -46,6 +46,6 @@ export type NewInvitationBody = AllPaths['/api/v1/orgs/{orgId}/invitations']['po
 }
   ? B
   : never;
-export type App = Items<Get<'/api/v1/orgs/{orgId}/apps'>>;
+export type App = Schemas['App'];
 export type NewApp = Post<'/api/v1/orgs/{orgId}/apps'>;
 export type InteractionDetails = Get<'/api/v1/interactions/{uid}'>;
