@@ -43,7 +43,7 @@ import { eventRoutes } from './events/event.routes.js';
 import { invitationRoutes } from './invitations/invitation.routes.js';
 import { inviteeRoutes } from './invitations/invitee.routes.js';
 import { webRoutes } from './http/web.plugin.js';
-import { ErrorComponent } from './http/schemas.js';
+import { ErrorComponent, NamedComponent } from './http/schemas.js';
 import { UserComponent } from './auth/user.presenter.js';
 import { MembershipComponent } from './account/membership.presenter.js';
 import { MailboxMessageComponent } from './mail/mail.routes.js';
@@ -55,7 +55,7 @@ import { AuditEventComponent, EventComponent } from './events/event.schema.js';
 import { NewWebhookComponent, WebhookComponent, WebhookDeliveryComponent } from './webhooks/webhook.presenter.js';
 import { InvitationComponent } from './invitations/invitation.presenter.js';
 import { BulkResultComponent, InvitationDetailComponent, InvitationLookupComponent, PublicInvitationComponent } from './invitations/invitation.schema.js';
-import { PeopleImportComponent, PersonComponent } from './people/person.presenter.js';
+import { PeopleCountsComponent, PeopleImportComponent, PersonComponent } from './people/person.presenter.js';
 
 /**
  * The named schemas of the API (`components.schemas` of the OpenAPI document): each registered
@@ -63,6 +63,7 @@ import { PeopleImportComponent, PersonComponent } from './people/person.presente
  */
 const COMPONENTS = [
   ErrorComponent,
+  NamedComponent,
   UserComponent,
   MembershipComponent,
   OrgComponent,
@@ -76,6 +77,7 @@ const COMPONENTS = [
   NewApiKeyComponent,
   PersonComponent,
   PeopleImportComponent,
+  PeopleCountsComponent,
   InvitationComponent,
   InvitationDetailComponent,
   BulkResultComponent,
@@ -89,10 +91,11 @@ const COMPONENTS = [
   MailboxMessageComponent,
   AppComponent,
   AppWithSecretComponent,
+  InteractionDetailsComponent,
 ];
 import { appRoutes } from './apps/app.routes.js';
 import { AppComponent, AppWithSecretComponent } from './apps/app.presenter.js';
-import { lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
+import { InteractionDetailsComponent, lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
 import { oidcAccessHooks } from './oidc/access-revocation.js';
 
 export interface RegisteredRoute {

@@ -111,7 +111,7 @@ const KEY_NAME = 'Clinic Portal invitations';
 for (const key of (await api('GET', `/api/v1/orgs/${org.id}/api-keys`)).items) {
   if (key.name === KEY_NAME && key.revokedAt == null) await api('DELETE', `/api/v1/orgs/${org.id}/api-keys/${key.id}`);
 }
-const key = await api('POST', `/api/v1/orgs/${org.id}/api-keys`, { name: KEY_NAME, permissions: ['org:read', 'invitations:read', 'invitations:manage'] });
+const key = await api('POST', `/api/v1/orgs/${org.id}/api-keys`, { name: KEY_NAME, permissions: ['org:read', 'members:read', 'people:read', 'invitations:read', 'invitations:manage'] });
 
 // Invitations sent from Gatehouse's console land in the app too.
 await api('PATCH', `/api/v1/orgs/${org.id}`, { settings: { defaultAppId: app.id, defaultReturnTo: `${APP_URL}/` } });

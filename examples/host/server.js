@@ -5,7 +5,7 @@
 //   GATEHOUSE_URL  Gatehouse's public URL (the issuer is GATEHOUSE_URL/oidc)
 //   CLIENT_ID, CLIENT_SECRET  the app as registered in Gatehouse (POST /api/v1/orgs/:orgId/apps)
 //   APP_ID         the app's id in Gatehouse (invitations name it, so they land here)
-//   API_KEY, ORG_ID  an API key of the org with invitations:manage, and the org's id
+//   API_KEY, ORG_ID  an API key of the org with invitations:manage and the permissions of the roles it gives (a key can only hand on what it holds), and the org's id
 //   PORT           where this app listens (default 4000); APP_URL its public address
 //
 // Pages: / (signed out: "Sign in with Gatehouse"; signed in: profile, role at each location, and

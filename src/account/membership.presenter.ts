@@ -5,12 +5,12 @@
  */
 import { type Static, Type } from 'typebox';
 import { builtInRole } from '../auth/permissions.js';
-import { component, Uuid } from '../http/schemas.js';
+import { component, NamedComponent, Uuid } from '../http/schemas.js';
 
 export const MembershipComponent = component(
   'Membership',
   Type.Object({
-    org: Type.Object({ id: Uuid, name: Type.String() }),
+    org: NamedComponent.ref,
     resource: Type.Union([Type.Object({ id: Uuid, kind: Type.String(), name: Type.String() }), Type.Null()]),
     role: Type.String(),
     permissions: Type.Array(Type.String()),

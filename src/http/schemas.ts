@@ -27,6 +27,9 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
+/** Something named by its id: an org on a membership, the app an accepted invitation lands in. */
+export const NamedComponent = component('Named', Type.Object({ id: Uuid, name: Type.String() }));
+
 /**
  * A field of a request body that may be null to clear it. `null` comes first: bodies are
  * validated without coercion today, but a coercing validator (the one query strings use) tries

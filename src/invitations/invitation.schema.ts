@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { UserSchema } from '../auth/user.presenter.js';
-import { component, ListQuery, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
+import { component, ListQuery, NamedComponent, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
 import { GrantSchema } from '../orgs/grant.presenter.js';
 import { EventSchema } from '../events/event.schema.js';
 import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
@@ -163,7 +163,7 @@ const AfterAcceptFields = {
     description:
       "Where the browser goes now: the app's initiate-login URI (with iss, login_hint and target_link_uri) or the invitation's returnTo; null when the invitation names no app.",
   }),
-  app: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
+  app: Type.Union([NamedComponent.ref, Type.Null()]),
   consoleAccess: Type.Boolean({ description: "Whether the role granted can use Gatehouse's console." }),
 };
 

@@ -22,7 +22,8 @@ export function clientMetadata(app: AppRow): AdapterPayload {
     post_logout_redirect_uris: app.post_logout_redirect_uris,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    ...(app.initiate_login_uri === null ? {} : { initiate_login_uri: app.initiate_login_uri }),
+    // The app's initiate-login URI is Gatehouse's own business (where an accepted invitation lands,
+    // docs/rules.md R62); the provider is not told, as it would insist on https even for localhost.
     // Read back by the provider's policies: the app's org and whether it skips consent.
     gatehouse_org_id: app.org_id,
     gatehouse_first_party: app.first_party,

@@ -13,6 +13,7 @@ import { Type } from 'typebox';
 import type { UserActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
+import { component } from '../http/schemas.js';
 import { abortInteraction, confirmInteraction, describeInteraction, interactionEntry } from './interaction.service.js';
 import { buildProvider, OIDC_PREFIX } from './provider.js';
 import { deriveKey, resolveSecretKey } from './secret-key.js';
@@ -33,6 +34,19 @@ const PROVIDER_HEADERS: Record<string, string> = {
  * when the app is built (readiness answers 503 until it is). `gatehouse serve` asks for it before
  * listening, so a SECRET_KEY that cannot decrypt the keys stops the start (exit 2).
  */
+/** A sign-in request as its page shows it: the app, what it asks for, who is signed in, and whether they may go on. */
+export const InteractionDetailsComponent = component(
+  'InteractionDetails',
+  Type.Object({
+    uid: Type.String(),
+    app: Type.Object({ name: Type.String(), firstParty: Type.Boolean() }),
+    scopes: Type.Array(Type.String()),
+    invitation: Type.Union([Type.String(), Type.Null()]),
+    account: Type.Union([Type.Object({ email: Type.String(), name: Type.String() }), Type.Null()]),
+    allowed: Type.Union([Type.Boolean(), Type.Null()]),
+  }),
+);
+
 export function lazyProvider(ctx: AppContext): () => Promise<Provider> {
   let built: Promise<Provider> | null = null;
   return () => {
@@ -99,14 +113,7 @@ export function oidcRoutes(ctx: AppContext, getProvider: () => Promise<Provider>
       summary: 'A sign-in request to an app: the app, the scopes it asks for, who is signed in and whether they may go on',
       params: UidParams,
       response: {
-        200: Type.Object({
-          uid: Type.String(),
-          app: Type.Object({ name: Type.String(), firstParty: Type.Boolean() }),
-          scopes: Type.Array(Type.String()),
-          invitation: Type.Union([Type.String(), Type.Null()]),
-          account: Type.Union([Type.Object({ email: Type.String(), name: Type.String() }), Type.Null()]),
-          allowed: Type.Union([Type.Boolean(), Type.Null()]),
-        }),
+        200: InteractionDetailsComponent.ref,
       },
       errors: ['INTERACTION_NOT_FOUND'],
       auth: 'public',

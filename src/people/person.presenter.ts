@@ -24,6 +24,18 @@ export type AccessStatus = (typeof ACCESS_STATUSES)[number];
 
 export const AccessStatusSchema = Type.Enum(ACCESS_STATUSES);
 
+/** How many people are in each access status, under a list's filters (docs/rules.md R66). */
+export const PeopleCountsComponent = component(
+  'PeopleCounts',
+  Type.Object({
+    total: Type.Integer(),
+    byStatus: Type.Object(
+      Object.fromEntries(ACCESS_STATUSES.map((status) => [status, Type.Integer()])) as Record<AccessStatus, ReturnType<typeof Type.Integer>>,
+    ),
+  }),
+);
+export const PeopleCountsSchema = PeopleCountsComponent.ref;
+
 export const PersonComponent = component(
   'Person',
   Type.Object({

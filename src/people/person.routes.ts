@@ -12,7 +12,7 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
-import { ACCESS_STATUSES, AccessStatusSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
+import { ACCESS_STATUSES, AccessStatusSchema, PeopleCountsSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
 import { countPeople, createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
@@ -62,10 +62,7 @@ export function peopleRoutes(ctx: AppContext) {
       params: OrgParams,
       query: Type.Object({ q: Type.Optional(Type.String({ maxLength: 200 })), resourceId: Type.Optional(Uuid) }, { additionalProperties: false }),
       response: {
-        200: Type.Object({
-          total: Type.Integer(),
-          byStatus: Type.Object(Object.fromEntries(ACCESS_STATUSES.map((status) => [status, Type.Integer()])) as Record<(typeof ACCESS_STATUSES)[number], ReturnType<typeof Type.Integer>>),
-        }),
+        200: PeopleCountsSchema,
       },
       errors: ['RESOURCE_NOT_FOUND'],
       auth: { permission: 'people:read', resourceIdFrom: 'query' },

@@ -418,6 +418,12 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
       replyTo: 'desk@riverside.test',
       invitationsPerHour: 200,
       autoRenew: true,
+      defaultAppId: null,
+      defaultReturnTo: null,
+      logoUrl: null,
+      logoImage: null,
+      brandColor: null,
+      termsUrl: null,
     });
     await page.reload();
     await expect.poll(() => ttl.inputValue()).toBe('14');

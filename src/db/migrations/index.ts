@@ -16,8 +16,8 @@ import * as m0006 from './0006_org_trust.js';
 import * as m0007 from './0007_outbox_topic.js';
 import * as m0008 from './0008_apps.js';
 import * as m0009 from './0009_oidc.js';
-import * as m0011 from './0011_invitation_landing.js';
 import * as m0010 from './0010_org_branding.js';
+import * as m0011 from './0011_invitation_landing.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -29,8 +29,8 @@ export const migrations: Record<string, Migration> = {
   '0007_outbox_topic': m0007,
   '0008_apps': m0008,
   '0009_oidc': m0009,
-  '0011_invitation_landing': m0011,
   '0010_org_branding': m0010,
+  '0011_invitation_landing': m0011,
 };
 
 /**
