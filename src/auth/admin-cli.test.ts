@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.js';
+import { TEST_SECRET_KEY } from '../test/app.js';
 import { createServerDatabase, testBackend } from '../test/database.js';
 import { verifyPassword } from './password.js';
 
@@ -97,7 +98,8 @@ describe('first start on an empty database', () => {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${String(port)}`;
     const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', ...fresh.env, PORT: String(port), PUBLIC_URL: publicUrl, LOG_LEVEL: 'warn' },
+      // A server database needs SECRET_KEY for the provider's signing keys (docs/rules.md R52).
+      env: { PATH: process.env.PATH ?? '', ...fresh.env, SECRET_KEY: TEST_SECRET_KEY, PORT: String(port), PUBLIC_URL: publicUrl, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
