@@ -3,24 +3,13 @@
  * issuer must be the address the relying party reaches), openid-client as the relying party,
  * and a tiny browser (a cookie jar that follows redirects by hand) for the authorization step.
  */
-import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import { testApp, type TestApp } from './app.js';
+import { freePort } from './net.js';
+
+export { freePort };
 import type { TestDatabase } from './database.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 export interface ListeningApp extends TestApp {
   readonly baseUrl: string;

@@ -11,11 +11,11 @@
  * Screenshots go to test-results/ (landing-*).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser, linkFromMailbox, ROOT, screenshot, Server } from './harness.js';
+import { freePort } from '../../src/test/net.js';
 
 const enabled = browserAvailable();
 const PASSWORD = 'gatehouse-demo';
@@ -23,19 +23,6 @@ const OWNER = 'admin@riverside.example';
 /** A registered member of Downtown Clinic in the demo. */
 const EXISTING = 'daniel.kim@riverside.example';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/sign-in');
