@@ -2,7 +2,7 @@
  * The command line as an operator meets it: the built `bin/gatehouse.js` in a child process
  * (npm test builds dist/ before the suite runs).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,6 +37,17 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+
+/** Whether the spawned server answers /readyz within 90 s (generous: on a loaded 2-core machine the embedded database alone can take many seconds). */
+async function becomesReady(child: ChildProcess, port: number): Promise<boolean> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
 
 describe('gatehouse CLI', () => {
   it('--help lists every command with one line each', () => {
@@ -87,14 +98,7 @@ describe('gatehouse CLI', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
-    let ready = false;
-    // Generous: on a loaded 2-core machine the embedded database alone can take many seconds.
-    const deadline = Date.now() + 90_000;
-    while (!ready && Date.now() < deadline && child.exitCode === null) {
-      ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false);
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(true);
+    expect(await becomesReady(child, port)).toBe(true);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
@@ -140,13 +144,7 @@ describe('serve, as an operator meets it', () => {
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
-    let ready = false;
-    const deadline = Date.now() + 90_000;
-    while (!ready && Date.now() < deadline && child.exitCode === null) {
-      ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`).then((r) => r.status === 200, () => false);
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(true);
+    expect(await becomesReady(child, port)).toBe(true);
     await fetch(`http://127.0.0.1:${String(port)}/healthz?probe=1`);
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
