@@ -52,8 +52,19 @@ export async function findPayload(db: Db, model: string, by: { id: string } | { 
   return query.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).executeTakeFirst();
 }
 
-export async function consumePayload(db: Db, model: string, id: string, now: Date): Promise<void> {
-  await db.updateTable('oidc_payloads').set({ consumed_at: now }).where('model', '=', model).where('id', '=', id).execute();
+/**
+ * Marks the row consumed unless it already was, in one statement: of two concurrent consumes of
+ * one code or refresh token, exactly one sees `true`.
+ */
+export async function consumePayload(db: Db, model: string, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('oidc_payloads')
+    .set({ consumed_at: now })
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function destroyPayload(db: Db, model: string, id: string): Promise<void> {

@@ -97,5 +97,8 @@ declare module 'oidc-provider' {
   }
 
   export default Provider;
-  export const errors: Record<string, new (...args: unknown[]) => Error>;
+  export const errors: {
+    InvalidGrant: new (description?: string) => Error;
+    InvalidTarget: new (description?: string) => Error;
+  } & Record<string, new (...args: unknown[]) => Error>;
 }
