@@ -58,6 +58,8 @@ declare module 'oidc-provider' {
   }
 
   export interface TokenInstance {
+    kind?: string;
+    resource?: string | string[];
     accountId: string;
     clientId: string;
     grantId?: string;
@@ -72,6 +74,7 @@ declare module 'oidc-provider' {
       params?: Record<string, unknown>;
       result?: Record<string, unknown>;
       requestParamScopes: Set<string>;
+      entities: { AuthorizationCode?: TokenInstance; RefreshToken?: TokenInstance };
       route: string;
       provider: Provider;
     };

@@ -84,7 +84,7 @@ describe('the ID token grant cap', () => {
     for (let i = 0; i < 60; i += 1) resources.push(await createResource(t, orgId, `Site ${String(i).padStart(2, '0')}`, 'location'));
     await t.ctx.db
       .insertInto('grants')
-      .values(resources.map((r) => ({ org_id: orgId, user_id: user.id, role: 'viewer', resource_id: r.id })))
+      .values(resources.map((r) => ({ org_id: orgId, user_id: user.id, role: 'viewer', resource_id: r.id, updated_at: t.clock.now() })))
       .execute();
     const { config, callback, checks } = await signedIn(user.email);
     const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
@@ -97,5 +97,54 @@ describe('the ID token grant cap', () => {
     const atUserinfo = gatehouseOf(info);
     expect(atUserinfo.grants).toHaveLength(60);
     expect(atUserinfo.grantsTruncated).toBeUndefined();
+  });
+});
+
+describe('narrowing to one resource', () => {
+  const urn = (id: string) => `urn:gatehouse:resource:${id}`;
+
+  it('carries only that resource’s grant, with the org-wide role, in the ID token, userinfo and after a refresh', async () => {
+    const user = await createUser(t);
+    const north = await createResource(t, orgId, 'North', 'location');
+    const south = await createResource(t, orgId, 'South', 'location');
+    await grant(t, user.id, orgId, 'member');
+    await grant(t, user.id, orgId, 'viewer', north.id);
+    await grant(t, user.id, orgId, 'admin', south.id);
+    const { config, callback, checks } = await signedIn(user.email, { resource: urn(north.id) });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+    const inToken = gatehouseOf(tokens.claims());
+    expect(inToken.role).toBe('member');
+    expect(inToken.grants.map((g) => [g.resourceId, g.role])).toEqual([[north.id, 'viewer']]);
+    expect(gatehouseOf(await oidc.fetchUserInfo(config, tokens.access_token, user.id)).grants.map((g) => g.resourceId)).toEqual([north.id]);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(gatehouseOf(refreshed.claims()).grants.map((g) => g.resourceId)).toEqual([north.id]);
+    expect(gatehouseOf(await oidc.fetchUserInfo(config, refreshed.access_token, user.id)).grants.map((g) => g.resourceId)).toEqual([north.id]);
+
+    // Without the parameter, the same person gets every grant.
+    const whole = await signedIn(user.email);
+    const all = await oidc.authorizationCodeGrant(whole.config, whole.callback, whole.checks);
+    expect(gatehouseOf(all.claims()).grants.map((g) => g.name)).toEqual(['North', 'South']);
+  });
+
+  it('lets an org-wide role narrow to a resource it has no grant on: the role applies there, no grants listed', async () => {
+    const user = await createUser(t);
+    const east = await createResource(t, orgId, 'East', 'location');
+    await grant(t, user.id, orgId, 'member');
+    const { config, callback, checks } = await signedIn(user.email, { resource: urn(east.id) });
+    const claim = gatehouseOf((await oidc.authorizationCodeGrant(config, callback, checks)).claims());
+    expect(claim).toMatchObject({ role: 'member', grants: [] });
+  });
+
+  it('refuses with invalid_target a resource the person cannot see, one of another org, and a bare id', async () => {
+    const user = await createUser(t);
+    const mine = await createResource(t, orgId, 'Mine', 'location');
+    const notMine = await createResource(t, orgId, 'Not mine', 'location');
+    const elsewhere = await createResource(t, (await createOrg(t, 'Elsewhere')).id, 'Far', 'location');
+    await grant(t, user.id, orgId, 'viewer', mine.id);
+    for (const resource of [urn(notMine.id), urn(elsewhere.id), mine.id, `${urn(mine.id)}x`]) {
+      const { callback } = await signedIn(user.email, { resource });
+      expect(callback.searchParams.get('error'), resource).toBe('invalid_target');
+      expect(callback.searchParams.get('code')).toBeNull();
+    }
   });
 });
