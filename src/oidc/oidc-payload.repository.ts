@@ -98,6 +98,38 @@ export async function countAccountPayloads(db: Db, accountId: string): Promise<n
   return row.n;
 }
 
+/**
+ * Gatehouse's own row in the table (model `GatehouseInvitation`, keyed by the provider grant):
+ * which invitation the person just accepted on the way to the app, for the first ID token issued
+ * under that grant (docs/rules.md R58). It goes with the grant when the grant is revoked.
+ */
+export const INVITATION_CLAIM_MODEL = 'GatehouseInvitation';
+
+export async function putInvitationClaim(db: Db, row: { grantId: string; accountId: string; claim: JsonObject; expiresAt: Date }): Promise<void> {
+  await upsertPayload(db, {
+    model: INVITATION_CLAIM_MODEL,
+    id: row.grantId,
+    payload: row.claim,
+    grantId: row.grantId,
+    uid: null,
+    userCode: null,
+    accountId: row.accountId,
+    expiresAt: row.expiresAt,
+  });
+}
+
+/** Takes (deletes and returns) the grant's invitation claim, once: a concurrent take gets nothing. */
+export async function takeInvitationClaim(db: Db, grantId: string, now: Date): Promise<JsonObject | undefined> {
+  const row = await db
+    .deleteFrom('oidc_payloads')
+    .where('model', '=', INVITATION_CLAIM_MODEL)
+    .where('id', '=', grantId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .returning('payload')
+    .executeTakeFirst();
+  return row?.payload;
+}
+
 /** Deletes rows that expired before `now` (housekeeping). */
 export async function deleteExpiredPayloads(db: Db, now: Date): Promise<number> {
   const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<', now).executeTakeFirst();

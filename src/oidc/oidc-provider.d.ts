@@ -46,6 +46,7 @@ declare module 'oidc-provider' {
   export interface InteractionInstance {
     uid: string;
     jti: string;
+    iat: number;
     exp: number;
     returnTo: string;
     params: Record<string, unknown> & { client_id: string; scope?: string; redirect_uri?: string };
@@ -98,6 +99,11 @@ declare module 'oidc-provider' {
     Client: { find(id: string): Promise<ClientInstance | undefined>; prototype: { compareClientSecret(actual: string): Promise<boolean> | boolean } };
     Session: { find(id: string): Promise<unknown> };
   }
+
+  export const interactionPolicy: {
+    base(): { get(name: string): { checks: { add(check: unknown): void } } | undefined };
+    Check: new (reason: string, description: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>) => unknown;
+  };
 
   export default Provider;
   export const errors: {

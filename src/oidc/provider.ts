@@ -1,11 +1,11 @@
 /**
- * The OpenID Provider (oidc-provider, docs/rules.md R50–R56), configured for Gatehouse: issuer
+ * The OpenID Provider (oidc-provider, docs/rules.md R50–R58), configured for Gatehouse: issuer
  * PUBLIC_URL/oidc, authorization code with PKCE for every client, rotating refresh tokens,
  * userinfo, revocation, introspection for confidential clients, RP-initiated logout, no
  * development interactions or keys. Its storage is oidc/adapter.ts; clients are the apps registry.
  */
 import { timingSafeEqual } from 'node:crypto';
-import Provider, { type Account, type ClientInstance, errors, type GrantInstance, type KoaContextWithOIDC, type TokenInstance } from 'oidc-provider';
+import Provider, { type Account, type ClientInstance, errors, type GrantInstance, interactionPolicy, type KoaContextWithOIDC, type TokenInstance } from 'oidc-provider';
 import { sha256 } from '../auth/crypto.js';
 import { findUserById } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
@@ -13,6 +13,7 @@ import { kyselyAdapter } from './adapter.js';
 import { findResource } from '../orgs/org.repository.js';
 import { hasAccessToResource, hasGrantInOrg } from './claims.repository.js';
 import { gatehouseClaim, ID_TOKEN_GRANT_CAP, standardClaims } from './claims.js';
+import { takeInvitationClaim } from './oidc-payload.repository.js';
 import type { PrivateJwk } from './signing-keys.js';
 
 export const OIDC_PREFIX = '/oidc';
@@ -57,6 +58,23 @@ function page(title: string, body: string): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:0;display:grid;place-items:center;min-height:100vh;background:#f6f7f9;color:#1b1f24}main{background:#fff;padding:2rem;border-radius:12px;max-width:28rem;width:calc(100% - 2rem);box-shadow:0 1px 3px #0002}button{font:inherit;padding:.6rem 1rem;border-radius:8px;border:1px solid #888;background:#fff;margin:.25rem .5rem 0 0;min-height:44px}button.primary{background:#1f5fd1;color:#fff;border-color:#1f5fd1}</style></head><body><main>${body}</main></body></html>`;
 }
 
+/**
+ * The provider's prompts, plus one: a request carrying an `invitation` always meets Gatehouse's
+ * page once, even for someone already signed in, so the invitation is accepted (or set aside) on
+ * the way (R58). Finishing the interaction marks it handled (`result.gatehouse`).
+ */
+function gatehousePolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check('gatehouse_invitation', 'an invitation is to be accepted on the way', (oidcCtx: KoaContextWithOIDC) => {
+      const invitation = oidcCtx.oidc.params?.invitation;
+      const handled = oidcCtx.oidc.result?.gatehouse !== undefined;
+      return typeof invitation === 'string' && invitation !== '' && !handled;
+    }),
+  );
+  return policy;
+}
+
 export function buildProvider(ctx: AppContext, options: { keys: PrivateJwk[]; cookieKeys: string[] }): Provider {
   const { db } = ctx;
   const issuer = `${ctx.config.publicUrl}${OIDC_PREFIX}`;
@@ -73,6 +91,11 @@ export function buildProvider(ctx: AppContext, options: { keys: PrivateJwk[]; co
       claims: async (use, scope) => {
         const scopes = new Set(scope.split(' '));
         const claims: Record<string, unknown> = { sub: user.id, ...standardClaims(user) };
+        // The invitation accepted on the way here, in the first ID token after the accept only (R58).
+        if (use === 'id_token' && token?.grantId !== undefined) {
+          const accepted = await takeInvitationClaim(db, token.grantId, new Date());
+          if (accepted !== undefined) claims.gatehouse_invitation = accepted;
+        }
         if (client !== undefined && scopes.has('gatehouse')) {
           claims.gatehouse = await gatehouseClaim(db, clientOrgId(client), user.id, {
             resourceId,
@@ -91,7 +114,7 @@ export function buildProvider(ctx: AppContext, options: { keys: PrivateJwk[]; co
     cookies: { keys: options.cookieKeys },
     scopes: [...SCOPES],
     claims: {
-      openid: ['sub'],
+      openid: ['sub', 'gatehouse_invitation'],
       profile: ['name', 'given_name', 'family_name'],
       email: ['email', 'email_verified'],
       gatehouse: ['gatehouse'],
@@ -119,7 +142,7 @@ export function buildProvider(ctx: AppContext, options: { keys: PrivateJwk[]; co
       Session: 14 * 24 * 60 * 60,
       Grant: REFRESH_TOKEN_TTL_S,
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`, policy: gatehousePolicy() },
     // First-party apps never show consent (R49): their grant covers what they ask for.
     loadExistingGrant: async (oidcCtx: KoaContextWithOIDC): Promise<GrantInstance | undefined> => {
       const { client, session, result } = oidcCtx.oidc;
