@@ -153,4 +153,19 @@ describe('invitation=<token> on /authorize', () => {
     expect((await t.ctx.db.selectFrom('invitations').select('status').where('id', '=', foreign.invitation.id).executeTakeFirstOrThrow()).status).not.toBe('accepted');
     expect(await t.ctx.db.selectFrom('grants').select('id').where('user_id', '=', user.id).where('org_id', '=', orgId).execute()).toEqual([]);
   });
+
+  it('someone who already has access may go on without accepting: an ordinary sign-in, no claim, the invitation still live', async () => {
+    const user = await createUser(t);
+    await grant(t, user.id, orgId, 'viewer', (await createResource(t, orgId, 'Lakeside West')).id);
+    const { invitation, token } = await inviteOk(t, adminCookie, orgId, { email: user.email, role: 'admin' });
+    const browser = new Browser(await signIn(t, user.email));
+    const started = await startAuthorization(config, { invitation: token });
+    const uid = await toThePage(browser, started);
+    const confirmed = await post(browser, `/api/v1/interactions/${uid}/confirm`);
+    expect(confirmed.status).toBe(200);
+    const tokens = await exchange(await backToApp(browser, ((await confirmed.json()) as { redirectTo: string }).redirectTo), started);
+    expect(tokens.claims()?.gatehouse_invitation).toBeUndefined();
+    expect(tokens.claims()?.gatehouse).toMatchObject({ role: null });
+    expect((await t.ctx.db.selectFrom('invitations').select('status').where('id', '=', invitation.id).executeTakeFirstOrThrow()).status).not.toBe('accepted');
+  });
 });
