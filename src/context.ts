@@ -11,12 +11,12 @@ import type { AfterReply } from './http/after-reply.js';
 import type { DB } from './db/schema.js';
 import type { Outbox } from './outbox/outbox.js';
 
-/** Someone lost access: a grant removed, a resource with its grants deleted, an account deleted. */
+/** Someone lost access: a grant removed, a resource with its grants deleted, an account deleted or disabled. */
 export interface AccessRemoval {
   userId: string;
   /** The orgs where access was lost (an event is written in each). */
   orgIds: readonly string[];
-  reason: 'grant_removed' | 'resource_deleted' | 'account_deleted';
+  reason: 'grant_removed' | 'resource_deleted' | 'account_deleted' | 'account_disabled';
   /** Who caused it, for the event. */
   actor: { type: 'user' | 'api_key' | 'system'; id: string | null; label: string | null; appId?: string | null };
 }

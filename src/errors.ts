@@ -64,6 +64,8 @@ export const ERRORS = {
   MEMBER_NOT_FOUND: [404, 'This user has no access here.'],
   GRANT_NOT_FOUND: [404, 'Grant not found.'],
   USER_NOT_FOUND: [404, 'User not found.'],
+  USER_NOT_ACTIVE: [409, 'Only an active account can be disabled.'],
+  CANNOT_DISABLE_SELF: [409, 'You cannot disable your own account.'],
   API_KEY_NOT_FOUND: [404, 'API key not found.'],
   PERMISSION_NOT_GRANTABLE: [403, 'You cannot give a key or role permissions you do not hold.'],
   INVALID_CURSOR: [400, 'The cursor is not valid for this list.'],

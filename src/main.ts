@@ -1,5 +1,5 @@
 /**
- * The `gatehouse` command line: serve, migrate, admin create, demo, org trust, keys rotate.
+ * The `gatehouse` command line: serve, migrate, admin create, demo, org trust, keys rotate, user disable.
  * A usage error prints one line and exits 2; so does a bad configuration.
  */
 import { parseArgs } from 'node:util';
@@ -128,6 +128,42 @@ function orgTrustCommand(trusted: boolean): Command {
   };
 }
 
+/**
+ * `gatehouse user disable <email>` / `user enable <email>`: the operator's way to stop an account
+ * signing in anywhere, its app tokens revoked (docs/rules.md R57), or to let it back in.
+ */
+function userDisableCommand(disabled: boolean): Command {
+  const verb = disabled ? 'disable' : 'enable';
+  return {
+    summary: disabled
+      ? 'disable an account: it cannot sign in to Gatehouse or any app; its sessions and app tokens are revoked'
+      : 'enable a disabled account again (it signs in anew everywhere)',
+    usage: `gatehouse user ${verb} <email>`,
+    options: {},
+    positional: 'email',
+    run: async (config, values) => {
+      let email: string;
+      try {
+        email = parseEmail(String(values.email));
+      } catch {
+        throw new UsageError('<email> must be an email address');
+      }
+      const { findUserByEmail } = await import('./auth/user.repository.js');
+      const { setUserDisabled } = await import('./account/user-status.service.js');
+      const { oidcAccessHooks } = await import('./oidc/access-revocation.js');
+      const user = await withDatabase(config, async (database) => {
+        const found = await findUserByEmail(database.db, email);
+        if (found === undefined) throw new UsageError(`no account ${email}`);
+        return setUserDisabled({ db: database.db, accessHooks: oidcAccessHooks() }, { type: 'system', id: null, label: 'Gatehouse' }, found.id, disabled, systemClock.now());
+      }).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'USER_NOT_ACTIVE') throw new UsageError(`${email} is not an active account yet (an invitee who never registered)`);
+        throw error;
+      });
+      console.log(`${user.email} is ${user.status === 'disabled' ? 'disabled' : 'enabled'}.`);
+    },
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const commands: Record<string, Command> = {
@@ -192,6 +228,8 @@ export const commands: Record<string, Command> = {
   },
   'org trust': orgTrustCommand(true),
   'org untrust': orgTrustCommand(false),
+  'user disable': userDisableCommand(true),
+  'user enable': userDisableCommand(false),
   demo: {
     summary: 'load a demo clinic group with people in every access state (idempotent) and print how to sign in',
     usage: 'gatehouse demo [--if-empty]',

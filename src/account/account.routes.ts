@@ -1,10 +1,11 @@
 /**
  * Accounts: sign-up, email verification, password reset, first-admin setup, GET and DELETE
- * /api/v1/me. The token-taking endpoints share the per-IP auth rate limit.
+ * /api/v1/me, and an instance admin disabling an account. The token-taking endpoints share the
+ * per-IP auth rate limit.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { clearSessionCookie, setSessionCookie } from '../auth/actor.js';
+import { clearSessionCookie, eventActor, setSessionCookie } from '../auth/actor.js';
 import { parseEmail } from '../auth/email.js';
 import { presentUser, UserSchema } from '../auth/user.presenter.js';
 import { findUserById } from '../auth/user.repository.js';
@@ -25,6 +26,7 @@ import {
   requestPasswordReset,
   verifyEmail,
 } from './account.service.js';
+import { setUserDisabled } from './user-status.service.js';
 
 const Email = Type.String({ maxLength: 320 });
 const Password = Type.String({ maxLength: 1024 });
@@ -182,6 +184,20 @@ export function accountRoutes(ctx: AppContext) {
         clearSessionCookie(ctx, reply);
         return null;
       },
+    });
+
+    route({
+      method: 'PUT',
+      url: '/api/v1/admin/users/:userId/disabled',
+      tags: ['accounts'],
+      summary: 'Instance admins only: disable an account (it can no longer sign in anywhere, its app tokens are revoked) or enable it again',
+      params: Type.Object({ userId: Type.String({ format: 'uuid' }) }),
+      body: Type.Object({ disabled: Type.Boolean() }, { additionalProperties: false }),
+      response: { 200: UserSchema },
+      errors: ['USER_NOT_FOUND', 'USER_NOT_ACTIVE', 'CANNOT_DISABLE_SELF'],
+      auth: 'instanceAdmin',
+      handler: async (request, _reply, actor) =>
+        presentUser(await setUserDisabled(ctx, eventActor(actor), request.params.userId, request.body.disabled, ctx.clock.now())),
     });
   };
 }

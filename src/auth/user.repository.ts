@@ -133,6 +133,11 @@ export async function setUserPassword(trx: Transaction<DB>, userId: string, pass
   return trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Sets an account's status (disabling and enabling it, docs/rules.md R57). */
+export async function setUserStatus(trx: Transaction<DB>, userId: string, status: 'active' | 'disabled', now: Date): Promise<UserRow> {
+  return trx.updateTable('users').set({ status, updated_at: now }).where('id', '=', userId).returningAll().executeTakeFirstOrThrow();
+}
+
 /** Deletes the account; its grants and sessions go with it (foreign-key cascades). */
 export async function deleteUser(trx: Transaction<DB>, userId: string): Promise<void> {
   await trx.deleteFrom('users').where('id', '=', userId).execute();

@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   'user.registered',
   'user.verified',
   'user.deleted',
+  'user.disabled',
+  'user.enabled',
   'membership.granted',
   'membership.changed',
   'membership.removed',

@@ -4,7 +4,7 @@
  * model reads the apps registry. Expiry follows the wall clock, as oidc-provider's own checks do.
  */
 import type { Kysely } from 'kysely';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { findAppByClientId } from '../apps/app.repository.js';
 import type { AppRow, DB, JsonObject } from '../db/schema.js';
 import { consumePayload, destroyGrantPayloads, destroyPayload, findPayload, upsertPayload } from './oidc-payload.repository.js';
@@ -73,8 +73,13 @@ export function kyselyAdapter(db: Kysely<DB>) {
       return row === undefined ? undefined : withConsumed(row);
     }
 
+    /**
+     * The provider consumes a code or refresh token after reading it and before issuing anything
+     * (docs/rules.md R55): when a concurrent request consumed it first, this one ends in
+     * `invalid_grant` and gets no token.
+     */
     async consume(id: string): Promise<void> {
-      await consumePayload(db, this.model, id, new Date());
+      if (!(await consumePayload(db, this.model, id, new Date()))) throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'refresh token'} already used`);
     }
 
     async destroy(id: string): Promise<void> {

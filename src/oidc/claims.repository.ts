@@ -34,3 +34,16 @@ export async function hasGrantInOrg(db: Db, orgId: string, userId: string): Prom
   const row = await db.selectFrom('grants').select('id').where('org_id', '=', orgId).where('user_id', '=', userId).limit(1).executeTakeFirst();
   return row !== undefined;
 }
+
+/** Whether the user may see the resource: an org-wide grant in its org, or a grant on it. */
+export async function hasAccessToResource(db: Db, orgId: string, userId: string, resourceId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('grants')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('resource_id', 'is', null), eb('resource_id', '=', resourceId)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -52,8 +52,19 @@ export async function findPayload(db: Db, model: string, by: { id: string } | { 
   return query.where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).executeTakeFirst();
 }
 
-export async function consumePayload(db: Db, model: string, id: string, now: Date): Promise<void> {
-  await db.updateTable('oidc_payloads').set({ consumed_at: now }).where('model', '=', model).where('id', '=', id).execute();
+/**
+ * Marks the row consumed unless it already was, in one statement: of two concurrent consumes of
+ * one code or refresh token, exactly one sees `true`.
+ */
+export async function consumePayload(db: Db, model: string, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('oidc_payloads')
+    .set({ consumed_at: now })
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function destroyPayload(db: Db, model: string, id: string): Promise<void> {
@@ -85,6 +96,38 @@ export async function destroyAccountPayloads(db: Db, accountId: string): Promise
 export async function countAccountPayloads(db: Db, accountId: string): Promise<number> {
   const row = await db.selectFrom('oidc_payloads').select(sql<number>`count(*)::int`.as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
   return row.n;
+}
+
+/**
+ * Gatehouse's own row in the table (model `GatehouseInvitation`, keyed by the provider grant):
+ * which invitation the person just accepted on the way to the app, for the first ID token issued
+ * under that grant (docs/rules.md R58). It goes with the grant when the grant is revoked.
+ */
+export const INVITATION_CLAIM_MODEL = 'GatehouseInvitation';
+
+export async function putInvitationClaim(db: Db, row: { grantId: string; accountId: string; claim: JsonObject; expiresAt: Date }): Promise<void> {
+  await upsertPayload(db, {
+    model: INVITATION_CLAIM_MODEL,
+    id: row.grantId,
+    payload: row.claim,
+    grantId: row.grantId,
+    uid: null,
+    userCode: null,
+    accountId: row.accountId,
+    expiresAt: row.expiresAt,
+  });
+}
+
+/** Takes (deletes and returns) the grant's invitation claim, once: a concurrent take gets nothing. */
+export async function takeInvitationClaim(db: Db, grantId: string, now: Date): Promise<JsonObject | undefined> {
+  const row = await db
+    .deleteFrom('oidc_payloads')
+    .where('model', '=', INVITATION_CLAIM_MODEL)
+    .where('id', '=', grantId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .returning('payload')
+    .executeTakeFirst();
+  return row?.payload;
 }
 
 /** Deletes rows that expired before `now` (housekeeping). */

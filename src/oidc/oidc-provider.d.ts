@@ -46,6 +46,7 @@ declare module 'oidc-provider' {
   export interface InteractionInstance {
     uid: string;
     jti: string;
+    iat: number;
     exp: number;
     returnTo: string;
     params: Record<string, unknown> & { client_id: string; scope?: string; redirect_uri?: string };
@@ -58,6 +59,8 @@ declare module 'oidc-provider' {
   }
 
   export interface TokenInstance {
+    kind?: string;
+    resource?: string | string[];
     accountId: string;
     clientId: string;
     grantId?: string;
@@ -72,6 +75,7 @@ declare module 'oidc-provider' {
       params?: Record<string, unknown>;
       result?: Record<string, unknown>;
       requestParamScopes: Set<string>;
+      entities: { AuthorizationCode?: TokenInstance; RefreshToken?: TokenInstance };
       route: string;
       provider: Provider;
     };
@@ -96,6 +100,14 @@ declare module 'oidc-provider' {
     Session: { find(id: string): Promise<unknown> };
   }
 
+  export const interactionPolicy: {
+    base(): { get(name: string): { checks: { add(check: unknown): void } } | undefined };
+    Check: new (reason: string, description: string, check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>) => unknown;
+  };
+
   export default Provider;
-  export const errors: Record<string, new (...args: unknown[]) => Error>;
+  export const errors: {
+    InvalidGrant: new (description?: string) => Error;
+    InvalidTarget: new (description?: string) => Error;
+  } & Record<string, new (...args: unknown[]) => Error>;
 }

@@ -1,5 +1,5 @@
 /**
- * The OpenID provider mounted under /oidc (docs/rules.md R50–R55), and the JSON routes behind
+ * The OpenID provider mounted under /oidc (docs/rules.md R50–R58), and the JSON routes behind
  * Gatehouse's own sign-in pages for it (`/authorize/:uid`, web/src/pages/public/Authorize.vue).
  *
  * The provider is a Koa application: its routes are handed the raw request and response
@@ -14,7 +14,7 @@ import type { UserActor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { router } from '../http/route.js';
 import { component } from '../http/schemas.js';
-import { abortInteraction, confirmInteraction, describeInteraction, interactionEntry } from './interaction.service.js';
+import { abortInteraction, acceptInvitationInteraction, confirmInteraction, describeInteraction, interactionEntry } from './interaction.service.js';
 import { buildProvider, OIDC_PREFIX } from './provider.js';
 import { deriveKey, resolveSecretKey } from './secret-key.js';
 import { loadSigningKeys } from './signing-keys.js';
@@ -42,6 +42,7 @@ export const InteractionDetailsComponent = component(
     app: Type.Object({ name: Type.String(), firstParty: Type.Boolean() }),
     scopes: Type.Array(Type.String()),
     invitation: Type.Union([Type.String(), Type.Null()]),
+    invitationFound: Type.Union([Type.Boolean(), Type.Null()]),
     account: Type.Union([Type.Object({ email: Type.String(), name: Type.String() }), Type.Null()]),
     allowed: Type.Union([Type.Boolean(), Type.Null()]),
   }),
@@ -130,6 +131,30 @@ export function oidcRoutes(ctx: AppContext, getProvider: () => Promise<Provider>
       errors: ['INTERACTION_NOT_FOUND', 'APP_ACCESS_DENIED'],
       auth: 'user',
       handler: async (request, _reply, actor) => ({ redirectTo: await confirmInteraction(ctx, await getProvider(), request.params.uid, actor) }),
+    });
+
+    route({
+      method: 'POST',
+      url: '/api/v1/interactions/:uid/accept-invitation',
+      tags: ['openid connect'],
+      summary: 'Accept the invitation the app passed (invitation=<token>) as the signed-in person and go on to the app',
+      description:
+        'The invitation must be one of the app’s organization. One the person registered with during this sign-in request counts as accepted. The first ID token after this carries `gatehouse_invitation`.',
+      params: UidParams,
+      response: { 200: Next },
+      errors: [
+        'INTERACTION_NOT_FOUND',
+        'INVITATION_NOT_FOUND',
+        'EMAIL_MISMATCH',
+        'INVITATION_ALREADY_ACCEPTED',
+        'INVITATION_DECLINED',
+        'INVITATION_EXPIRED',
+        'INVITATION_REVOKED',
+        'INVITATION_FAILED',
+        'APP_ACCESS_DENIED',
+      ],
+      auth: 'user',
+      handler: async (request, _reply, actor) => ({ redirectTo: await acceptInvitationInteraction(ctx, await getProvider(), request.params.uid, actor) }),
     });
 
     route({

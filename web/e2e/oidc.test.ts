@@ -2,14 +2,15 @@
  * Signing in to an app with Gatehouse in a real browser (docs/rules.md R48, R49, R53): a signed-out
  * person is sent to Gatehouse's page, signs in, sees what a third-party app asks for, allows it
  * and lands back at the app with a code; a person of another organization sees that they have
- * no access, and the app gets no code.
+ * no access, and the app gets no code; a newcomer the app sends with an invitation creates their
+ * account on the page and lands back with a code (R58).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, browserAvailable, launchBrowser, screenshot, Server } from './harness.js';
+import { ADMIN, browserAvailable, launchBrowser, mailLink, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
 /** The app's callback: a stand-in app page on a port of its own (set in beforeAll). */
@@ -30,7 +31,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
     return res.status() === 204 ? {} : ((await res.json()) as Record<string, unknown>);
   }
 
-  function authorizeUrl(): string {
+  function authorizeUrl(extra: Record<string, string> = {}): string {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const params = new URLSearchParams({
@@ -42,6 +43,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
       code_challenge_method: 'S256',
       state: 'st',
       nonce: 'nn',
+      ...extra,
     });
     return `${server.url}/oidc/auth?${params.toString()}`;
   }
@@ -113,6 +115,30 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
     const url = new URL(page.url());
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect(url.searchParams.get('code')).toBeNull();
+    await context.close();
+  });
+
+  it('a newcomer the app sends with an invitation creates their account on the page and lands back with a code', async () => {
+    const email = 'newcomer@e2e.test';
+    await api(admin, 'POST', `/api/v1/orgs/${orgId}/invitations`, { email, role: 'viewer', firstName: 'Nia' });
+    const adminPage = await admin.newPage();
+    const token = (await mailLink(adminPage, email, 'invite')).split('/invite/')[1] ?? '';
+    await adminPage.close();
+    const { context, page } = await person();
+    await page.goto(authorizeUrl({ invitation: token }));
+    await expect.poll(() => page.getByTestId('invitation').isVisible()).toBe(true);
+    expect(await page.getByTestId('invitation').innerText()).toContain(`invited ${email} to Riverside Clinics`);
+    expect(await page.getByLabel('First name').inputValue()).toBe('Nia');
+    await page.getByLabel('Last name').fill('Okafor');
+    await page.getByLabel('Password').fill('newcomer password 1');
+    await page.getByRole('button', { name: 'Create account and continue' }).click();
+    // Without the terms ticked, the page says so and nothing is created.
+    await expect.poll(() => page.getByText('Accept the terms to create your account.').isVisible()).toBe(true);
+    await page.getByLabel('I accept the terms of use').check();
+    await page.getByRole('button', { name: 'Create account and continue' }).click();
+    await page.waitForURL((url) => url.href.startsWith(CALLBACK));
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/\S{20,}/);
+    await expect.poll(() => page.locator('h1').innerText()).toBe('The clinic app');
     await context.close();
   });
 });

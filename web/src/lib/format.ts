@@ -70,6 +70,8 @@ const EVENT_LABELS: Record<EventType, string> = {
   'user.registered': 'Account registered',
   'user.verified': 'Email verified',
   'user.deleted': 'Account deleted',
+  'user.disabled': 'Account disabled',
+  'user.enabled': 'Account enabled again',
   'membership.granted': 'Access granted',
   'membership.changed': 'Role changed',
   'membership.removed': 'Access removed',
