@@ -8,6 +8,7 @@ import InvitationPanelElement from './InvitationPanelElement.vue';
 import PeopleElement from './PeopleElement.vue';
 import { defineElement } from './define';
 import { elementRouter } from './routes';
+import { startFrame } from './frame';
 
 export { registerLocale } from './messages';
 
@@ -20,3 +21,5 @@ const ELEMENTS: [string, () => CustomElementConstructor][] = [
 for (const [name, make] of ELEMENTS) {
   if (customElements.get(name) === undefined) customElements.define(name, make());
 }
+
+startFrame();

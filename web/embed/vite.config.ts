@@ -24,10 +24,14 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../../dist/embed', import.meta.url)),
     emptyOutDir: true,
     sourcemap: false,
-    // Lib mode leaves ES output's whitespace unless told.
-    minify: true,
     target: 'es2022',
-    lib: { entry: fileURLToPath(new URL('main.ts', import.meta.url)), formats: ['es'], fileName: () => 'gatehouse.js' },
-    rolldownOptions: { checks: { pluginTimings: false } },
+    // An app build with a script entry rather than lib mode: lib mode's ES output keeps its whitespace.
+    modulePreload: false,
+    rolldownOptions: {
+      input: fileURLToPath(new URL('main.ts', import.meta.url)),
+      output: { format: 'es', entryFileNames: 'gatehouse.js', chunkFileNames: 'chunk-[hash].js', assetFileNames: '[name]-[hash][extname]' },
+      preserveEntrySignatures: 'exports-only',
+      checks: { pluginTimings: false },
+    },
   },
 });
