@@ -161,7 +161,14 @@ export function connect(credentials: Credentials): Promise<WidgetSession> {
   setTransport(send);
   widget.error = null;
   const loading = (async () => {
-    const found = await readSession(await freshToken(false));
+    let found: WidgetSession;
+    try {
+      found = await readSession(await freshToken(false));
+    } catch (error) {
+      // A token that lapsed before it was first used: one fresh one from getToken.
+      if (link.getToken === null || (error as { code?: unknown }).code !== 'WIDGET_TOKEN_INVALID') throw error;
+      found = await readSession(await freshToken(true));
+    }
     link.expiresAt = Date.parse(found.expiresAt);
     session.me = meOf(found);
     session.loaded = true;
