@@ -196,12 +196,9 @@ async function widgetToken(req, res) {
   const session = sessionOf(req);
   if (session?.claims === undefined) return sendJson(res, 401, { error: 'signed out' });
   if (req.headers.origin !== APP_URL) return sendJson(res, 403, { error: 'cross-site' });
-  let resourceId = null;
-  try {
-    resourceId = JSON.parse(await readBody(req)).resourceId ?? null;
-  } catch {
-    resourceId = null;
-  }
+  const resourceId = await readBody(req)
+    .then((text) => JSON.parse(text).resourceId ?? null)
+    .catch(() => null);
   const { status, json } = await gatehouseApi('POST', `/api/v1/orgs/${ORG_ID}/widget-tokens`, {
     appId: APP_ID,
     userId: session.claims.sub,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { embedBudget } from './budget';
+import { embedBudget } from './budget.ts';
 
 // /embed/v1/gatehouse.js: the embeddable elements (web/embed/main.ts) as one ES module in
 // dist/embed, served by `gatehouse serve` (src/http/embed.plugin.ts). The same .vue files as the
