@@ -10,7 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ORG } from '../../src/demo/demo.data.js';
-import { browserAvailable, freePort, launchBrowser, Server } from './harness.js';
+import { browserAvailable, expectNoHorizontalOverflow, freePort, launchBrowser, Server } from './harness.js';
 
 const enabled = browserAvailable();
 const OWNER = { email: 'admin@riverside.example', password: 'gatehouse-demo' };
@@ -190,7 +190,12 @@ element.getToken = async () => {
     const accent = await page.evaluate<string>(
       `getComputedStyle(document.querySelector('gatehouse-invitation-panel').shadowRoot.querySelector('button')).backgroundColor`,
     );
-    await panel.getByRole('button', { name: 'Invite Ben' }).click();
+    // By keyboard: Tab reaches the button inside the shadow root; Enter opens the form with focus in it.
+    const focused = `document.querySelector('gatehouse-invitation-panel').shadowRoot.activeElement`;
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>(`${focused}?.textContent.trim()`)).toBe('Invite Ben');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate<string>(`${focused}?.id`)).toBe('inv-role');
     await panel.getByRole('button', { name: 'Send invitation' }).click();
     await panel.getByText('Invitation sent to').waitFor();
     await expect.poll(async () => (await events(page)).map((e) => e.type)).toContain('gatehouse:invited');
@@ -237,6 +242,8 @@ element.getToken = async () => {
     expect(emails).not.toContain(MEMBER);
     // No way to switch to the org or another location.
     expect(await list.locator('#access-scope').count()).toBe(0);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expectNoHorizontalOverflow(page);
     expect(await violations(page)).toEqual([]);
     await axe(page, 'access list');
     await page.close();
