@@ -6,7 +6,10 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { buildApp } from '../app.js';
+import { MINUTE } from '../clock.js';
+import { loadConfig } from '../config.js';
+import { errorCode, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
 import { apiKey, createPerson } from '../test/invitations.js';
 
@@ -58,13 +61,12 @@ async function tokenFor(userId: string, scopes: string[], extra: Record<string, 
   return res.json<{ token: string }>().token;
 }
 
-const bearer = (token: string, origin: string | undefined = APP_ORIGIN) => ({
-  authorization: `Bearer ${token}`,
-  ...(origin === undefined ? {} : { origin }),
-});
+const bearer = (token: string, origin: string | null = APP_ORIGIN): Record<string, string> =>
+  origin === null ? { authorization: `Bearer ${token}` } : { authorization: `Bearer ${token}`, origin };
 
 beforeAll(async () => {
-  t = await testApp();
+  // Limits on (the tests' default turns them off), so the widget's request budget is real here.
+  t = await testApp({ AUTH_RATE_LIMIT: '1000' });
   const org = await createOrg(t, 'Widget Org');
   orgId = org.id;
   otherOrgId = (await createOrg(t, 'Other Org')).id;
@@ -101,7 +103,7 @@ describe('minting a widget token', () => {
     // The key lacks api_keys:manage, so the token does too, although the admin holds it.
     expect(body.scopes.sort()).toEqual(['invitations:manage', 'people:read']);
     const stored = await t.ctx.db.selectFrom('widget_tokens').selectAll().execute();
-    expect(stored.some((row) => row.token_hash === body.token || JSON.stringify(row).includes(body.token))).toBe(false);
+    expect(stored.some((row) => JSON.stringify(row).includes(body.token))).toBe(false);
   });
 
   it('does not hand a user more than they hold: a member asking for invitations:manage gets only what a member reads', async () => {
@@ -130,7 +132,8 @@ describe('minting a widget token', () => {
   });
 
   it('refuses bad input with a coded error and writes nothing', async () => {
-    const before = await t.ctx.db.selectFrom('widget_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = async () => (await t.ctx.db.selectFrom('widget_tokens').select('id').execute()).length;
+    const before = await count();
     const cases: [Record<string, unknown>, number, string][] = [
       [{ appId, userId: admin.id, scopes: ['people:read'], ttlSeconds: 901 }, 400, 'VALIDATION_FAILED'],
       [{ appId, userId: admin.id, scopes: [] }, 400, 'VALIDATION_FAILED'],
@@ -144,8 +147,7 @@ describe('minting a widget token', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(status);
       expect(errorCode(res)).toBe(code);
     }
-    const after = await t.ctx.db.selectFrom('widget_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    expect(Number(after.n)).toBe(Number(before.n));
+    expect(await count()).toBe(before);
   });
 
   it('a key of one org cannot mint for another org (404 ORG_NOT_FOUND)', async () => {
@@ -218,5 +220,273 @@ describe('a widget acts as its user, within its scopes', () => {
       expect(res.statusCode, url).toBe(403);
       expect(errorCode(res)).toBe('WIDGET_ROUTE_REFUSED');
     }
+  });
+});
+
+describe('an attacker with a widget token', () => {
+  it('cannot use a token of app A from app B\'s origin, nor from an origin no app allows (403 WIDGET_ORIGIN_REFUSED)', async () => {
+    const token = await tokenFor(admin.id, ['people:read']);
+    for (const origin of [OTHER_APP_ORIGIN, 'https://evil.example']) {
+      const res = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(token, origin) });
+      expect(res.statusCode, origin).toBe(403);
+      expect(errorCode(res)).toBe('WIDGET_ORIGIN_REFUSED');
+    }
+    // And the other way round: app B's token on app A's page.
+    const ofB = (await mint({ appId: otherAppId, userId: admin.id, scopes: ['people:read'] })).json<{ token: string }>().token;
+    expect(errorCode(await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(ofB, APP_ORIGIN) }))).toBe('WIDGET_ORIGIN_REFUSED');
+    expect((await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(ofB, OTHER_APP_ORIGIN) })).statusCode).toBe(200);
+    // Its own app's origin, Gatehouse's own (the iframe mode) and no browser at all are fine.
+    for (const origin of [APP_ORIGIN, TEST_PUBLIC_URL, null]) {
+      expect((await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(token, origin) })).statusCode).toBe(200);
+    }
+  });
+
+  it('cannot act on another org with a token of this one, even where its user has standing (404 ORG_NOT_FOUND)', async () => {
+    const both = await createUser(t);
+    await grant(t, both.id, orgId, 'admin');
+    await grant(t, both.id, otherOrgId, 'owner');
+    const token = await tokenFor(both.id, ['people:read', 'invitations:manage', 'members:read']);
+    for (const [method, url] of [
+      ['GET', `/api/v1/orgs/${otherOrgId}/people`],
+      ['GET', `/api/v1/orgs/${otherOrgId}/access`],
+      ['POST', `/api/v1/orgs/${otherOrgId}/invitations`],
+    ] as const) {
+      const res = await t.inject({ method, url, headers: bearer(token), ...(method === 'POST' ? { payload: { email: 'y@example.test', role: 'viewer' } } : {}) });
+      expect(res.statusCode, url).toBe(404);
+      expect(errorCode(res)).toBe('ORG_NOT_FOUND');
+    }
+  });
+
+  it('cannot escalate: scopes the key lacks are dropped, and a user who loses a permission loses it on the token at once', async () => {
+    const fromReadKey = await mint({ appId, userId: admin.id, scopes: ['people:read', 'people:manage', 'invitations:manage'] }, readKey);
+    expect(fromReadKey.json<{ scopes: string[] }>().scopes).toEqual(['people:read']);
+    const demoted = await createUser(t);
+    await grant(t, demoted.id, orgId, 'admin');
+    const token = await tokenFor(demoted.id, ['people:read', 'invitations:read']);
+    await t.ctx.db.updateTable('grants').set({ role: 'viewer' }).where('user_id', '=', demoted.id).execute();
+    const res = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(token) });
+    expect(res.statusCode).toBe(403);
+    expect(errorCode(res)).toBe('FORBIDDEN');
+    const session = await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(token) });
+    expect(session.json<{ scopes: string[] }>().scopes).toEqual([]);
+  });
+
+  it('cannot hand on or take away the owner role, even as an owner with every scope', async () => {
+    const owner2 = await createUser(t);
+    await grant(t, owner2.id, orgId, 'owner');
+    const allScopes = ['members:manage', 'members:read', 'org:read', 'people:read', 'invitations:read', 'invitations:manage'];
+    const ownerKey = await apiKey(t, orgId, allScopes);
+    const res = await mint({ appId, userId: owner2.id, scopes: allScopes }, ownerKey);
+    const token = res.json<{ token: string }>().token;
+    const promote = await t.inject({ method: 'PUT', url: `/api/v1/orgs/${orgId}/members/${member.id}/grants`, headers: bearer(token), payload: { resourceId: null, role: 'owner' } });
+    expect(promote.statusCode).toBe(403);
+    expect(errorCode(promote)).toBe('ROLE_NOT_GRANTABLE');
+    const demote = await t.inject({ method: 'DELETE', url: `/api/v1/orgs/${orgId}/members/${owner2.id}/grants`, headers: bearer(token) });
+    expect(demote.statusCode).toBe(403);
+    expect(await t.ctx.db.selectFrom('grants').select('role').where('user_id', '=', owner2.id).executeTakeFirst()).toEqual({ role: 'owner' });
+  });
+
+  describe('a token limited to one resource', () => {
+    let token: string;
+    beforeAll(async () => {
+      const scopes = ['people:read', 'invitations:read', 'invitations:manage', 'members:read', 'members:manage', 'org:read'];
+      // The admin holds these org-wide; the token narrows them to the North resource.
+      token = await tokenFor(admin.id, scopes, { resourceId });
+      await createPerson(t, orgId, { email: 'north@example.test', resource_id: resourceId });
+      await createPerson(t, orgId, { email: 'south@example.test', resource_id: siblingId });
+    });
+
+    it('reads its own resource', async () => {
+      const res = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people?resourceId=${resourceId}`, headers: bearer(token) });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<{ items: { email: string }[] }>().items.map((p) => p.email)).toEqual(['north@example.test']);
+      const access = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/access?resourceId=${resourceId}`, headers: bearer(token) });
+      expect(access.statusCode).toBe(200);
+    });
+
+    it('cannot reach a sibling resource or the org-wide lists (403 FORBIDDEN)', async () => {
+      const south = await t.ctx.db.selectFrom('people').select('id').where('email', '=', 'south@example.test').executeTakeFirstOrThrow();
+      for (const url of [
+        `/api/v1/orgs/${orgId}/people`,
+        `/api/v1/orgs/${orgId}/people?resourceId=${siblingId}`,
+        `/api/v1/orgs/${orgId}/people/${south.id}`,
+        `/api/v1/orgs/${orgId}/access`,
+        `/api/v1/orgs/${orgId}/access?resourceId=${siblingId}`,
+        `/api/v1/orgs/${orgId}/invitations`,
+      ]) {
+        const res = await t.inject({ method: 'GET', url, headers: bearer(token) });
+        expect(res.statusCode, url).toBe(403);
+        expect(errorCode(res)).toBe('FORBIDDEN');
+      }
+    });
+
+    it('invites at its resource only: org-wide and sibling invitations are refused and nothing is written', async () => {
+      const ok = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations`, headers: bearer(token), payload: { email: 'n1@example.test', role: 'viewer', resourceId } });
+      expect(ok.statusCode, ok.body).toBe(201);
+      for (const payload of [
+        { email: 'n2@example.test', role: 'viewer' },
+        { email: 'n3@example.test', role: 'viewer', resourceId: siblingId },
+      ]) {
+        const res = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations`, headers: bearer(token), payload });
+        expect(res.statusCode).toBe(403);
+        expect(errorCode(res)).toBe('FORBIDDEN');
+      }
+      const written = await t.ctx.db.selectFrom('invitations').select('email').where('email', 'in', ['n2@example.test', 'n3@example.test']).execute();
+      expect(written).toEqual([]);
+    });
+
+    it('cannot move an invitation of its resource to a sibling, nor grant there', async () => {
+      const created = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations`, headers: bearer(token), payload: { email: 'n4@example.test', role: 'viewer', resourceId } });
+      const id = created.json<{ id: string }>().id;
+      const moved = await t.inject({ method: 'PATCH', url: `/api/v1/orgs/${orgId}/invitations/${id}`, headers: bearer(token), payload: { resourceId: siblingId } });
+      expect(moved.statusCode).toBe(403);
+      const granted = await t.inject({ method: 'PUT', url: `/api/v1/orgs/${orgId}/members/${member.id}/grants`, headers: bearer(token), payload: { resourceId: siblingId, role: 'viewer' } });
+      expect(granted.statusCode).toBe(403);
+      expect(errorCode(granted)).toBe('FORBIDDEN');
+    });
+  });
+
+  it('cannot use an expired token, a token of a revoked key, or one whose user was disabled (401 WIDGET_TOKEN_INVALID)', async () => {
+    const short = await tokenFor(admin.id, ['people:read'], { ttlSeconds: 30 });
+    expect((await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(short) })).statusCode).toBe(200);
+    t.clock.advance(31_000);
+    const expired = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(short) });
+    expect(expired.statusCode).toBe(401);
+    expect(errorCode(expired)).toBe('WIDGET_TOKEN_INVALID');
+
+    const doomedKey = await apiKey(t, orgId, ['people:read'], 'doomed');
+    const fromDoomed = (await mint({ appId, userId: admin.id, scopes: ['people:read'] }, doomedKey)).json<{ token: string }>().token;
+    await t.ctx.db.updateTable('api_keys').set({ revoked_at: t.clock.now() }).where('name', '=', 'doomed').execute();
+    expect(errorCode(await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(fromDoomed) }))).toBe('WIDGET_TOKEN_INVALID');
+
+    const leaving = await createUser(t);
+    await grant(t, leaving.id, orgId, 'admin');
+    const ofLeaving = await tokenFor(leaving.id, ['people:read']);
+    await t.ctx.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', leaving.id).execute();
+    expect(errorCode(await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(ofLeaving) }))).toBe('WIDGET_TOKEN_INVALID');
+  });
+
+  it('never sees its token in a log line (header, answer body, the iframe address)', async () => {
+    const lines: string[] = [];
+    const logged = await buildApp(loadConfig({ PUBLIC_URL: TEST_PUBLIC_URL, LOG_LEVEL: 'trace', AUTH_RATE_LIMIT: '0' }), {
+      db: t.ctx.db,
+      backend: t.ctx.backend,
+      clock: t.clock,
+      scryptCost: t.ctx.scryptCost,
+      logStream: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    try {
+      const minted = await logged.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/widget-tokens`, headers: { authorization: `Bearer ${key}` }, payload: { appId, userId: admin.id, scopes: ['people:read'] } });
+      const token = minted.json<{ token: string }>().token;
+      await logged.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(token) });
+      await logged.inject({ method: 'GET', url: `/embed/v1/frame/people?token=${token}` });
+      await logged.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/api-keys`, headers: bearer(token) });
+      expect(lines.length).toBeGreaterThan(0);
+      const secret = token.slice('ghw_'.length);
+      expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('has a request budget per token (429 RATE_LIMITED), and the resend cooldown applies to it', async () => {
+    const token = await tokenFor(admin.id, ['people:read', 'invitations:read', 'invitations:manage', 'org:read', 'members:read']);
+    const created = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations`, headers: bearer(token), payload: { email: 'cool@example.test', role: 'viewer' } });
+    const id = created.json<{ id: string }>().id;
+    t.clock.advance(2 * MINUTE);
+    expect((await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations/${id}/resend`, headers: bearer(token) })).statusCode).toBe(200);
+    const again = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations/${id}/resend`, headers: bearer(token) });
+    expect(again.statusCode).toBe(429);
+    expect(errorCode(again)).toBe('RESEND_TOO_SOON');
+
+    const budget = await tokenFor(admin.id, ['people:read']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 301; i += 1) statuses.push((await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(budget) })).statusCode);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(300);
+    const over = await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(budget) });
+    expect(over.statusCode).toBe(429);
+    expect(errorCode(over)).toBe('RATE_LIMITED');
+    expect(over.headers['retry-after']).toBeDefined();
+    // Another token of the same user has its own budget.
+    expect((await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(await tokenFor(admin.id, ['people:read'])) })).statusCode).toBe(200);
+  });
+});
+
+describe('CORS for embedded elements', () => {
+  const preflight = (url: string, origin: string, method = 'GET') =>
+    t.app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' } });
+
+  it('answers a preflight to a widget route from an app origin, allowing the bearer header and no credentials', async () => {
+    const res = await preflight(`/api/v1/orgs/${orgId}/invitations/${appId}/revoke`, OTHER_APP_ORIGIN, 'POST');
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe(OTHER_APP_ORIGIN);
+    expect(String(res.headers['access-control-allow-headers']).toLowerCase()).toBe('authorization, content-type');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it('answers no preflight for a route not marked for widgets, or from an origin no app lists', async () => {
+    for (const [url, origin, method] of [
+      [`/api/v1/orgs/${orgId}/api-keys`, APP_ORIGIN, 'GET'],
+      [`/api/v1/orgs/${orgId}`, APP_ORIGIN, 'PATCH'],
+      ['/api/v1/auth/sign-in', APP_ORIGIN, 'POST'],
+      [`/api/v1/orgs/${orgId}/people`, 'https://evil.example', 'GET'],
+      [`/api/v1/orgs/${orgId}/people`, APP_ORIGIN, 'DELETE'],
+    ] as const) {
+      const res = await preflight(url, origin, method);
+      expect(res.statusCode, `${method} ${url} from ${origin}`).toBe(404);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
+  it('marks the real answer of a widget route for the app origin only', async () => {
+    const token = await tokenFor(admin.id, ['people:read']);
+    const res = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: bearer(token) });
+    expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const keys = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/api-keys`, headers: { cookie: ownerCookie, origin: APP_ORIGIN } });
+    expect(keys.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('never honours a session cookie sent to a widget route from another origin', async () => {
+    const res = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: { cookie: ownerCookie, origin: APP_ORIGIN } });
+    expect(res.statusCode).toBe(401);
+    expect(errorCode(res)).toBe('UNAUTHENTICATED');
+    const unsafe = await t.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/invitations`, headers: { cookie: ownerCookie, origin: APP_ORIGIN }, payload: { email: 'c@example.test', role: 'viewer' } });
+    expect(unsafe.statusCode).toBe(401);
+    // The console (its own origin, or no Origin on a GET) is unaffected.
+    expect((await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: { cookie: ownerCookie, origin: TEST_PUBLIC_URL } })).statusCode).toBe(200);
+    expect((await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/people`, headers: { cookie: ownerCookie } })).statusCode).toBe(200);
+  });
+});
+
+describe('the iframe mode', () => {
+  it('serves the element page, framed only by the token\'s app origins', async () => {
+    const token = await tokenFor(admin.id, ['people:read']);
+    const res = await t.inject({ method: 'GET', url: `/embed/v1/frame/people?token=${token}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['content-security-policy']).toMatch(new RegExp(`frame-ancestors ${APP_ORIGIN}$`));
+    expect(res.headers['x-frame-options']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.body).toContain('/embed/v1/gatehouse.js');
+    expect(res.body).toContain('<gatehouse-people');
+    expect(res.body).not.toContain(token);
+  });
+
+  it('refuses a bad token (401) and an unknown element (400), framed by nobody', async () => {
+    const bad = await t.inject({ method: 'GET', url: '/embed/v1/frame/people?token=ghw_nope' });
+    expect(bad.statusCode).toBe(401);
+    expect(errorCode(bad)).toBe('WIDGET_TOKEN_INVALID');
+    expect(bad.headers['x-frame-options']).toBe('DENY');
+    const token = await tokenFor(admin.id, ['people:read']);
+    const unknown = await t.inject({ method: 'GET', url: `/embed/v1/frame/billing?token=${token}` });
+    expect(unknown.statusCode).toBe(400);
   });
 });
