@@ -24,7 +24,7 @@ interface PageOptions {
   /** Whose token, and where it applies. */
   user: string;
   resourceId?: string;
-  /** The first token handed out has already lapsed (getToken must be asked again). */
+  /** The first token handed out has expired by the time it is used (getToken must be asked again). */
   lapsedFirst?: boolean;
 }
 
@@ -41,6 +41,8 @@ describe.runIf(enabled)('embedded elements on a host page', () => {
   const users = new Map<string, string>();
   const resources = new Map<string, string>();
   const pages = new Map<string, PageOptions>();
+  /** Minted at the start with the shortest life, handed out once it has expired. */
+  let lapsed: { token: string; expiresAt: string } = { token: '', expiresAt: '' };
 
   /** The owner's calls to Gatehouse, through its HTTP API with a session cookie. */
   async function gatehouse<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -103,10 +105,11 @@ element.getToken = async () => {
         return;
       }
       if (url.pathname === '/token') {
-        const lapsed = options.lapsedFirst === true && url.searchParams.get('n') === '1';
+        const expired = options.lapsedFirst === true && url.searchParams.get('n') === '1';
         void (async () => {
-          const minted = await mint(options.user, options.resourceId, lapsed ? 1 : undefined);
-          if (lapsed) await new Promise((resolve) => setTimeout(resolve, 1500));
+          let minted = lapsed;
+          if (expired) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(lapsed.expiresAt) + 1000 - Date.now())));
+          else minted = await mint(options.user, options.resourceId);
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(minted));
         })().catch((error: unknown) => {
@@ -172,6 +175,8 @@ element.getToken = async () => {
     const listed = await gatehouse<{ items: { id: string; name: string }[] }>('GET', `/api/v1/orgs/${orgId}/resources?limit=200`);
     for (const r of listed.items) resources.set(r.name, r.id);
 
+    // The shortest life a token may have; by the time a test uses it, it has expired.
+    lapsed = await mint(OWNER.email, undefined, 30);
     browser = await launchBrowser();
     context = await browser.newContext();
   }, 240_000);
@@ -251,7 +256,7 @@ element.getToken = async () => {
 
   it('a member without invitations:manage sees the panel read-only, and a forced invite is refused', async () => {
     const mia = await personId('Mia Andersen');
-    const page = await open('member-panel', { element: 'invitation-panel', attributes: { 'person-id': mia }, user: MEMBER });
+    const page = await open('member-panel', { element: 'invitation-panel', attributes: { 'person-id': mia }, user: MEMBER, resourceId: resources.get('Downtown Clinic') ?? '' });
     const panel = page.locator('gatehouse-invitation-panel');
     await panel.getByTestId('read-only').waitFor();
     expect(await panel.getByRole('button', { name: /Invite/ }).count()).toBe(0);
@@ -270,7 +275,7 @@ element.getToken = async () => {
     await page.close();
   });
 
-  it('a token that lapsed is replaced through getToken; choosing a person fires an event', async () => {
+  it('an expired token is replaced through getToken; choosing a person fires an event', async () => {
     const page = await open('people', { element: 'people', user: OWNER.email, lapsedFirst: true });
     const people = page.locator('gatehouse-people');
     await people.getByTestId('people-table').waitFor({ timeout: 20_000 });

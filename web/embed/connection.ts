@@ -122,6 +122,9 @@ async function report(response: Response): Promise<void> {
     // Not JSON: the coded error below says UNKNOWN/INTERNAL.
   }
   const error = toApiError(response.status, body);
+  // The console's components also try what a widget may not read (the org record, its resource
+  // list); they do without it, and the host has nothing to do about it.
+  if (error.code === 'WIDGET_ROUTE_REFUSED') return;
   for (const listener of failureListeners) listener({ status: response.status, code: error.code, message: error.message });
 }
 
