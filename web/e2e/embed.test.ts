@@ -10,7 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ORG } from '../../src/demo/demo.data.js';
-import { browserAvailable, expectNoHorizontalOverflow, freePort, launchBrowser, Server } from './harness.js';
+import { browserAvailable, expectNoHorizontalOverflow, freePort, launchBrowser, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
 const OWNER = { email: 'admin@riverside.example', password: 'gatehouse-demo' };
@@ -20,6 +20,8 @@ const SCOPES = ['org:read', 'people:read', 'invitations:read', 'invitations:mana
 
 interface PageOptions {
   element: 'invitation-panel' | 'access-list' | 'people';
+  /** In Gatehouse's iframe mode rather than through the script. */
+  frame?: boolean;
   attributes?: Record<string, string>;
   /** Whose token, and where it applies. */
   user: string;
@@ -68,7 +70,7 @@ describe.runIf(enabled)('embedded elements on a host page', () => {
     return (await res.json()) as { token: string; expiresAt: string };
   }
 
-  const STRICT_CSP = () => `default-src 'none'; script-src 'self' ${server.url}; connect-src 'self' ${server.url}; style-src 'self'; img-src 'self' data:; base-uri 'none'`;
+  const STRICT_CSP = () => `default-src 'none'; script-src 'self' ${server.url}; connect-src 'self' ${server.url}; frame-src ${server.url}; style-src 'self'; img-src 'self' data:; base-uri 'none'`;
 
   /** The host's page script: token source and event log (a file, since the page allows no inline script). */
   const GLUE = `window.gatehouseEvents = [];
@@ -78,12 +80,18 @@ document.addEventListener('securitypolicyviolation', (e) => window.cspViolations
 for (const type of ['gatehouse:invited', 'gatehouse:revoked', 'gatehouse:access-changed', 'gatehouse:error', 'gatehouse:person-selected']) {
   document.addEventListener(type, (e) => window.gatehouseEvents.push({ type, detail: e.detail }));
 }
+window.gatehouseMessages = [];
+window.addEventListener('message', (e) => {
+  if (e.data && e.data.source === 'gatehouse') window.gatehouseMessages.push({ origin: e.origin, type: e.data.type, detail: e.data.detail });
+});
 const element = document.querySelector('[data-host-element]');
-element.getToken = async () => {
-  window.tokensAsked += 1;
-  const res = await fetch('/token' + location.search + '&n=' + window.tokensAsked);
-  return (await res.json()).token;
-};
+if (element) {
+  element.getToken = async () => {
+    window.tokensAsked += 1;
+    const res = await fetch('/token' + location.search + '&n=' + window.tokensAsked);
+    return (await res.json()).token;
+  };
+}
 `;
 
   async function startHost(port: number): Promise<void> {
@@ -121,6 +129,14 @@ element.getToken = async () => {
         .map(([name, value]) => ` ${name}="${value}"`)
         .join('');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': STRICT_CSP() });
+      if (options.frame === true) {
+        void mint(options.user, options.resourceId).then(({ token }) => {
+          const query = new URLSearchParams({ token, ...options.attributes });
+          res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title><script type="module" src="/glue.js"></script></head>
+<body><main><h1>Host app</h1><iframe title="People" src="${server.url}/embed/v1/frame/${options.element}?${query.toString()}"></iframe></main></body></html>`);
+        });
+        return;
+      }
       res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Host</title>
 <link rel="stylesheet" href="/host.css"><script type="module" src="/glue.js"></script><script type="module" src="${server.url}/embed/v1/gatehouse.js"></script></head>
 <body><main><h1>Host app</h1><gatehouse-${options.element} data-host-element${attributes}></gatehouse-${options.element}></main></body></html>`);
@@ -227,6 +243,7 @@ element.getToken = async () => {
     await tab.waitForURL((url) => !url.pathname.startsWith('/invite'));
     await invitee.close();
     await expect.poll(() => panel.getByTestId('access-status').textContent(), { timeout: 15_000 }).toContain('Joined');
+    await screenshot(page, 'embed-01-invitation-panel');
 
     // Styled under the strict CSP: the host's accent reaches the element's buttons through
     // --gatehouse-accent, and no stylesheet or script was refused.
@@ -247,8 +264,10 @@ element.getToken = async () => {
     expect(emails).not.toContain(MEMBER);
     // No way to switch to the org or another location.
     expect(await list.locator('#access-scope').count()).toBe(0);
+    await screenshot(page, 'embed-02-access-list');
     await page.setViewportSize({ width: 390, height: 800 });
     await expectNoHorizontalOverflow(page);
+    await screenshot(page, 'embed-03-access-list-phone');
     expect(await violations(page)).toEqual([]);
     await axe(page, 'access list');
     await page.close();
@@ -259,6 +278,7 @@ element.getToken = async () => {
     const page = await open('member-panel', { element: 'invitation-panel', attributes: { 'person-id': mia }, user: MEMBER, resourceId: resources.get('Downtown Clinic') ?? '' });
     const panel = page.locator('gatehouse-invitation-panel');
     await panel.getByTestId('read-only').waitFor();
+    await screenshot(page, 'embed-05-read-only');
     expect(await panel.getByRole('button', { name: /Invite/ }).count()).toBe(0);
     // The page's own token, used by hand: the server refuses what the element does not offer.
     const forced = await page.evaluate<{ status: number; code: string }>(`(async () => {
@@ -280,6 +300,7 @@ element.getToken = async () => {
     const people = page.locator('gatehouse-people');
     await people.getByTestId('people-table').waitFor({ timeout: 20_000 });
     expect(await page.evaluate<number>('window.tokensAsked')).toBe(2);
+    await screenshot(page, 'embed-04-people');
     await people.getByRole('link', { name: 'Ben Turner' }).click();
     await expect.poll(async () => (await events(page)).find((e) => e.type === 'gatehouse:person-selected')?.detail.personId).toBe(await personId('Ben Turner'));
     expect(new URL(page.url()).origin).toBe(hostUrl);
@@ -299,6 +320,20 @@ element.getToken = async () => {
     const res = await fetch(`${server.url}/api/v1/widget/session`, { headers: { authorization: `Bearer ${token}`, origin: foreign } });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WIDGET_ORIGIN_REFUSED');
+    await page.close();
+  });
+
+  it('the iframe mode shows the element, posting its height and events to the host window', async () => {
+    const page = await open('frame', { element: 'people', user: OWNER.email, frame: true });
+    const people = page.frameLocator('iframe').locator('gatehouse-people');
+    await people.getByTestId('people-table').waitFor({ timeout: 20_000 });
+    const messages = () => page.evaluate<{ origin: string; type: string; detail: Record<string, unknown> }[]>('window.gatehouseMessages');
+    await expect.poll(async () => (await messages()).some((m) => m.type === 'gatehouse:resize' && Number(m.detail.height) > 100)).toBe(true);
+    await people.getByRole('link', { name: 'Ben Turner' }).click();
+    await expect.poll(async () => (await messages()).find((m) => m.type === 'gatehouse:person-selected')?.origin).toBe(server.url);
+    // The token does not stay in the frame's address.
+    expect(page.frames().find((f) => f.url().includes('/embed/v1/frame/'))?.url()).not.toContain('token=');
+    expect(await violations(page)).toEqual([]);
     await page.close();
   });
 });
