@@ -35,7 +35,8 @@
  *     find a record before they know the scope; the service then authorizes at that scope.
  *   On both, the pre-handler reads the actor's grants in the org once (`orgGrants`) and hands
  *   them to the handler, so the service authorizes at a narrower scope without reading them again.
- *   - `'actor'` (a user or an API key), `'user'` (a signed-in user), `'instanceAdmin'`, `'public'`.
+ *   - `'actor'` (a user or an API key; a widget too on a `widget` route), `'user'` (a signed-in
+ *     user), `'instanceAdmin'`, `'public'`.
  *   The handler's third argument is the authorized actor, typed by `auth`; the fourth, on the
  *   org routes, the actor's grants in the org.
  * - `widget: true` marks a route an embedded element calls (docs/rules.md R81, R82): it then takes

@@ -475,6 +475,7 @@ describe('the iframe mode', () => {
     expect(res.headers['x-frame-options']).toBeUndefined();
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
     expect(res.body).toContain('/embed/v1/gatehouse.js');
     expect(res.body).toContain('<gatehouse-people');
     expect(res.body).not.toContain(token);
@@ -488,5 +489,9 @@ describe('the iframe mode', () => {
     const token = await tokenFor(admin.id, ['people:read']);
     const unknown = await t.inject({ method: 'GET', url: `/embed/v1/frame/billing?token=${token}` });
     expect(unknown.statusCode).toBe(400);
+    // Nothing under /embed/ falls back to the console page.
+    const missing = await t.inject({ method: 'GET', url: '/embed/v1/nothing.js' });
+    expect(missing.statusCode).toBe(404);
+    expect(errorCode(missing)).toBe('NOT_FOUND');
   });
 });

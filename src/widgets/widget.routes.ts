@@ -146,6 +146,8 @@ export function widgetRoutes(ctx: AppContext) {
           .header('content-type', 'text/html; charset=utf-8')
           .header('cache-control', 'no-store')
           .header('referrer-policy', 'no-referrer')
+          // Loaded into another origin's page: its frame, not a same-origin resource.
+          .header('cross-origin-resource-policy', 'cross-origin')
           .send(framePage(request.params.element));
       },
     });
