@@ -264,6 +264,14 @@ if (element) {
     expect(emails).not.toContain(MEMBER);
     // No way to switch to the org or another location.
     expect(await list.locator('#access-scope').count()).toBe(0);
+    // Invite by email with a role, from the list: it joins the pending invitations at once.
+    await list.getByRole('button', { name: 'Invite', exact: true }).click();
+    await list.getByLabel('Email addresses').fill('new.vet@e2e.test');
+    await list.getByRole('radio', { name: /^Member/ }).check();
+    await list.getByRole('button', { name: 'Send invitation' }).click();
+    await list.getByText('1 invitation sent.').waitFor();
+    await list.getByTestId('pending-table').getByText('new.vet@e2e.test').waitFor();
+    await expect.poll(async () => (await events(page)).map((e) => e.type)).toContain('gatehouse:invited');
     await screenshot(page, 'embed-02-access-list');
     await page.setViewportSize({ width: 390, height: 800 });
     await expectNoHorizontalOverflow(page);
