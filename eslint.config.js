@@ -15,20 +15,20 @@ const typescriptRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/public/', 'web/src/api/schema.d.ts', 'web/vite.config.ts', 'web/e2e/vitest.config.ts', 'coverage/', 'test-results/', '.gatehouse/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/public/', 'web/src/api/schema.d.ts', 'web/vite.config.ts', 'web/embed/vite.config.ts', 'web/embed/budget.ts', 'web/e2e/vitest.config.ts', 'coverage/', 'test-results/', '.gatehouse/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
-    ignores: ['web/src/**'],
+    ignores: ['web/src/**', 'web/embed/**'],
     extends: [...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked],
     languageOptions: {
       parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
     },
     rules: typescriptRules,
   },
-  // The console: the same strictness, with the console's own tsconfig (DOM, bundler resolution).
+  // The console and its embeddable elements (web/embed): the same strictness, with the console's own tsconfig (DOM, bundler resolution).
   {
-    files: ['web/src/**/*.ts', 'web/src/**/*.vue'],
+    files: ['web/src/**/*.ts', 'web/src/**/*.vue', 'web/embed/**/*.ts', 'web/embed/**/*.vue'],
     extends: [...tseslint.configs.strictTypeChecked, ...tseslint.configs.stylisticTypeChecked, ...pluginVue.configs['flat/essential']],
     languageOptions: {
       globals: globals.browser,

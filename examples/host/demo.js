@@ -106,12 +106,13 @@ const app =
     : (await api('PATCH', `/api/v1/orgs/${org.id}/apps/${existing.id}`, { ...appFields, name: undefined, type: undefined }),
       await api('POST', `/api/v1/orgs/${org.id}/apps/${existing.id}/secret`));
 
-// An API key for the app's "Invite a colleague" (a fresh one each run; the older ones go).
+// An API key for the app's "Invite a colleague" and the widget tokens of its embedded Gatehouse
+// elements (a fresh one each run; the older ones go). A key hands on only what it holds.
 const KEY_NAME = 'Clinic Portal invitations';
 for (const key of (await api('GET', `/api/v1/orgs/${org.id}/api-keys`)).items) {
   if (key.name === KEY_NAME && key.revokedAt == null) await api('DELETE', `/api/v1/orgs/${org.id}/api-keys/${key.id}`);
 }
-const key = await api('POST', `/api/v1/orgs/${org.id}/api-keys`, { name: KEY_NAME, permissions: ['org:read', 'members:read', 'people:read', 'invitations:read', 'invitations:manage'] });
+const key = await api('POST', `/api/v1/orgs/${org.id}/api-keys`, { name: KEY_NAME, permissions: ['org:read', 'members:read', 'members:manage', 'people:read', 'invitations:read', 'invitations:manage'] });
 
 // Invitations sent from Gatehouse's console land in the app too.
 await api('PATCH', `/api/v1/orgs/${org.id}`, { settings: { defaultAppId: app.id, defaultReturnTo: `${APP_URL}/` } });
@@ -143,5 +144,7 @@ console.log(`
 
   Try it: sign in to ${APP_URL} as the clinic lead, invite a colleague, open the email in the
   dev mailbox (signed in to Gatehouse as the owner), accept, and land back in the app.
+  Embedded Gatehouse elements: ${APP_URL}/employees (the directory; an employee's page has the
+  invitation panel) and ${APP_URL}/properties (each location's access list).
   Ctrl-C stops both.
 `);

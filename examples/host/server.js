@@ -11,6 +11,13 @@
 // Pages: / (signed out: "Sign in with Gatehouse"; signed in: profile, role at each location, and
 // "Invite a colleague"), /login (also Gatehouse's third-party-initiated login: iss, login_hint,
 // target_link_uri), /callback, /invite (POST), /logout.
+//
+// Embedded Gatehouse elements (README.md, "Embedding"): /employees (<gatehouse-people>),
+// /employees/:personId (an employee edit page, <gatehouse-invitation-panel> on the right),
+// /properties/:resourceId (a property page, <gatehouse-access-list>). Their tokens come from
+// POST /widget-token: this backend mints them with its API key for the signed-in user, and
+// Gatehouse lets a token do no more than that user may (and than the key holds). These pages
+// run under a strict CSP: scripts from here and Gatehouse only, no inline script or style.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as oidc from 'openid-client';
@@ -77,21 +84,31 @@ function endSession(req, res) {
 const esc = (value) =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-function page(res, title, body, status = 200) {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-  });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · Clinic Portal</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1c2430}
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1c2430}
+body.wide{max-width:72rem}
 header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #dde3ea;margin-bottom:1.5rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eef1f4}
 .button,button{display:inline-block;background:#0b5cad;color:#fff;border:0;border-radius:6px;padding:.5rem 1rem;text-decoration:none;font:inherit;cursor:pointer}
 label{display:block;margin:.5rem 0 .2rem}input,select{font:inherit;padding:.35rem;width:100%;box-sizing:border-box}
-.ok{background:#e8f6ec;padding:.5rem 1rem;border-radius:6px}.error{background:#fdecec;padding:.5rem 1rem;border-radius:6px}.muted{color:#5b6675}</style></head>
-<body><header><strong>Clinic Portal</strong><span class="muted">an example app signing in with Gatehouse</span></header>${body}</body></html>`);
+.ok{background:#e8f6ec;padding:.5rem 1rem;border-radius:6px}.error{background:#fdecec;padding:.5rem 1rem;border-radius:6px}.muted{color:#5b6675}
+.split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,24rem);gap:2rem;align-items:start}
+@media (max-width:48rem){.split{grid-template-columns:1fr}}
+gatehouse-invitation-panel,gatehouse-access-list,gatehouse-people{--gatehouse-accent:#0b5cad;--gatehouse-font:system-ui,sans-serif}`;
+
+/** The embedded elements' script and the host's own glue (/embed-host.js): nothing inline. */
+const EMBED_SCRIPTS = () => `<script type="module" src="${GATEHOUSE_URL}/embed/v1/gatehouse.js"></script><script type="module" src="/embed-host.js"></script>`;
+
+function page(res, title, body, status = 200, { scripts = '', wide = false } = {}) {
+  const gatehouse = new URL(GATEHOUSE_URL).origin;
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // Strict: no inline script or style anywhere, the elements included (they adopt their styles).
+    'content-security-policy': `default-src 'none'; style-src 'self'; script-src 'self' ${gatehouse}; connect-src 'self' ${gatehouse}; img-src 'self' data:; form-action 'self'; base-uri 'none'`,
+  });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · Clinic Portal</title><link rel="stylesheet" href="/host.css">${scripts}</head>
+<body${wide ? ' class="wide"' : ''}><header><strong>Clinic Portal</strong><span class="muted">an example app signing in with Gatehouse</span></header><main>${body}</main></body></html>`);
 }
 
 function redirect(res, location) {
@@ -159,8 +176,113 @@ ${canInviteOrgWide ? '<option value="">The whole organization</option>' : ''}${i
 <h2>Your role at each location</h2>
 ${rows === '' ? '<p class="muted">No location-specific access.</p>' : `<table><thead><tr><th>Location</th><th>Kind</th><th>Role</th></tr></thead><tbody>${rows}</tbody></table>`}
 ${inviteForm}
-<p><a href="/logout" data-testid="sign-out">Sign out</a></p>`,
+<p><a href="/employees">Employees</a> · <a href="/properties">Properties</a> · <a href="/logout" data-testid="sign-out">Sign out</a></p>`,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// embedded Gatehouse elements
+
+/** What the elements may ask for; Gatehouse grants the part the user and the key both hold. */
+const WIDGET_SCOPES = ['org:read', 'people:read', 'invitations:read', 'invitations:manage', 'members:read', 'members:manage'];
+
+function sendJson(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** POST /widget-token {resourceId?}: a short-lived token for the signed-in user, for this page's elements. */
+async function widgetToken(req, res) {
+  const session = sessionOf(req);
+  if (session?.claims === undefined) return sendJson(res, 401, { error: 'signed out' });
+  if (req.headers.origin !== APP_URL) return sendJson(res, 403, { error: 'cross-site' });
+  const resourceId = await readBody(req)
+    .then((text) => JSON.parse(text).resourceId ?? null)
+    .catch(() => null);
+  const { status, json } = await gatehouseApi('POST', `/api/v1/orgs/${ORG_ID}/widget-tokens`, {
+    appId: APP_ID,
+    userId: session.claims.sub,
+    ...(resourceId === null ? {} : { resourceId }),
+    scopes: WIDGET_SCOPES,
+  });
+  return status === 201 ? sendJson(res, 200, { token: json.token, expiresAt: json.expiresAt }) : sendJson(res, status, { error: json.error?.code ?? 'refused' });
+}
+
+function signedIn(req, res) {
+  if (sessionOf(req)?.claims !== undefined) return true;
+  redirect(res, '/login');
+  return false;
+}
+
+function employees(req, res) {
+  if (!signedIn(req, res)) return;
+  page(
+    res,
+    'Employees',
+    `<h1>Employees</h1><p class="muted">The directory is Gatehouse's; choosing someone opens their page here.</p>
+<gatehouse-people></gatehouse-people>`,
+    200,
+    { scripts: EMBED_SCRIPTS(), wide: true },
+  );
+}
+
+/** An employee edit page: the app's own form on the left, Gatehouse's invitation panel on the right. */
+async function employee(req, res, personId) {
+  if (!signedIn(req, res)) return;
+  const found = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/people/${encodeURIComponent(personId)}`).catch(() => null);
+  if (found?.status !== 200) return page(res, 'Not found', '<p>No such employee.</p>', 404);
+  const p = found.json;
+  return page(
+    res,
+    `${p.firstName} ${p.lastName}`,
+    `<p><a href="/employees">← Employees</a></p><div class="split"><section><h1>${esc(p.firstName)} ${esc(p.lastName)}</h1>
+<form><label for="first">First name</label><input id="first" value="${esc(p.firstName)}"><label for="last">Last name</label><input id="last" value="${esc(p.lastName)}">
+<label for="title">Title</label><input id="title" value="${esc(p.title ?? '')}"><label for="mail">Email</label><input id="mail" type="email" value="${esc(p.email)}"></form></section>
+<gatehouse-invitation-panel person-id="${esc(p.id)}" data-token-resource="${esc(p.resourceId ?? '')}"></gatehouse-invitation-panel></div>`,
+    200,
+    { scripts: EMBED_SCRIPTS(), wide: true },
+  );
+}
+
+async function properties(req, res) {
+  if (!signedIn(req, res)) return;
+  const listed = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/resources?limit=200`).catch(() => null);
+  const items = listed?.status === 200 ? listed.json.items : [];
+  return page(res, 'Properties', `<h1>Properties</h1><ul>${items.map((r) => `<li><a href="/properties/${esc(r.id)}">${esc(r.name)}</a></li>`).join('')}</ul>`);
+}
+
+/** A property page: who has access to this property, from Gatehouse, managed in place. */
+async function property(req, res, resourceId) {
+  if (!signedIn(req, res)) return;
+  const found = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/resources/${encodeURIComponent(resourceId)}`).catch(() => null);
+  const name = found?.status === 200 ? found.json.name : 'Property';
+  return page(
+    res,
+    name,
+    `<p><a href="/properties">← Properties</a></p><h1>${esc(name)}</h1><h2>Who has access</h2>
+<gatehouse-access-list resource-id="${esc(resourceId)}" data-token-resource="${esc(resourceId)}"></gatehouse-access-list>`,
+    200,
+    { scripts: EMBED_SCRIPTS(), wide: true },
+  );
+}
+
+/** The host's glue for its elements: where tokens come from, and what choosing a person opens. */
+const EMBED_HOST_JS = `for (const element of document.querySelectorAll('gatehouse-invitation-panel, gatehouse-access-list, gatehouse-people')) {
+  const resourceId = element.dataset.tokenResource || null;
+  element.getToken = async () => {
+    const res = await fetch('/widget-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceId }) });
+    if (!res.ok) throw new Error('no widget token');
+    return (await res.json()).token;
+  };
+}
+document.addEventListener('gatehouse:person-selected', (event) => {
+  location.assign('/employees/' + encodeURIComponent(event.detail.personId));
+});
+`;
+
+function asset(res, type, body) {
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+  res.end(body);
 }
 
 /**
@@ -221,13 +343,17 @@ async function callback(req, res, url) {
   }
 }
 
-async function readForm(req) {
+async function readBody(req) {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
-    if (body.length > 10_000) throw new Error('form too large');
+    if (body.length > 10_000) throw new Error('body too large');
   }
-  return new URLSearchParams(body);
+  return body;
+}
+
+async function readForm(req) {
+  return new URLSearchParams(await readBody(req));
 }
 
 async function invite(req, res) {
@@ -268,6 +394,13 @@ const server = createServer((req, res) => {
     : route === 'GET /callback' ? callback(req, res, url)
     : route === 'POST /invite' ? invite(req, res)
     : route === 'GET /logout' ? logout(req, res)
+    : route === 'POST /widget-token' ? widgetToken(req, res)
+    : route === 'GET /employees' ? employees(req, res)
+    : route === 'GET /properties' ? properties(req, res)
+    : route.startsWith('GET /employees/') ? employee(req, res, url.pathname.slice('/employees/'.length))
+    : route.startsWith('GET /properties/') ? property(req, res, url.pathname.slice('/properties/'.length))
+    : route === 'GET /host.css' ? asset(res, 'text/css; charset=utf-8', STYLE)
+    : route === 'GET /embed-host.js' ? asset(res, 'text/javascript; charset=utf-8', EMBED_HOST_JS)
     : page(res, 'Not found', '<p>Not found.</p>', 404);
   Promise.resolve(handled).catch((error) => {
     console.error(error);

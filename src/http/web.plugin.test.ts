@@ -11,13 +11,19 @@ import { isConsolePath } from './web.plugin.js';
 
 const INDEX = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 
+let base: string;
 let root: string;
 let database: TestDatabase;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'gatehouse-web-'));
-  await mkdir(path.join(root, 'assets'));
+  // The layout of dist/: the console in web/, the embeddable elements beside it in embed/.
+  base = await mkdtemp(path.join(tmpdir(), 'gatehouse-web-'));
+  root = path.join(base, 'web');
+  await mkdir(path.join(root, 'assets'), { recursive: true });
+  await mkdir(path.join(base, 'embed'));
+  await writeFile(path.join(base, 'embed', 'gatehouse.js'), `export const elements = ${JSON.stringify('gatehouse-people '.repeat(500))};`);
+  await writeFile(path.join(base, 'embed', 'gatehouse.js.map'), '{"version":3}');
   await writeFile(path.join(root, 'index.html'), INDEX);
   await writeFile(path.join(root, 'assets', 'index-abc123.js'), 'console.log("console")');
   await writeFile(path.join(root, 'assets', 'big-abc123.js'), `export const words = ${JSON.stringify('gatehouse '.repeat(2000))};`);
@@ -32,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await database.close();
-  await rm(root, { recursive: true, force: true });
+  await rm(base, { recursive: true, force: true });
 });
 
 describe('the console is served by the API process', () => {
@@ -133,5 +139,27 @@ describe('without a built console', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('the embeddable elements are served at /embed/v1/', () => {
+  it('serves gatehouse.js to any origin: CORS *, cross-origin resource policy, cached for a day, compressed', async () => {
+    const res = await app.inject({ url: '/embed/v1/gatehouse.js', headers: { origin: 'https://host.example', 'accept-encoding': 'gzip' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('javascript');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(res.headers['cache-control']).toBe('public, max-age=86400');
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(res.rawPayload).toString()).toContain('gatehouse-people');
+    expect(res.headers.etag).toBeDefined();
+  });
+
+  it('never serves a source map, and an unknown embed path is the JSON 404, not the console', async () => {
+    expect((await app.inject({ url: '/embed/v1/gatehouse.js.map' })).statusCode).toBe(404);
+    const missing = await app.inject({ url: '/embed/v1/nothing.js' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(isConsolePath('/embed/v1/gatehouse.js')).toBe(false);
   });
 });

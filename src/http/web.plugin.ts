@@ -13,6 +13,13 @@
  * Assets leave compressed (brotli or gzip, as the browser accepts; @fastify/compress, scoped to
  * this plugin so API bodies and requests are untouched), and source maps are never served: the
  * build writes none, and a `.map` file put in the folder anyway answers 404.
+ *
+ * The embeddable elements (dist/embed, written by the web/embed Vite build beside dist/web) are
+ * served at /embed/v1/ for other origins' pages: `Access-Control-Allow-Origin: *` and
+ * `Cross-Origin-Resource-Policy: cross-origin` (a cross-origin module script needs both), cached
+ * for a day and revalidated by ETag (the file name is stable, so hosts keep one script tag and
+ * get a new build within a day). The bundle holds no data; the API it calls is what checks the
+ * widget token (docs/rules.md R89).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +70,19 @@ export function sendConsole(reply: FastifyReply, root: string = DEFAULT_WEB_ROOT
   return reply.headers(CONSOLE_HEADERS).send(consoleHtml(root));
 }
 
-export function webRoutes(options: { root?: string } = {}) {
+/** The embed bundle's URL prefix: a new major version of the elements gets a new prefix beside it. */
+export const EMBED_PREFIX = '/embed/v1/';
+
+/** Headers of every file under /embed/v1/ (see the module comment). */
+export const EMBED_HEADERS: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'cross-origin-resource-policy': 'cross-origin',
+  'cache-control': 'public, max-age=86400',
+};
+
+export function webRoutes(options: { root?: string; embedRoot?: string } = {}) {
   const root = options.root ?? DEFAULT_WEB_ROOT;
+  const embedRoot = options.embedRoot ?? path.join(root, '..', 'embed');
   return async (app: FastifyInstance) => {
     await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'] });
     const assets = path.join(root, 'assets');
@@ -79,6 +97,20 @@ export function webRoutes(options: { root?: string } = {}) {
         setHeaders: (reply) => {
           // Vite names every asset by its content hash.
           void reply.header('cache-control', 'public, max-age=31536000, immutable');
+        },
+      });
+    }
+    if (existsSync(embedRoot)) {
+      // Its own instance, with decorateReply off: the console's registration above owns `reply.sendFile`.
+      await app.register(fastifyStatic, {
+        root: embedRoot,
+        prefix: EMBED_PREFIX,
+        wildcard: false,
+        index: false,
+        decorateReply: false,
+        allowedPath: (pathname) => !pathname.endsWith('.map'),
+        setHeaders: (reply) => {
+          for (const [name, value] of Object.entries(EMBED_HEADERS)) void reply.header(name, value);
         },
       });
     }

@@ -6,7 +6,18 @@
 import createClient from 'openapi-fetch';
 import type { paths as AllPaths, components } from './schema';
 
-export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin' });
+/**
+ * How a request leaves. The console sends it as built (same origin, the session cookie); the
+ * embeddable elements (web/embed) replace it with one that sends it to their Gatehouse with a
+ * widget token, so the same components serve both.
+ */
+export type Transport = (request: Request) => Promise<Response>;
+let transport: Transport = (request) => globalThis.fetch(request);
+export function setTransport(next: Transport): void {
+  transport = next;
+}
+
+export const api = createClient<AllPaths>({ baseUrl: '', credentials: 'same-origin', fetch: (request) => transport(request) });
 
 type ErrorAnswer = components['schemas']['Error'];
 /** The API's error codes: the catalogue, as the served contract enumerates `error.code`. */

@@ -9,18 +9,29 @@ import type { Directive } from 'vue';
 const FOCUSABLE = 'input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 const openers = new WeakMap<HTMLElement, HTMLElement | null>();
 
+/**
+ * The focused element as seen from `near`: inside a shadow root (the embeddable elements render
+ * the same components in one) `document.activeElement` is only the host, so ask `near`'s root.
+ */
+export function activeElement(near?: Node | null): Element | null {
+  const root = near?.getRootNode() ?? document;
+  return root instanceof ShadowRoot || root instanceof Document ? root.activeElement : document.activeElement;
+}
+
 export const vOpens: Directive<HTMLElement> = {
   mounted(el) {
-    const before = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    const active = activeElement(el);
+    const before = active instanceof HTMLElement && active !== document.body ? active : null;
     openers.set(el, before);
     const target = el.querySelector<HTMLElement>(FOCUSABLE);
     (target ?? el).focus();
   },
   beforeUnmount(el) {
     const before = openers.get(el) ?? null;
-    const inside = el.contains(document.activeElement);
+    const active = activeElement(el);
+    const inside = el.contains(active);
     // Only when focus was inside (or lost): a click elsewhere keeps its own focus.
-    if (before !== null && (inside || document.activeElement === document.body)) {
+    if (before !== null && (inside || active === document.body || active === null)) {
       queueMicrotask(() => {
         if (before.isConnected) before.focus();
       });
