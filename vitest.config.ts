@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    // The SDK's tests (packages/client) run against the real app, so they share its setup.
+    include: ['src/**/*.test.ts', 'packages/client/test/**/*.test.ts'],
     // Migrates once per run; each test file's database is a copy (src/test/database.ts).
     globalSetup: ['src/test/global-setup.ts'],
     // A stray `.only` must not pass CI by silently skipping the rest of the suite.
