@@ -21,6 +21,7 @@ const LAYERS = [
   ['src/people/'],
   ['src/invitations/'],
   ['src/access/'],
+  ['src/widgets/'],
   ['src/account/'],
   ['src/oidc/'],
   ['src/(app|workers)\\.ts'],

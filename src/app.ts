@@ -92,11 +92,15 @@ const COMPONENTS = [
   AppComponent,
   AppWithSecretComponent,
   InteractionDetailsComponent,
+  WidgetTokenComponent,
+  WidgetSessionComponent,
 ];
 import { appRoutes } from './apps/app.routes.js';
 import { AppComponent, AppWithSecretComponent } from './apps/app.presenter.js';
 import { InteractionDetailsComponent, lazyProvider, oidcRoutes } from './oidc/oidc.routes.js';
 import { oidcAccessHooks } from './oidc/access-revocation.js';
+import { registerWidgetCors } from './widgets/widget.cors.js';
+import { WidgetSessionComponent, WidgetTokenComponent, widgetRoutes } from './widgets/widget.routes.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -234,6 +238,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(cookie);
   await registerRateLimit(app);
+  // Before authentication: a preflight is answered before any credential is looked at.
+  await registerWidgetCors(app, ctx);
   registerAuthentication(app, ctx);
 
   await app.register(opsRoutes(ctx, metrics));
@@ -258,6 +264,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(invitationRoutes(ctx));
   await app.register(inviteeRoutes(ctx));
   await app.register(eventRoutes(ctx));
+  await app.register(widgetRoutes(ctx));
   const oidcProvider = lazyProvider(ctx);
   app.decorate('oidcReady', async () => {
     await oidcProvider();

@@ -18,7 +18,7 @@ export interface AccessRemoval {
   orgIds: readonly string[];
   reason: 'grant_removed' | 'resource_deleted' | 'account_deleted';
   /** Who caused it, for the event. */
-  actor: { type: 'user' | 'api_key' | 'system'; id: string | null; label: string | null };
+  actor: { type: 'user' | 'api_key' | 'system'; id: string | null; label: string | null; appId?: string | null };
 }
 
 /**

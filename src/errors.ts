@@ -109,6 +109,11 @@ export const ERRORS = {
   WEBHOOK_URL_FORBIDDEN: [400, 'Webhook URLs must be http(s) and not point at a private address.'],
   UNKNOWN_EVENT_TYPE: [400, 'Unknown event type.'],
   MAILBOX_DISABLED: [404, 'The dev mailbox is off because SMTP_URL is set.'],
+
+  // Widget tokens (embedded elements)
+  WIDGET_TOKEN_INVALID: [401, 'The widget token is not valid or has expired: mint a new one.'],
+  WIDGET_ORIGIN_REFUSED: [403, "This page's origin is not one of the app's allowed origins."],
+  WIDGET_ROUTE_REFUSED: [403, 'A widget token is not accepted on this endpoint.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorCode = keyof typeof ERRORS;

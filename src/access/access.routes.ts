@@ -39,6 +39,7 @@ export function accessRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/access',
+      widget: true,
       tags: ['access'],
       summary: 'Everyone with access (org-wide and, for a resource, its own grants) and the pending invitations',
       description:

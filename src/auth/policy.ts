@@ -6,7 +6,10 @@
  * a resource scope, their grant on that resource. An API key acts for the user who created it:
  * in its own org it holds its own permission set, bounded by what its creator holds org-wide
  * there now (so a key of a demoted admin loses what the admin lost, and a key of a removed,
- * disabled or deleted creator holds nothing). Someone with no standing in the org at all gets
+ * disabled or deleted creator holds nothing). A widget acts as its user, in its own org only,
+ * with at most the token's scopes, and only at the token's resource when it names one
+ * (docs/rules.md R81): elsewhere in the org it has standing but no permission. Someone with no
+ * standing in the org at all gets
  * 404, never 403, so ids of other orgs leak nothing; so does a resource id that is not the
  * org's own.
  */
@@ -57,6 +60,7 @@ export async function orgGrants(db: Db, actor: Actor, orgId: string): Promise<Or
     if (actor.orgId !== orgId) return { orgId, rows: [] };
     return { orgId, rows: await listApiKeyCreatorGrants(db, actor.keyId) };
   }
+  if (actor.type === 'widget' && actor.orgId !== orgId) return { orgId, rows: [] };
   return { orgId, rows: await listUserOrgGrants(db, actor.userId, orgId) };
 }
 
@@ -79,11 +83,14 @@ export function standingIn(grants: OrgGrants, actor: Actor, scope: Scope): Stand
     if (grant.resource_id !== null && grant.resource_id !== resourceId) continue;
     for (const permission of builtInRole(grant.role)?.permissions ?? grant.permissions ?? []) permissions.add(permission);
   }
-  return {
-    member: grants.rows.length > 0,
-    permissions: [...permissions],
-    owner: grants.rows.some((grant) => grant.resource_id === null && grant.role === 'owner'),
-  };
+  const member = grants.rows.length > 0;
+  if (actor.type === 'widget') {
+    // The user's standing, narrowed to the token: its scopes, at its resource only, never owner.
+    const inScope = actor.orgId === scope.orgId && (actor.resourceId === null || actor.resourceId === resourceId);
+    const held = [...permissions];
+    return { member, permissions: inScope ? actor.permissions.filter((permission) => holds(held, permission)) : [], owner: false };
+  }
+  return { member, permissions: [...permissions], owner: grants.rows.some((grant) => grant.resource_id === null && grant.role === 'owner') };
 }
 
 export async function standing(db: Db, actor: Actor, scope: Scope): Promise<Standing> {

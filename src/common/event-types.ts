@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'person.linked',
   'person.unlinked',
   'user.tokens_revoked',
+  'widget.token_issued',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

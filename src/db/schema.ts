@@ -224,6 +224,8 @@ export interface EventsTable {
   actor_id: string | null;
   /** Display name at the time; cleared to an anonymous label when the actor's account is deleted. */
   actor_label: string | null;
+  /** The app a widget token acted through (the actor is its user); null otherwise. */
+  actor_app_id: string | null;
   data: Json<JsonObject>;
   occurred_at: Timestamp;
 }
@@ -304,6 +306,22 @@ export interface AppsTable {
   updated_at: Timestamp;
 }
 
+/** A widget token: only its SHA-256 is kept (docs/rules.md R80). */
+export interface WidgetTokensTable {
+  id: Generated<string>;
+  token_hash: string;
+  org_id: string;
+  app_id: string;
+  user_id: string;
+  /** The API key that minted it: revoking the key ends its tokens. */
+  api_key_id: string;
+  resource_id: string | null;
+  /** What the token allows: the requested scopes the key and the user both held at mint. */
+  scopes: Json<string[]>;
+  expires_at: Timestamp;
+  created_at: CreatedAt;
+}
+
 /** What oidc-provider persists, one row per model and id (oidc/oidc-payload.repository.ts). */
 export interface OidcPayloadsTable {
   model: string;
@@ -349,6 +367,7 @@ export interface DB {
   apps: AppsTable;
   oidc_payloads: OidcPayloadsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  widget_tokens: WidgetTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -365,5 +384,6 @@ export type NewInvitation = Insertable<InvitationsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type AppRow = Selectable<AppsTable>;
+export type WidgetTokenRow = Selectable<WidgetTokensTable>;
 export type MailboxRow = Selectable<MailboxTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

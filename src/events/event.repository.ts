@@ -13,6 +13,8 @@ export interface EventActor {
   type: ActorType;
   id: string | null;
   label: string | null;
+  /** The app a user acted through with a widget token (docs/rules.md R84). */
+  appId?: string | null;
 }
 
 export const SYSTEM_ACTOR: EventActor = { type: 'system', id: null, label: 'Gatehouse' };
@@ -39,6 +41,7 @@ export function eventValues(event: NewEvent) {
     actor_type: event.actor.type,
     actor_id: event.actor.id,
     actor_label: event.actor.label,
+    actor_app_id: event.actor.appId ?? null,
     data: JSON.stringify(event.data ?? {}),
     occurred_at: event.occurredAt,
   };
@@ -134,7 +137,7 @@ export function presentEvent(row: EventRow) {
   return {
     id: row.id,
     type: row.type,
-    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_label },
+    actor: { type: row.actor_type, id: row.actor_id, name: row.actor_label, appId: row.actor_app_id },
     data: row.data,
     occurredAt: row.occurred_at.toISOString(),
     invitationId: row.invitation_id,

@@ -14,7 +14,9 @@ export const EventComponent = component(
       type: Type.String(),
       id: Type.Union([Uuid, Type.Null()]),
       name: Type.Union([Type.String(), Type.Null()]),
-  }),
+      /** The app a user acted through with a widget token (docs/rules.md R84). */
+      appId: Type.Union([Uuid, Type.Null()]),
+    }),
   data: Type.Record(Type.String(), Type.Unknown()),
   occurredAt: Timestamp,
   invitationId: Type.Union([Uuid, Type.Null()]),

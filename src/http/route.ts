@@ -35,9 +35,13 @@
  *     find a record before they know the scope; the service then authorizes at that scope.
  *   On both, the pre-handler reads the actor's grants in the org once (`orgGrants`) and hands
  *   them to the handler, so the service authorizes at a narrower scope without reading them again.
- *   - `'actor'` (a user or an API key), `'user'` (a signed-in user), `'instanceAdmin'`, `'public'`.
+ *   - `'actor'` (a user or an API key; a widget too on a `widget` route), `'user'` (a signed-in
+ *     user), `'instanceAdmin'`, `'public'`.
  *   The handler's third argument is the authorized actor, typed by `auth`; the fourth, on the
  *   org routes, the actor's grants in the org.
+ * - `widget: true` marks a route an embedded element calls (docs/rules.md R81, R82): it then takes
+ *   widget tokens (as their user, at most their scopes, at their resource) and answers CORS for
+ *   the apps' allowed origins. Every other route refuses a widget token (403 WIDGET_ROUTE_REFUSED).
  * - `errors` lists the catalogue codes the handler and its service throw. The codes every route
  *   of its kind can answer are added for you: VALIDATION_FAILED with any schema, the body-parser
  *   codes with a body, and the codes of `auth`. The OpenAPI document shows each status once,
@@ -56,7 +60,11 @@ import type { GatehousePermission } from '../auth/permissions.js';
 import { authorizeIn, type OrgGrants, orgGrants, requireStanding } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import { keyedLimit } from './rate-limit.js';
 import { ErrorSchema } from './schemas.js';
+
+/** Requests one widget token may make per minute (docs/rules.md R86). */
+export const WIDGET_REQUESTS_PER_MINUTE = 300;
 
 export type RouteAuth =
   | 'public'
@@ -69,6 +77,8 @@ export type RouteAuth =
 /** What a route declared, as the app records it (`app.routeList`). */
 export interface RouteDeclaration {
   readonly auth: RouteAuth;
+  /** An embedded element may call it with a widget token. */
+  readonly widget: boolean;
   /** Every code the route can answer with, the implied ones included. */
   readonly errors: readonly ErrorCode[];
 }
@@ -113,6 +123,8 @@ export interface RouteSpec<
   response: R;
   errors: readonly ErrorCode[];
   auth: A;
+  /** An embedded element calls this route: it takes widget tokens and answers CORS. */
+  widget?: true;
   /** Route options passed through to Fastify (`bodyLimit`, rate-limit `config`). */
   options?: { bodyLimit?: number; config?: Record<string, unknown> };
   handler: (
@@ -134,10 +146,20 @@ function authErrors(auth: RouteAuth): ErrorCode[] {
   return ['UNAUTHENTICATED', 'API_KEY_INVALID', 'ORG_NOT_FOUND', 'FORBIDDEN'];
 }
 
+const WIDGET_ERRORS: readonly ErrorCode[] = ['WIDGET_TOKEN_INVALID', 'WIDGET_ORIGIN_REFUSED', 'RATE_LIMITED'];
+
 /** The route's codes, the implied ones first, each once. */
-export function declaredErrors(spec: { auth: RouteAuth; errors: readonly ErrorCode[]; params?: unknown; query?: unknown; body?: unknown }): ErrorCode[] {
+export function declaredErrors(spec: {
+  auth: RouteAuth;
+  errors: readonly ErrorCode[];
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+  widget?: true;
+}): ErrorCode[] {
   const schemaErrors: ErrorCode[] = spec.params !== undefined || spec.query !== undefined || spec.body !== undefined ? ['VALIDATION_FAILED'] : [];
-  return [...new Set([...schemaErrors, ...(spec.body === undefined ? [] : BODY_ERRORS), ...authErrors(spec.auth), ...spec.errors])];
+  const widgetErrors = spec.widget === true ? WIDGET_ERRORS : [];
+  return [...new Set([...schemaErrors, ...(spec.body === undefined ? [] : BODY_ERRORS), ...authErrors(spec.auth), ...widgetErrors, ...spec.errors])];
 }
 
 /** One error response per status, its description naming the codes it carries. */
@@ -160,7 +182,14 @@ function field(part: unknown, name: string): string | null {
  * The one authorization pre-handler: checks what the route declared, before its handler runs.
  * On an org route, the actor's grants in the org, read once here.
  */
-async function authorizeDeclared(ctx: AppContext, request: FastifyRequest, auth: RouteAuth): Promise<OrgGrants | undefined> {
+async function authorizeDeclared(
+  ctx: AppContext,
+  request: FastifyRequest,
+  auth: RouteAuth,
+  widgetLimit: (key: string) => void,
+): Promise<OrgGrants | undefined> {
+  // A widget token reaches only widget routes (actor.ts); each token has its own request budget.
+  if (request.actor?.type === 'widget') widgetLimit(request.actor.tokenId);
   if (auth === 'public') return undefined;
   if (auth === 'actor') {
     requireActor(request);
@@ -188,6 +217,17 @@ async function authorizeDeclared(ctx: AppContext, request: FastifyRequest, auth:
   return grants;
 }
 
+/** One budget per app context, shared by every router of it (keyed by token id). */
+const widgetLimits = new WeakMap<AppContext, (key: string) => void>();
+function widgetRequestLimit(ctx: AppContext): (key: string) => void {
+  let limit = widgetLimits.get(ctx);
+  if (limit === undefined) {
+    limit = keyedLimit(ctx, WIDGET_REQUESTS_PER_MINUTE);
+    widgetLimits.set(ctx, limit);
+  }
+  return limit;
+}
+
 /** The actor the pre-handler let through, typed by `auth` (it cannot fail after the pre-handler). */
 function authorizedActor<A extends RouteAuth>(request: FastifyRequest, auth: A): ActorFor<A>;
 function authorizedActor(request: FastifyRequest, auth: RouteAuth): Actor | null {
@@ -198,6 +238,7 @@ function authorizedActor(request: FastifyRequest, auth: RouteAuth): Actor | null
 
 /** route(spec) registers one declared route on `app`. */
 export function router(app: FastifyInstance, ctx: AppContext) {
+  const widgetLimit = widgetRequestLimit(ctx);
   return function route<
     A extends RouteAuth,
     R extends Partial<Record<number, TSchema>>,
@@ -207,7 +248,7 @@ export function router(app: FastifyInstance, ctx: AppContext) {
   >(spec: RouteSpec<P, Q, B, R, A>): void {
     const errors = declaredErrors(spec);
     const ok = Object.keys(spec.response).map(Number).filter((status) => status >= 200 && status < 300).sort((a, b) => a - b)[0] ?? 200;
-    const declaration: RouteDeclaration = { auth: spec.auth, errors };
+    const declaration: RouteDeclaration = { auth: spec.auth, errors, widget: spec.widget === true };
     const grants = new WeakMap<FastifyRequest, OrgGrants>();
     const schema: FastifySchema = {
       tags: spec.tags,
@@ -224,10 +265,10 @@ export function router(app: FastifyInstance, ctx: AppContext) {
       method: spec.method,
       url: spec.url,
       ...(spec.options?.bodyLimit === undefined ? {} : { bodyLimit: spec.options.bodyLimit }),
-      config: { ...spec.options?.config, declaration },
+      config: { ...spec.options?.config, declaration, ...(spec.widget === true ? { widget: true } : {}) },
       schema,
       preHandler: async (request) => {
-        const found = await authorizeDeclared(ctx, request, spec.auth);
+        const found = await authorizeDeclared(ctx, request, spec.auth, widgetLimit);
         if (found !== undefined) grants.set(request, found);
       },
       handler: async (request, reply) => {

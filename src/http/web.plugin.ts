@@ -26,7 +26,7 @@ import { AppError } from '../errors.js';
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 /** Paths that belong to the API and operations; they are never answered with the console. */
-const RESERVED_PREFIXES = ['/api/', '/t/', '/invite/', '/docs', '/assets/'];
+const RESERVED_PREFIXES = ['/api/', '/t/', '/invite/', '/docs', '/assets/', '/embed/'];
 const RESERVED_PATHS = new Set(['/api', '/healthz', '/readyz', '/metrics', '/openapi.json', '/invite', '/t']);
 
 export function isConsolePath(url: string): boolean {

@@ -385,6 +385,7 @@ const EVENT_COLUMNS = {
   actor_type: 'text',
   actor_id: 'uuid',
   actor_label: 'text',
+  actor_app_id: 'uuid',
   data: 'jsonb',
   occurred_at: 'timestamptz',
 } as const satisfies Record<Exclude<keyof EventsTable, 'seq'>, ColumnType>;

@@ -79,6 +79,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'POST',
       url: '/api/v1/orgs/:orgId/invitations',
+      widget: true,
       tags: TAGS,
       summary: 'Invite someone by email, org-wide or to one resource',
       description: '201 with the new invitation; 200 with the live one when the email already has a pending invitation at that scope.',
@@ -139,6 +140,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/invitations',
+      widget: true,
       tags: TAGS,
       summary: 'List invitations, newest first (filters: status, email, personId, resourceId, q)',
       params: OrgParams,
@@ -155,6 +157,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/invitations/:id',
+      widget: true,
       tags: TAGS,
       summary: 'One invitation with its event timeline',
       params: InvitationParams,
@@ -170,6 +173,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'PATCH',
       url: '/api/v1/orgs/:orgId/invitations/:id',
+      widget: true,
       tags: TAGS,
       summary: 'Edit a pending invitation in place, or correct its email (a new link goes to the new address)',
       description:
@@ -197,6 +201,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'POST',
       url: '/api/v1/orgs/:orgId/invitations/:id/resend',
+      widget: true,
       tags: TAGS,
       summary: 'Send a new link (the old one stops working); revives expired and failed invitations',
       description: 'The caller must be able to grant the invitation’s role at its scope (403 ROLE_NOT_GRANTABLE).',
@@ -210,6 +215,7 @@ export function invitationRoutes(ctx: AppContext) {
     route({
       method: 'POST',
       url: '/api/v1/orgs/:orgId/invitations/:id/revoke',
+      widget: true,
       tags: TAGS,
       summary: 'Revoke an invitation: its link stops working at once',
       params: InvitationParams,

@@ -61,10 +61,9 @@ function step(ctx: AppContext, trx: Tx, actor: Actor): lifecycle.Step {
   return { trx, config: ctx.config, now: ctx.clock.now(), actor: eventActor(actor) };
 }
 
+/** Who the invitation names as its inviter: a widget's user invites (docs/rules.md R84). */
 function inviterOf(actor: Actor): lifecycle.CreateInput['inviter'] {
-  return actor.type === 'user'
-    ? { type: 'user', id: actor.userId, name: actor.name }
-    : { type: 'api_key', id: actor.keyId, name: actor.name };
+  return actor.type === 'api_key' ? { type: 'api_key', id: actor.keyId, name: actor.name } : { type: 'user', id: actor.userId, name: actor.name };
 }
 
 /** expiresAt within the bounds (1–90 days from now); the org's default lifetime when absent. */
@@ -364,7 +363,12 @@ function assertMayInviteSomewhere(grants: OrgGrants, actor: Actor, orgId: string
   const found = standingIn(grants, actor, { orgId });
   if (!found.member) throw new AppError('ORG_NOT_FOUND');
   if (holds(found.permissions, 'invitations:manage')) return;
-  if (actor.type !== 'user') throw new AppError('FORBIDDEN');
+  if (actor.type === 'api_key') throw new AppError('FORBIDDEN');
+  // A widget limited to one resource may invite there even when its user's grant is org-wide.
+  if (actor.type === 'widget' && actor.resourceId !== null) {
+    if (holds(standingIn(grants, actor, { orgId, resourceId: actor.resourceId }).permissions, 'invitations:manage')) return;
+    throw new AppError('FORBIDDEN');
+  }
   for (const { resource_id: resourceId } of grants.rows) {
     if (resourceId !== null && holds(standingIn(grants, actor, { orgId, resourceId }).permissions, 'invitations:manage')) return;
   }

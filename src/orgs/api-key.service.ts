@@ -31,7 +31,8 @@ export async function createApiKey(
   const secret = API_KEY_PREFIX + randomToken();
   // A key acts for the user behind it (policy: its permissions are bounded by that user's
   // current ones), so a key minted by a key is bound by the same user.
-  const createdBy = actor.type === 'user' ? actor.userId : ((await findApiKeyCreator(ctx.db, actor.keyId)) ?? null);
+  // (A widget never reaches this route: docs/rules.md R81.)
+  const createdBy = actor.type === 'api_key' ? ((await findApiKeyCreator(ctx.db, actor.keyId)) ?? null) : actor.userId;
   const key = await insertApiKey(
     ctx.db,
     { orgId, name: input.name.trim(), permissions, prefix: secret.slice(0, DISPLAY_PREFIX_LENGTH), secretHash: sha256(secret), createdBy },

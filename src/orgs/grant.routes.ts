@@ -49,6 +49,7 @@ export function grantRoutes(ctx: AppContext) {
     route({
       method: 'PUT',
       url: '/api/v1/orgs/:orgId/members/:userId/grants',
+      widget: true,
       tags: ['access'],
       summary: 'Grant a role to a user org-wide (resourceId null) or on one resource, or change it',
       params: MemberParams,
@@ -66,6 +67,7 @@ export function grantRoutes(ctx: AppContext) {
     route({
       method: 'DELETE',
       url: '/api/v1/orgs/:orgId/members/:userId/grants',
+      widget: true,
       tags: ['access'],
       summary: "Remove a user's grant org-wide (no resourceId) or on one resource",
       params: MemberParams,

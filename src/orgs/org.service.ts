@@ -65,9 +65,9 @@ export async function getOrg(ctx: AppContext, orgId: string): Promise<OrgRow> {
   return org;
 }
 
-/** Orgs the caller belongs to: a user's orgs with any grant; an API key's own org. */
+/** Orgs the caller belongs to: a user's orgs with any grant; an API key's (or a widget's) own org. */
 export async function listOrgs(ctx: AppContext, actor: Actor): Promise<OrgRow[]> {
-  if (actor.type === 'api_key') {
+  if (actor.type === 'api_key' || actor.type === 'widget') {
     const org = await repo.findOrg(ctx.db, actor.orgId);
     return org === undefined ? [] : [org];
   }

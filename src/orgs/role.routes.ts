@@ -22,6 +22,7 @@ export function roleRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/roles',
+      widget: true,
       tags: ['roles'],
       summary: 'Built-in and custom roles with their permissions',
       description:

@@ -30,6 +30,7 @@ export function peopleRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/people',
+      widget: true,
       tags: ['people'],
       summary: 'The directory, by name: search by name or email, filter by access status or resource',
       params: OrgParams,
@@ -57,6 +58,7 @@ export function peopleRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/people/counts',
+      widget: true,
       tags: ['people'],
       summary: 'How many people are in each access status (the status tabs over the directory), under the same search and resource filters',
       params: OrgParams,
@@ -115,6 +117,7 @@ export function peopleRoutes(ctx: AppContext) {
     route({
       method: 'GET',
       url: '/api/v1/orgs/:orgId/people/:personId',
+      widget: true,
       tags: ['people'],
       summary: 'One person',
       params: PersonParams,

@@ -76,6 +76,7 @@ const EVENT_LABELS: Record<EventType, string> = {
   'person.linked': 'Person linked to account',
   'person.unlinked': 'Person unlinked from account',
   'user.tokens_revoked': 'App sign-ins revoked',
+  'widget.token_issued': 'Embedded access issued to an app',
 };
 
 function isEventType(type: string): type is EventType {
