@@ -80,12 +80,24 @@ export type CallMethod<M extends HttpMethod> = <P extends ClientPathsWithMethod<
   ...init: InitParam<I>
 ) => Promise<SuccessData<paths[P][M], I>>;
 
+type MintBody = paths['/api/v1/orgs/{orgId}/widget-tokens']['post']['requestBody']['content']['application/json'];
+/** What `mintWidgetToken` asks for: the org, the app whose pages embed the elements, the user they act for. */
+export type WidgetTokenRequest = { orgId: string } & MintBody;
+export type WidgetToken = components['schemas']['WidgetToken'];
+
 export interface GatehouseClient {
   readonly get: CallMethod<'get'>;
   readonly post: CallMethod<'post'>;
   readonly put: CallMethod<'put'>;
   readonly patch: CallMethod<'patch'>;
   readonly delete: CallMethod<'delete'>;
+  /**
+   * Mints a short-lived widget token (`ghw_…`) for Gatehouse's embedded elements on your app's
+   * pages, acting as `userId` (API key only). `scopes` are Gatehouse permission names; the answer's
+   * `scopes` are those the token really allows: the requested ones that both the API key and the
+   * user hold (at `resourceId` when given, and then only there). `ttlSeconds`: default 600, at most 900.
+   */
+  mintWidgetToken(request: WidgetTokenRequest): Promise<WidgetToken>;
   /** The openapi-fetch client underneath (same authentication): answers `{ data, error, response }`. */
   readonly raw: Api;
 }
@@ -108,7 +120,16 @@ export function createGatehouseClient(options: GatehouseClientOptions): Gatehous
       if (!response.ok) throw errorOf(response, error);
       return data;
     }) as never;
-  return { get: call('get'), post: call('post'), put: call('put'), patch: call('patch'), delete: call('delete'), raw };
+  const post: CallMethod<'post'> = call('post');
+  return {
+    get: call('get'),
+    post,
+    put: call('put'),
+    patch: call('patch'),
+    delete: call('delete'),
+    mintWidgetToken: ({ orgId, ...body }) => post('/api/v1/orgs/{orgId}/widget-tokens', { params: { path: { orgId } }, body }),
+    raw,
+  };
 }
 
 /** The GatehouseError of an error answer: `{ error: { code, message, details } }`, or UNEXPECTED_RESPONSE. */

@@ -16,6 +16,8 @@ export {
   type GatehouseClientOptions,
   type OperationErrorCodes,
   type paths,
+  type WidgetToken,
+  type WidgetTokenRequest,
 } from './client.js';
 export {
   verifyWebhook,

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { testApp, type TestApp } from '../../../src/test/app.js';
-import { ownerWithOrg } from '../../../src/test/fixtures.js';
+import { createUser, grant, ownerWithOrg } from '../../../src/test/fixtures.js';
 import {
   createGatehouseClient,
   GatehouseError,
@@ -16,6 +16,7 @@ import {
   type ErrorCode,
   type ErrorCodeOf,
   type GatehouseClient,
+  type WidgetToken,
 } from '../src/index.js';
 
 let t: TestApp;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     method: 'POST',
     url: `/api/v1/orgs/${orgId}/api-keys`,
     headers: { cookie },
-    payload: { name: 'SDK test', permissions: ['org:read', 'org:manage', 'members:read', 'people:read', 'people:manage', 'invitations:read', 'invitations:manage'] },
+    payload: { name: 'SDK test', permissions: ['org:read', 'org:manage', 'members:read', 'apps:manage', 'people:read', 'people:manage', 'invitations:read', 'invitations:manage'] },
   });
   expect(created.statusCode).toBe(201);
   apiKey = created.json<{ secret: string }>().secret;
@@ -147,5 +148,38 @@ describe('the typed client, called over HTTP with an API key', () => {
     expect(seen[0]?.headers.get('user-agent')).toBe('sdk-test/1');
     expect(seen[0]?.headers.get('cookie')).toBeNull();
     expect(seen[0]?.credentials).toBe('omit');
+  });
+});
+
+describe('mintWidgetToken', () => {
+  const APP_ORIGIN = 'https://crm.example';
+
+  it("mints a token the key and the user both allow, which then acts as the user from the app's origin", async () => {
+    const app = await gatehouse.post('/api/v1/orgs/{orgId}/apps', {
+      params: { path: { orgId } },
+      body: { name: 'CRM', type: 'public', redirectUris: [`${APP_ORIGIN}/callback`], allowedOrigins: [APP_ORIGIN] },
+    });
+    const member = await createUser(t, { first_name: 'Mia', last_name: 'Member' });
+    await grant(t, member.id, orgId, 'member');
+
+    // A member may read people but not manage invitations: the token allows what both hold.
+    const minted = await gatehouse.mintWidgetToken({ orgId, appId: app.id, userId: member.id, scopes: ['people:read', 'invitations:manage'], ttlSeconds: 300 });
+    expectTypeOf(minted).toEqualTypeOf<WidgetToken>();
+    expect(minted.token).toMatch(/^ghw_/);
+    expect(minted.scopes).toEqual(['people:read']);
+    expect(Date.parse(minted.expiresAt) - t.clock.now().getTime()).toBe(300_000);
+
+    const widget = createGatehouseClient({ baseUrl, token: minted.token, headers: { origin: APP_ORIGIN } });
+    const session = await widget.get('/api/v1/widget/session');
+    expect(session).toMatchObject({ user: { id: member.id, email: member.email }, orgId, appId: app.id, resourceId: null, scopes: ['people:read'] });
+
+    const elsewhere = createGatehouseClient({ baseUrl, token: minted.token, headers: { origin: 'https://evil.example' } });
+    const refused: unknown = await elsewhere.get('/api/v1/widget/session').catch((caught: unknown) => caught);
+    expect(isGatehouseError(refused, 'WIDGET_ORIGIN_REFUSED')).toBe(true);
+
+    const unknownUser: unknown = await gatehouse
+      .mintWidgetToken({ orgId, appId: app.id, userId: '00000000-0000-4000-8000-000000000000', scopes: ['people:read'] })
+      .catch((caught: unknown) => caught);
+    expect(isGatehouseError(unknownUser, 'USER_NOT_FOUND')).toBe(true);
   });
 });

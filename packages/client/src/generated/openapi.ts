@@ -2333,7 +2333,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2342,7 +2342,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2353,6 +2353,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, RESOURCE_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2683,7 +2692,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2692,7 +2701,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2703,6 +2712,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, RESOURCE_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2872,7 +2890,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2881,7 +2899,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN, ROLE_NOT_GRANTABLE */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED, ROLE_NOT_GRANTABLE */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2926,6 +2944,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description RATE_LIMITED */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         post?: never;
@@ -2960,7 +2987,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2969,7 +2996,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN, ROLE_NOT_GRANTABLE */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED, ROLE_NOT_GRANTABLE */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2989,6 +3016,15 @@ export interface paths {
                 };
                 /** @description LAST_OWNER */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3809,7 +3845,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3818,7 +3854,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3829,6 +3865,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, RESOURCE_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3981,7 +4026,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3990,7 +4035,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4001,6 +4046,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, RESOURCE_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4152,7 +4206,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4161,7 +4215,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description WIDGET_ORIGIN_REFUSED, FORBIDDEN */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4172,6 +4226,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, PERSON_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4392,7 +4455,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4401,7 +4464,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4412,6 +4475,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4484,7 +4556,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4493,7 +4565,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN, ROLE_NOT_GRANTABLE */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED, ROLE_NOT_GRANTABLE */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4538,7 +4610,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INVITATION_QUOTA_EXCEEDED */
+                /** @description RATE_LIMITED, INVITATION_QUOTA_EXCEEDED */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4693,7 +4765,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4702,7 +4774,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description WIDGET_ORIGIN_REFUSED, FORBIDDEN */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4713,6 +4785,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND, INVITATION_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4831,7 +4912,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4840,7 +4921,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN, ROLE_NOT_GRANTABLE */
+                /** @description WIDGET_ORIGIN_REFUSED, FORBIDDEN, ROLE_NOT_GRANTABLE */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4885,7 +4966,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description RESEND_TOO_SOON, INVITATION_QUOTA_EXCEEDED */
+                /** @description RATE_LIMITED, RESEND_TOO_SOON, INVITATION_QUOTA_EXCEEDED */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4941,7 +5022,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4950,7 +5031,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN, ROLE_NOT_GRANTABLE */
+                /** @description WIDGET_ORIGIN_REFUSED, FORBIDDEN, ROLE_NOT_GRANTABLE */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4977,7 +5058,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description RESEND_TOO_SOON */
+                /** @description RATE_LIMITED, RESEND_TOO_SOON */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5034,7 +5115,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5043,7 +5124,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description WIDGET_ORIGIN_REFUSED, FORBIDDEN */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5063,6 +5144,15 @@ export interface paths {
                 };
                 /** @description INVITATION_NOT_PENDING */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5779,6 +5869,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgId}/widget-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a short-lived widget token for one of the org's users (API key only)
+         * @description The token lets Gatehouse’s embedded elements act as the user on the app’s pages, with the requested scopes that both the key and the user hold (at `resourceId` when given, and then only there). Only the app’s allowed origins may use it. A signed-in session gets 403 FORBIDDEN.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        appId: string;
+                        /** Format: uuid */
+                        userId: string;
+                        resourceId?: null | string;
+                        scopes: string[];
+                        /** @description Default 600. */
+                        ttlSeconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WidgetToken"];
+                    };
+                };
+                /** @description VALIDATION_FAILED, INVALID_JSON, EMPTY_JSON_BODY, CONTENT_LENGTH_MISMATCH */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description FORBIDDEN */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ORG_NOT_FOUND, APP_NOT_FOUND, USER_NOT_FOUND, RESOURCE_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description BODY_TOO_LARGE */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/widget/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who a widget token acts for and what it allows now (widget token only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WidgetSession"];
+                    };
+                };
+                /** @description WIDGET_TOKEN_INVALID */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description WIDGET_ORIGIN_REFUSED */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/interaction/{uid}": {
         parameters: {
             query?: never;
@@ -6021,7 +6282,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {unknown} */
-                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED";
+                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED" | "WIDGET_TOKEN_INVALID" | "WIDGET_ORIGIN_REFUSED" | "WIDGET_ROUTE_REFUSED";
                 message: string;
                 details: {
                     path: string;
@@ -6301,6 +6562,7 @@ export interface components {
                 type: string;
                 id: string | null;
                 name: string | null;
+                appId: string | null;
             };
             data: {
                 [key: string]: unknown;
@@ -6394,6 +6656,31 @@ export interface components {
             } | null;
             allowed: boolean | null;
         };
+        WidgetToken: {
+            /** @description Shown once: `ghw_…`, sent as `Authorization: Bearer` by the element. */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description What the token allows: the requested scopes both the key and the user hold. */
+            scopes: string[];
+        };
+        WidgetSession: {
+            user: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string;
+            };
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            appId: string;
+            resourceId: string | null;
+            /** @description What the token allows now (the user may have lost some since the mint). */
+            scopes: string[];
+            /** Format: date-time */
+            expiresAt: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6486,7 +6773,7 @@ export interface OperationErrorCodes {
     delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
   };
   '/api/v1/orgs/{orgId}/roles': {
-    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'RATE_LIMITED';
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNKNOWN_PERMISSION' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'PERMISSION_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'ROLE_EXISTS' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs/{orgId}/roles/{key}': {
@@ -6494,14 +6781,14 @@ export interface OperationErrorCodes {
     delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'PERMISSION_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'ROLE_BUILT_IN' | 'ROLE_IN_USE';
   };
   '/api/v1/orgs/{orgId}/access': {
-    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/access/check': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs/{orgId}/members/{userId}/grants': {
-    put: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'USER_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'LAST_OWNER' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
-    delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'LAST_OWNER';
+    put: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'USER_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'LAST_OWNER' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED';
+    delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'GRANT_NOT_FOUND' | 'LAST_OWNER' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/api-keys': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNKNOWN_PERMISSION' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'PERMISSION_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
@@ -6524,37 +6811,37 @@ export interface OperationErrorCodes {
     post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'APP_NOT_FOUND' | 'APP_NOT_CONFIDENTIAL';
   };
   '/api/v1/orgs/{orgId}/people': {
-    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'RATE_LIMITED';
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_EXISTS' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs/{orgId}/people/counts': {
-    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/people/import': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'CSV_INVALID' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'BODY_TOO_LARGE' | 'CSV_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs/{orgId}/people/{personId}': {
-    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'PERSON_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'RATE_LIMITED';
     patch: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'USER_NOT_FOUND' | 'PERSON_EXISTS' | 'PERSON_ALREADY_LINKED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
     delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'PERSON_NOT_FOUND';
   };
   '/api/v1/orgs/{orgId}/invitations': {
-    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'CONFLICT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INVITATION_QUOTA_EXCEEDED';
-    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND';
+    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'CONFLICT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'INVITATION_QUOTA_EXCEEDED';
+    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/invitations/bulk': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'BULK_TOO_LARGE' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs/{orgId}/invitations/{id}': {
-    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND';
-    patch: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'APP_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RESEND_TOO_SOON' | 'INVITATION_QUOTA_EXCEEDED';
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'RATE_LIMITED';
+    patch: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'APP_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'RESEND_TOO_SOON' | 'INVITATION_QUOTA_EXCEEDED';
     delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND';
   };
   '/api/v1/orgs/{orgId}/invitations/{id}/resend': {
-    post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'RESEND_TOO_SOON';
+    post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'RATE_LIMITED' | 'RESEND_TOO_SOON';
   };
   '/api/v1/orgs/{orgId}/invitations/{id}/revoke': {
-    post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'INVITATION_NOT_PENDING';
+    post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'INVITATION_NOT_PENDING' | 'RATE_LIMITED';
   };
   '/invite/{token}': {
     get: never;
@@ -6579,6 +6866,12 @@ export interface OperationErrorCodes {
   };
   '/api/v1/orgs/{orgId}/events': {
     get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND';
+  };
+  '/api/v1/orgs/{orgId}/widget-tokens': {
+    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'APP_NOT_FOUND' | 'USER_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
+  };
+  '/api/v1/widget/session': {
+    get: 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'RATE_LIMITED';
   };
   '/interaction/{uid}': {
     get: 'VALIDATION_FAILED';
