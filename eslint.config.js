@@ -15,7 +15,7 @@ const typescriptRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/public/', 'web/src/api/schema.d.ts', 'web/vite.config.ts', 'web/embed/vite.config.ts', 'web/embed/budget.ts', 'web/e2e/vitest.config.ts', 'coverage/', 'test-results/', '.gatehouse/'] },
+  { ignores: ['dist/', 'node_modules/', 'web/public/', 'web/src/api/schema.d.ts', 'packages/client/dist/', 'packages/client/src/generated/', 'web/vite.config.ts', 'web/embed/vite.config.ts', 'web/embed/budget.ts', 'web/e2e/vitest.config.ts', 'coverage/', 'test-results/', '.gatehouse/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

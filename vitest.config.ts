@@ -5,7 +5,8 @@ const onServer = process.env.GATEHOUSE_TEST_BACKEND === 'postgres';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    // The SDK's tests (packages/client) run against the real app, so they share its setup.
+    include: ['src/**/*.test.ts', 'packages/client/test/**/*.test.ts'],
     // Files that never open a database run once, in the embedded pass (src/test/backend-free.ts).
     exclude: onServer ? [...configDefaults.exclude, ...BACKEND_FREE_TESTS] : configDefaults.exclude,
     // Migrates once per run; each test file's database is a copy (src/test/database.ts).
