@@ -104,7 +104,17 @@ export interface OrgEventRow extends EventRow {
  */
 export async function listOrgEvents(
   db: Kysely<DB>,
-  options: { orgId: string; invitationId: string | null; type: string | null; beforeSeq: number | null; limit: number },
+  options: {
+    orgId: string;
+    invitationId: string | null;
+    type: string | null;
+    subjectEmail: string | null;
+    actorId: string | null;
+    from: Date | null;
+    to: Date | null;
+    beforeSeq: number | null;
+    limit: number;
+  },
 ): Promise<OrgEventRow[]> {
   let query = db
     .selectFrom('events')
@@ -119,6 +129,13 @@ export async function listOrgEvents(
     .where('events.org_id', '=', options.orgId);
   if (options.invitationId !== null) query = query.where('events.invitation_id', '=', options.invitationId);
   if (options.type !== null) query = query.where('events.type', '=', options.type);
+  if (options.subjectEmail !== null) {
+    const email = options.subjectEmail.toLowerCase();
+    query = query.where((eb) => eb(eb.fn('lower', [eb.fn.coalesce('users.email', 'invitations.email')]), '=', email));
+  }
+  if (options.actorId !== null) query = query.where('events.actor_id', '=', options.actorId);
+  if (options.from !== null) query = query.where('events.occurred_at', '>=', options.from);
+  if (options.to !== null) query = query.where('events.occurred_at', '<', options.to);
   if (options.beforeSeq !== null) query = query.where('events.seq', '<', options.beforeSeq);
   return query.orderBy('events.seq', 'desc').limit(options.limit).execute();
 }
