@@ -46,7 +46,7 @@ export interface Config {
   /** The instance's terms of use (https), linked from invitee pages of orgs that set none. */
   readonly termsUrl: string | null;
   /**
-   * THEME_CSS: an operator's stylesheet (an absolute path, checked readable at start), served at
+   * THEME_CSS (docs/rules.md R69): an operator's stylesheet (an absolute path, checked readable at start), served at
    * /theme.css and linked after the console's own CSS on every page, so its theme tokens win
    * without a rebuild. Read on each request: an edit shows on the next page load.
    */

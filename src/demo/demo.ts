@@ -24,7 +24,7 @@ import { findOrgByName } from '../orgs/org.repository.js';
 import { dispatchOnce } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { DeliveryError, type MailTransport } from '../mail/transport.js';
-import { DEMO_ADMIN, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
+import { DEMO_ADMIN, DEMO_API_KEY, DEMO_APP, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
 
 export interface DemoOutcome {
   loaded: boolean;
@@ -165,6 +165,10 @@ export async function loadDemoInto(config: Config, database: Database, options: 
       resources.set(r, resource.id);
     }
     await api.call(admin, 'POST', `${base}/roles`, DEMO_ROLE);
+    // The group's own scheduling system: an API key it reads access with, and the app its
+    // staff sign in to, so the API keys and Apps pages show what they are for.
+    await api.call(admin, 'POST', `${base}/api-keys`, DEMO_API_KEY);
+    await api.call(admin, 'POST', `${base}/apps`, DEMO_APP);
 
     const people = new Map<string, { id: string; person: DemoPerson }>();
     for (const person of DEMO_PEOPLE) {

@@ -99,7 +99,7 @@ export interface OrgEventRow extends EventRow {
 
 /**
  * An org's events, newest first (by `seq`), each with whom it concerns: the account it names,
- * else its invitation's address. Read at list time, not stored in the event, so a deleted
+ * else its invitation's address and names. Read at list time, not stored in the event, so a deleted
  * account's name leaves the audit trail with its row.
  */
 export async function listOrgEvents(
@@ -123,8 +123,9 @@ export async function listOrgEvents(
     .selectAll('events')
     .select((eb) => [
       eb.fn.coalesce('users.email', 'invitations.email').as('subject_email'),
-      'users.first_name as subject_first_name',
-      'users.last_name as subject_last_name',
+      // The invitation's names until the invitee has an account: one person reads the same in every row.
+      eb.fn.coalesce('users.first_name', 'invitations.first_name').as('subject_first_name'),
+      eb.fn.coalesce('users.last_name', 'invitations.last_name').as('subject_last_name'),
     ])
     .where('events.org_id', '=', options.orgId);
   if (options.invitationId !== null) query = query.where('events.invitation_id', '=', options.invitationId);
