@@ -10,6 +10,7 @@ export interface AuditEventLike {
   actor: { type: string; id: string | null; name: string | null };
   subject: { name: string | null; email: string | null };
   data: Record<string, unknown>;
+  userId?: string | null;
 }
 
 export type SentencePart = { text: string } | { who: 'actor' | 'subject'; text: string };
@@ -56,7 +57,9 @@ const SENTENCES: Record<EventType, Template> = {
   'user.registered': (_a, s) => [s, t(' registered')],
   'user.verified': (_a, s) => [s, t(' verified their email address')],
   'user.deleted': (_a, s) => [t('The account of '), s, t(' was deleted')],
-  'membership.granted': (a, s, e) => [a, t(' gave '), s, t(` access${asRoleAt(e.data)}`)],
+  // An accept grants the access the invitee's own acting: "Ana Ruiz joined as Member at …".
+  'membership.granted': (a, s, e) =>
+    e.actor.id !== null && e.actor.id === e.userId ? [s, t(` joined${asRoleAt(e.data)}`)] : [a, t(' gave '), s, t(` access${asRoleAt(e.data)}`)],
   'membership.changed': (a, s, e) => [
     a,
     t(' changed the role of '),
