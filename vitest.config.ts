@@ -1,8 +1,13 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { BACKEND_FREE_TESTS } from './src/test/backend-free.js';
+
+const onServer = process.env.GATEHOUSE_TEST_BACKEND === 'postgres';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // Files that never open a database run once, in the embedded pass (src/test/backend-free.ts).
+    exclude: onServer ? [...configDefaults.exclude, ...BACKEND_FREE_TESTS] : configDefaults.exclude,
     // Migrates once per run; each test file's database is a copy (src/test/database.ts).
     globalSetup: ['src/test/global-setup.ts'],
     // A stray `.only` must not pass CI by silently skipping the rest of the suite.

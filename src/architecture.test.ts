@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BACKEND_FREE_TESTS, DATABASE_IMPORT } from './test/backend-free.js';
 
 const SRC = join(import.meta.dirname);
 
@@ -40,5 +41,12 @@ describe('architecture', () => {
       .filter(({ count }) => count > 0)
       .map(({ file, count }) => `${file} (${count})`);
     expect(offenders).toEqual([]);
+  });
+
+  it('runs once only the test files that never reach a database', () => {
+    const root = join(SRC, '..');
+    const reaching = BACKEND_FREE_TESTS.filter((file) => DATABASE_IMPORT.test(readFileSync(join(root, file), 'utf8')));
+    expect(reaching).toEqual([]);
+    expect(DATABASE_IMPORT.test(readFileSync(join(SRC, 'people/person.routes.test.ts'), 'utf8'))).toBe(true);
   });
 });
