@@ -1,5 +1,5 @@
 // Photographs the console on the demo data for a reviewer: People, a person, the invite form,
-// the overview and the invitee's page, at desktop (1280×800) and phone (390×844) width.
+// the overview, the audit log and the invitee's page, at desktop (1280×800) and phone (390×844) width.
 //   npm run build && node scripts/screens.js <output directory>
 // Starts its own `gatehouse serve` on a free port with a fresh data directory, and stops it after.
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,6 +65,7 @@ try {
       await p.getByRole('button', { name: /^Invite/ }).first().click();
       await p.waitForTimeout(500);
     }],
+    ['audit', async (p) => { await p.goto(`/orgs/${orgId}/audit`); await p.getByTestId('audit-list').waitFor(); await p.waitForTimeout(300); }],
     ['overview', async (p) => { await p.goto(`/orgs/${orgId}`); await p.getByRole('heading', { level: 1 }).waitFor(); await p.waitForTimeout(500); }],
     ['invitee', async (p, ctx) => {
       const guest = await ctx.browser().newContext({ baseURL: url, viewport: p.viewportSize() });

@@ -1,5 +1,5 @@
-// `npm start`: build only when the sources changed since the last build, load the demo into an
-// empty database, then serve. The build is stamped with a digest of the sources' paths, sizes and
+// `npm start`: build only when the sources changed since the last build, then serve, loading the
+// demo into an empty database. The build is stamped with a digest of the sources' paths, sizes and
 // modification times (dist/.build-stamp); a restart with nothing changed goes straight to serving.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -49,9 +49,9 @@ if (built && readFileSync(STAMP, 'utf8').trim() === stamp) {
   writeFileSync(STAMP, `${stamp}\n`);
   console.log(`gatehouse: built in ${String(Math.round((Date.now() - started) / 1000))} s.`);
 }
-run(process.execPath, ['bin/gatehouse.js', 'demo', '--if-empty']);
-// Serve; a signal to this process (a process manager's SIGTERM) is passed on, and Ctrl-C reaches
-// both, so this one waits for the server to finish shutting down and exits with its code.
-const server = spawn(process.execPath, ['bin/gatehouse.js', 'serve'], { cwd: root, stdio: 'inherit' });
+// Serve, the demo loaded into an empty database by the same process (one open of the database,
+// not two). A signal to this process (a process manager's SIGTERM) is passed on, and Ctrl-C
+// reaches both, so this one waits for the server to finish shutting down and exits with its code.
+const server = spawn(process.execPath, ['bin/gatehouse.js', 'serve', '--demo-if-empty'], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 0)));

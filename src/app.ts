@@ -271,7 +271,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(oidcRoutes(ctx, oidcProvider));
   // Last: the console's catch-all must not shadow any API route.
-  await app.register(webRoutes(deps.webRoot === undefined ? {} : { root: deps.webRoot }));
+  await app.register(webRoutes({ ...(deps.webRoot === undefined ? {} : { root: deps.webRoot }), themeCss: config.themeCss }));
   return app;
 }
 

@@ -3,6 +3,7 @@
  * Every variable of the Configuration table in docs/http-api.md is here; a bad value raises a
  * ConfigError whose message names the variable and the form it expects.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
@@ -44,6 +45,12 @@ export interface Config {
   readonly secretKey: string | null;
   /** The instance's terms of use (https), linked from invitee pages of orgs that set none. */
   readonly termsUrl: string | null;
+  /**
+   * THEME_CSS (docs/rules.md R69): an operator's stylesheet (an absolute path, checked readable at start), served at
+   * /theme.css and linked after the console's own CSS on every page, so its theme tokens win
+   * without a rebuild. Read on each request: an edit shows on the next page load.
+   */
+  readonly themeCss: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -96,6 +103,19 @@ function url(env: Env, name: string, protocols: readonly string[], fallback: str
     throw new ConfigError(name, `a URL starting with ${protocols.join(' or ')}, got "${parsed.protocol}"`);
   }
   return raw;
+}
+
+function readableFile(env: Env, name: string): string | null {
+  const raw = read(env, name);
+  if (raw === undefined) return null;
+  const full = path.resolve(raw);
+  try {
+    accessSync(full, constants.R_OK);
+    if (!statSync(full).isFile()) throw new Error('not a file');
+  } catch {
+    throw new ConfigError(name, `a readable file, got "${raw}"`);
+  }
+  return full;
 }
 
 /** Names proxy-addr accepts for whole ranges, besides addresses and CIDR ranges. */
@@ -177,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     secretKey: secretKey(env),
     termsUrl: url(env, 'TERMS_URL', ['https:'], null),
+    themeCss: readableFile(env, 'THEME_CSS'),
   });
 }
 

@@ -69,6 +69,7 @@ export const ERRORS = {
   API_KEY_NOT_FOUND: [404, 'API key not found.'],
   PERMISSION_NOT_GRANTABLE: [403, 'You cannot give a key or role permissions you do not hold.'],
   INVALID_CURSOR: [400, 'The cursor is not valid for this list.'],
+  INVALID_DATE_RANGE: [400, 'The start of the date range is after its end.'],
 
   // People
   PERSON_NOT_FOUND: [404, 'Person not found.'],

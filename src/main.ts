@@ -11,6 +11,7 @@ import { AppError } from './errors.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase, type Database } from './db/database.js';
 import { workerFactories } from './workers.js';
+import type { DemoOutcome } from './demo/demo.js';
 
 class UsageError extends Error {}
 
@@ -50,7 +51,7 @@ function prettyLogsWanted(): boolean {
   }
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, options: { demoIfEmpty: boolean } = { demoIfEmpty: false }): Promise<void> {
   // Start-up time: the embedded database's WebAssembly start and the import of the HTTP stack
   // are independent, so they run side by side.
   const [database, { buildApp }] = await Promise.all([
@@ -58,6 +59,12 @@ async function serve(config: Config): Promise<void> {
     import('./app.js'),
   ]);
   await migrateToLatest(database.db);
+  // `npm start`: the demo goes into the database this process already opened (a second open of
+  // the embedded database cost a restart about ten seconds); with accounts present it is one query.
+  if (options.demoIfEmpty) {
+    const { loadDemoInto } = await import('./demo/demo.js');
+    printDemoOutcome(await loadDemoInto(config, database, { ifEmpty: true }));
+  }
   const app = await buildApp(config, { db: database.db, backend: database.backend, defaultMetrics: true, prettyLogs: prettyLogsWanted() });
   try {
     // The OpenID signing keys: made on a first start, and a SECRET_KEY that cannot read them stops here.
@@ -164,14 +171,26 @@ function userDisableCommand(disabled: boolean): Command {
   };
 }
 
+function printDemoOutcome(result: DemoOutcome): void {
+  if (result.reason === 'not-empty') {
+    console.log('The database already has accounts: no demo loaded (run `gatehouse demo` to add it anyway).');
+    return;
+  }
+  console.log(result.loaded ? 'Demo loaded: Riverside Veterinary Group, 3 clinics, 30 people.' : 'The demo is already loaded.');
+  console.log(`Open ${result.url} and sign in as ${result.email} with the password ${result.password}`);
+  console.log(
+    `To see the console of one clinic's admin, sign in as ${result.clinicLead.email} (${result.clinicLead.location}) with the same password`,
+  );
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const commands: Record<string, Command> = {
   serve: {
     summary: 'apply migrations, then run the HTTP server and the mail dispatcher',
-    usage: 'gatehouse serve',
-    options: {},
-    run: (config) => serve(config),
+    usage: 'gatehouse serve [--demo-if-empty]',
+    options: { 'demo-if-empty': { type: 'boolean' } },
+    run: (config, values) => serve(config, { demoIfEmpty: values['demo-if-empty'] === true }),
   },
   migrate: {
     summary: 'apply pending database migrations and exit',
@@ -237,16 +256,7 @@ export const commands: Record<string, Command> = {
     run: async (config, values) => {
       // Imported here so the other commands do not load the HTTP stack.
       const { loadDemo } = await import('./demo/demo.js');
-      const result = await loadDemo(config, { ifEmpty: values['if-empty'] === true });
-      if (result.reason === 'not-empty') {
-        console.log('The database already has accounts: no demo loaded (run `gatehouse demo` to add it anyway).');
-        return;
-      }
-      console.log(result.loaded ? 'Demo loaded: Riverside Veterinary Group, 3 clinics, 30 people.' : 'The demo is already loaded.');
-      console.log(`Open ${result.url} and sign in as ${result.email} with the password ${result.password}`);
-      console.log(
-        `To see the console of one clinic's admin, sign in as ${result.clinicLead.email} (${result.clinicLead.location}) with the same password`,
-      );
+      printDemoOutcome(await loadDemo(config, { ifEmpty: values['if-empty'] === true }));
     },
   },
 };

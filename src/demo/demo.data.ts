@@ -89,3 +89,16 @@ export const DEMO_CLINIC_LEAD = (() => {
   if (lead?.location == null) throw new Error('demo: the cast needs a registered admin of one clinic');
   return { email: lead.email, firstName: lead.firstName, lastName: lead.lastName, location: lead.location };
 })();
+
+/** An API key of the group's scheduling system: it reads who has access and invites. */
+export const DEMO_API_KEY = {
+  name: 'Scheduling system',
+  permissions: ['org:read', 'members:read', 'people:read', 'invitations:read', 'invitations:manage'],
+};
+
+/** The app the group's staff sign in to (an OpenID Connect client on the local machine). */
+export const DEMO_APP = {
+  name: 'Riverside Scheduling',
+  type: 'confidential',
+  redirectUris: ['http://localhost:4000/callback'],
+};

@@ -31,7 +31,7 @@ async function census() {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const db = database.db;
-    const count = async (table: 'users' | 'people' | 'invitations' | 'events' | 'resources' | 'orgs') =>
+    const count = async (table: 'users' | 'people' | 'invitations' | 'events' | 'resources' | 'orgs' | 'api_keys' | 'apps') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const statuses = await db.selectFrom('invitations').select(['status']).execute();
     return {
@@ -41,6 +41,8 @@ async function census() {
       events: await count('events'),
       resources: await count('resources'),
       orgs: await count('orgs'),
+      apiKeys: await count('api_keys'),
+      apps: await count('apps'),
       statuses: statuses.map((s) => s.status).sort(),
     };
   } finally {
@@ -68,7 +70,9 @@ describe('gatehouse demo', () => {
     const first = await loadDemo(config, { ifEmpty: true });
     expect(first).toMatchObject({ loaded: true, reason: 'loaded', email: 'admin@riverside.example' });
     const after = await census();
-    expect(after).toMatchObject({ orgs: 1, resources: 3, people: DEMO_PEOPLE.length });
+    // Every console page has something to show: people, invitations, the audit trail, an API key, an app.
+    expect(after).toMatchObject({ orgs: 1, resources: 3, people: DEMO_PEOPLE.length, apiKeys: 1, apps: 1 });
+    expect(after.events).toBeGreaterThan(DEMO_PEOPLE.length);
     // Every invitation state the console shows, reached through the real paths.
     expect(new Set(after.statuses)).toEqual(
       new Set(['sent', 'opened', 'clicked', 'accepted', 'declined', 'revoked', 'expired', 'failed']),

@@ -18,13 +18,13 @@ import { createInstanceAdmin } from '../account/account.service.js';
 import { anyUserExists } from '../auth/user.repository.js';
 import { DAY, HOUR, ManualClock, MINUTE, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
+import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { sweepExpiredBatch } from '../invitations/invitation.workers.js';
 import { findOrgByName } from '../orgs/org.repository.js';
 import { dispatchOnce } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { DeliveryError, type MailTransport } from '../mail/transport.js';
-import { DEMO_ADMIN, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
+import { DEMO_ADMIN, DEMO_API_KEY, DEMO_APP, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
 
 export interface DemoOutcome {
   loaded: boolean;
@@ -95,6 +95,20 @@ interface MailItem {
 const DEMO_SCRYPT_COST = 2 ** 14;
 
 export async function loadDemo(config: Config, options: { ifEmpty: boolean }): Promise<DemoOutcome> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(database.db);
+    return await loadDemoInto(config, database, options);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * loadDemo into a database the caller opened and migrated (`gatehouse serve --demo-if-empty`
+ * opens it once for both; the embedded database's start is most of a restart's time).
+ */
+export async function loadDemoInto(config: Config, database: Database, options: { ifEmpty: boolean }): Promise<DemoOutcome> {
   const outcome = (loaded: boolean, reason: DemoOutcome['reason']): DemoOutcome => ({
     loaded,
     reason,
@@ -103,131 +117,129 @@ export async function loadDemo(config: Config, options: { ifEmpty: boolean }): P
     clinicLead: { email: DEMO_CLINIC_LEAD.email, location: DEMO_CLINIC_LEAD.location },
     url: config.publicUrl,
   });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await migrateToLatest(database.db);
-    if ((await findOrgByName(database.db, DEMO_ORG)) !== undefined) return outcome(false, 'exists');
-    if (options.ifEmpty && (await anyUserExists(database.db))) return outcome(false, 'not-empty');
+  if ((await findOrgByName(database.db, DEMO_ORG)) !== undefined) return outcome(false, 'exists');
+  if (options.ifEmpty && (await anyUserExists(database.db))) return outcome(false, 'not-empty');
 
-    // Two weeks ago, the group started using Gatehouse.
-    const now = systemClock.now();
-    const clock = new ManualClock(new Date(now.getTime() - 14 * DAY));
-    // The demo signs in and registers many accounts from one address: no abuse limit here.
-    const app = await buildApp(
-      // The one bounce is deliberate: keep its warning out of a newcomer's first start.
-      { ...config, authRateLimit: 0, logLevel: 'error' },
-      { db: database.db, backend: database.backend, clock, scryptCost: DEMO_SCRYPT_COST },
-    );
-    await app.ready();
-    const api = new DemoApi(app);
-    const transport = demoTransport(mailboxTransport(database.db, clock));
-    const deliver = async () => {
-      while ((await dispatchOnce(app.ctx, transport, { maxAttempts: 1 })).claimed > 0) {
-        // until the outbox is drained
-      }
-    };
-    const mailbox = async (to: string): Promise<MailItem[]> => {
-      const page = await api.json<{ items: MailItem[] }>(DEMO_ADMIN.email, 'GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
-      return [...page.items].sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt));
-    };
-    const tokenFor = async (to: string): Promise<string> => {
-      const newest = (await mailbox(to))[0];
-      const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
-      if (token === undefined) throw new Error(`demo: no invitation link was emailed to ${to}`);
-      return token;
-    };
-
-    try {
-      await createInstanceAdmin(database.db, { ...DEMO_ADMIN, password: DEMO_PASSWORD }, { scryptCost: app.ctx.scryptCost, now: clock.now() });
-      const signInAdmin = () => api.signIn(DEMO_ADMIN.email, DEMO_PASSWORD);
-      await signInAdmin();
-      const admin = DEMO_ADMIN.email;
-
-      const created = await api.json<{ id: string }>(admin, 'POST', '/api/v1/orgs', { name: DEMO_ORG });
-      const base = `/api/v1/orgs/${created.id}`;
-      await api.call(admin, 'PATCH', base, {
-        settings: { invitationTtlDays: 14, reminderDaysBeforeExpiry: 3, senderName: 'Riverside Veterinary Group', openTracking: true },
-      });
-      const resources = new Map<string, string>();
-      for (const r of DEMO_RESOURCES) {
-        const resource = await api.json<{ id: string }>(admin, 'POST', `${base}/resources`, { kind: 'location', name: r });
-        resources.set(r, resource.id);
-      }
-      await api.call(admin, 'POST', `${base}/roles`, DEMO_ROLE);
-
-      const people = new Map<string, { id: string; person: DemoPerson }>();
-      for (const person of DEMO_PEOPLE) {
-        const row = await api.json<{ id: string }>(admin, 'POST', `${base}/people`, {
-          firstName: person.firstName,
-          lastName: person.lastName,
-          email: person.email,
-          title: person.title,
-          resourceId: person.location === null ? null : (resources.get(person.location) ?? null),
-        });
-        people.set(person.email, { id: row.id, person });
-      }
-
-      // Invitations go out over the two weeks; each invitee then does what their state says.
-      const invited = DEMO_PEOPLE.filter((p) => p.state !== 'not_invited');
-      const step = Math.floor((13 * DAY) / invited.length);
-      for (const person of invited) {
-        clock.advance(step);
-        const entry = people.get(person.email);
-        const short = person.state === 'expired';
-        await api.call(admin, 'POST', `${base}/invitations`, {
-          email: person.email,
-          role: person.role,
-          personId: entry?.id,
-          firstName: person.firstName,
-          lastName: person.lastName,
-          ...(person.location === null || person.scope === 'org' ? {} : { resourceId: resources.get(person.location) }),
-          ...(short ? { expiresAt: new Date(clock.now().getTime() + 2 * DAY).toISOString() } : {}),
-          ...(person.message === undefined ? {} : { message: person.message }),
-        });
-        clock.advance(2 * MINUTE);
-        await deliver();
-        if (person.state === 'failed' || person.state === 'expired' || person.state === 'invited') continue;
-        if (person.state === 'revoked') {
-          clock.advance(5 * HOUR);
-          const list = await api.json<{ items: { id: string }[] }>(admin, 'GET', `${base}/invitations?email=${encodeURIComponent(person.email)}`);
-          const id = list.items[0]?.id;
-          if (id !== undefined) await api.call(admin, 'POST', `${base}/invitations/${id}/revoke`);
-          continue;
-        }
-        // Opened: the mail client shows the tracking pixel.
-        clock.advance(40 * MINUTE);
-        const pixel = /\/t\/([A-Za-z0-9_-]+)\.gif/.exec((await mailbox(person.email))[0]?.html ?? '')?.[1];
-        if (pixel !== undefined) await app.inject({ method: 'GET', url: `/t/${pixel}.gif` });
-        if (person.state === 'opened') continue;
-        const token = await tokenFor(person.email);
-        clock.advance(3 * MINUTE);
-        await api.call(null, 'POST', '/api/v1/invitations/lookup', { token });
-        if (person.state === 'clicked') continue;
-        clock.advance(4 * MINUTE);
-        if (person.state === 'declined') {
-          await api.call(null, 'POST', '/api/v1/invitations/decline', { token });
-          continue;
-        }
-        await api.call(null, 'POST', '/api/v1/invitations/register', {
-          token,
-          firstName: person.firstName,
-          lastName: person.lastName,
-          password: DEMO_PASSWORD,
-          acceptTerms: true,
-        });
-      }
-
-      // Back to the present: the sweep expires what ran out, and its emails go.
-      clock.set(now);
-      while ((await sweepExpiredBatch(app.ctx)) > 0) {
-        // until no expired invitation is left
-      }
-      await deliver();
-    } finally {
-      await app.close();
+  // Two weeks ago, the group started using Gatehouse.
+  const now = systemClock.now();
+  const clock = new ManualClock(new Date(now.getTime() - 14 * DAY));
+  // The demo signs in and registers many accounts from one address: no abuse limit here.
+  const app = await buildApp(
+    // The one bounce is deliberate: keep its warning out of a newcomer's first start.
+    { ...config, authRateLimit: 0, logLevel: 'error' },
+    { db: database.db, backend: database.backend, clock, scryptCost: DEMO_SCRYPT_COST },
+  );
+  await app.ready();
+  const api = new DemoApi(app);
+  const transport = demoTransport(mailboxTransport(database.db, clock));
+  const deliver = async () => {
+    while ((await dispatchOnce(app.ctx, transport, { maxAttempts: 1 })).claimed > 0) {
+      // until the outbox is drained
     }
-    return outcome(true, 'loaded');
+  };
+  const mailbox = async (to: string): Promise<MailItem[]> => {
+    const page = await api.json<{ items: MailItem[] }>(DEMO_ADMIN.email, 'GET', `/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+    return [...page.items].sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt));
+  };
+  const tokenFor = async (to: string): Promise<string> => {
+    const newest = (await mailbox(to))[0];
+    const token = /\/invite\/([A-Za-z0-9_-]+)/.exec(newest?.text ?? '')?.[1];
+    if (token === undefined) throw new Error(`demo: no invitation link was emailed to ${to}`);
+    return token;
+  };
+
+  try {
+    await createInstanceAdmin(database.db, { ...DEMO_ADMIN, password: DEMO_PASSWORD }, { scryptCost: app.ctx.scryptCost, now: clock.now() });
+    const signInAdmin = () => api.signIn(DEMO_ADMIN.email, DEMO_PASSWORD);
+    await signInAdmin();
+    const admin = DEMO_ADMIN.email;
+
+    const created = await api.json<{ id: string }>(admin, 'POST', '/api/v1/orgs', { name: DEMO_ORG });
+    const base = `/api/v1/orgs/${created.id}`;
+    await api.call(admin, 'PATCH', base, {
+      settings: { invitationTtlDays: 14, reminderDaysBeforeExpiry: 3, senderName: 'Riverside Veterinary Group', openTracking: true },
+    });
+    const resources = new Map<string, string>();
+    for (const r of DEMO_RESOURCES) {
+      const resource = await api.json<{ id: string }>(admin, 'POST', `${base}/resources`, { kind: 'location', name: r });
+      resources.set(r, resource.id);
+    }
+    await api.call(admin, 'POST', `${base}/roles`, DEMO_ROLE);
+    // The group's own scheduling system: an API key it reads access with, and the app its
+    // staff sign in to, so the API keys and Apps pages show what they are for.
+    await api.call(admin, 'POST', `${base}/api-keys`, DEMO_API_KEY);
+    await api.call(admin, 'POST', `${base}/apps`, DEMO_APP);
+
+    const people = new Map<string, { id: string; person: DemoPerson }>();
+    for (const person of DEMO_PEOPLE) {
+      const row = await api.json<{ id: string }>(admin, 'POST', `${base}/people`, {
+        firstName: person.firstName,
+        lastName: person.lastName,
+        email: person.email,
+        title: person.title,
+        resourceId: person.location === null ? null : (resources.get(person.location) ?? null),
+      });
+      people.set(person.email, { id: row.id, person });
+    }
+
+    // Invitations go out over the two weeks; each invitee then does what their state says.
+    const invited = DEMO_PEOPLE.filter((p) => p.state !== 'not_invited');
+    const step = Math.floor((13 * DAY) / invited.length);
+    for (const person of invited) {
+      clock.advance(step);
+      const entry = people.get(person.email);
+      const short = person.state === 'expired';
+      await api.call(admin, 'POST', `${base}/invitations`, {
+        email: person.email,
+        role: person.role,
+        personId: entry?.id,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        ...(person.location === null || person.scope === 'org' ? {} : { resourceId: resources.get(person.location) }),
+        ...(short ? { expiresAt: new Date(clock.now().getTime() + 2 * DAY).toISOString() } : {}),
+        ...(person.message === undefined ? {} : { message: person.message }),
+      });
+      clock.advance(2 * MINUTE);
+      await deliver();
+      if (person.state === 'failed' || person.state === 'expired' || person.state === 'invited') continue;
+      if (person.state === 'revoked') {
+        clock.advance(5 * HOUR);
+        const list = await api.json<{ items: { id: string }[] }>(admin, 'GET', `${base}/invitations?email=${encodeURIComponent(person.email)}`);
+        const id = list.items[0]?.id;
+        if (id !== undefined) await api.call(admin, 'POST', `${base}/invitations/${id}/revoke`);
+        continue;
+      }
+      // Opened: the mail client shows the tracking pixel.
+      clock.advance(40 * MINUTE);
+      const pixel = /\/t\/([A-Za-z0-9_-]+)\.gif/.exec((await mailbox(person.email))[0]?.html ?? '')?.[1];
+      if (pixel !== undefined) await app.inject({ method: 'GET', url: `/t/${pixel}.gif` });
+      if (person.state === 'opened') continue;
+      const token = await tokenFor(person.email);
+      clock.advance(3 * MINUTE);
+      await api.call(null, 'POST', '/api/v1/invitations/lookup', { token });
+      if (person.state === 'clicked') continue;
+      clock.advance(4 * MINUTE);
+      if (person.state === 'declined') {
+        await api.call(null, 'POST', '/api/v1/invitations/decline', { token });
+        continue;
+      }
+      await api.call(null, 'POST', '/api/v1/invitations/register', {
+        token,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        password: DEMO_PASSWORD,
+        acceptTerms: true,
+      });
+    }
+
+    // Back to the present: the sweep expires what ran out, and its emails go.
+    clock.set(now);
+    while ((await sweepExpiredBatch(app.ctx)) > 0) {
+      // until no expired invitation is left
+    }
+    await deliver();
   } finally {
-    await database.close();
+    await app.close();
   }
+  return outcome(true, 'loaded');
 }

@@ -102,12 +102,22 @@ export interface OrgEventRow extends EventRow {
 
 /**
  * An org's events, newest first (by `seq`), each with whom it concerns: the account it names,
- * else its invitation's address. Read at list time, not stored in the event, so a deleted
+ * else its invitation's address and names. Read at list time, not stored in the event, so a deleted
  * account's name leaves the audit trail with its row.
  */
 export async function listOrgEvents(
   db: Kysely<DB>,
-  options: { orgId: string; invitationId: string | null; type: string | null; beforeSeq: number | null; limit: number },
+  options: {
+    orgId: string;
+    invitationId: string | null;
+    type: string | null;
+    subjectEmail: string | null;
+    actorId: string | null;
+    from: Date | null;
+    to: Date | null;
+    beforeSeq: number | null;
+    limit: number;
+  },
 ): Promise<OrgEventRow[]> {
   let query = db
     .selectFrom('events')
@@ -116,12 +126,20 @@ export async function listOrgEvents(
     .selectAll('events')
     .select((eb) => [
       eb.fn.coalesce('users.email', 'invitations.email').as('subject_email'),
-      'users.first_name as subject_first_name',
-      'users.last_name as subject_last_name',
+      // The invitation's names until the invitee has an account: one person reads the same in every row.
+      eb.fn.coalesce('users.first_name', 'invitations.first_name').as('subject_first_name'),
+      eb.fn.coalesce('users.last_name', 'invitations.last_name').as('subject_last_name'),
     ])
     .where('events.org_id', '=', options.orgId);
   if (options.invitationId !== null) query = query.where('events.invitation_id', '=', options.invitationId);
   if (options.type !== null) query = query.where('events.type', '=', options.type);
+  if (options.subjectEmail !== null) {
+    const email = options.subjectEmail.toLowerCase();
+    query = query.where((eb) => eb(eb.fn('lower', [eb.fn.coalesce('users.email', 'invitations.email')]), '=', email));
+  }
+  if (options.actorId !== null) query = query.where('events.actor_id', '=', options.actorId);
+  if (options.from !== null) query = query.where('events.occurred_at', '>=', options.from);
+  if (options.to !== null) query = query.where('events.occurred_at', '<', options.to);
   if (options.beforeSeq !== null) query = query.where('events.seq', '<', options.beforeSeq);
   return query.orderBy('events.seq', 'desc').limit(options.limit).execute();
 }

@@ -30,6 +30,13 @@ export const EventsQuery = Type.Object(
   {
     invitationId: Type.Optional(Uuid),
     type: Type.Optional(Type.String({ maxLength: 100 })),
+    /** Whom the event concerns: its account's address, else its invitation's (case-insensitive). */
+    subjectEmail: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    /** Who did it: the acting account or API key. */
+    actorId: Type.Optional(Uuid),
+    /** From this instant (inclusive) to that one (exclusive); `from` after `to` is INVALID_DATE_RANGE. */
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
     ...ListQuery,
   },
   { additionalProperties: false },

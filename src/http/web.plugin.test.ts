@@ -163,3 +163,35 @@ describe('the embeddable elements are served at /embed/v1/', () => {
     expect(isConsolePath('/embed/v1/gatehouse.js')).toBe(false);
   });
 });
+
+describe("the operator's theme (THEME_CSS)", () => {
+  it('is served at /theme.css and linked after the built CSS on the console pages; an edit shows without a restart', async () => {
+    const themeRoot = await mkdtemp(path.join(tmpdir(), 'gatehouse-theme-'));
+    const theme = path.join(themeRoot, 'theme.css');
+    await writeFile(theme, ':root { --brand: #7a1f4b; }');
+    await writeFile(
+      path.join(themeRoot, 'index.html'),
+      '<!doctype html><html><head><link rel="stylesheet" href="/assets/index-abc.css"></head><body><div id="app"></div></body></html>',
+    );
+    const config = loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://gatehouse.test', DATA_DIR: '/nonexistent', THEME_CSS: theme });
+    const themed = await buildApp(config, { db: database.db, backend: database.backend, webRoot: themeRoot });
+    try {
+      const page = await themed.inject({ url: '/orgs' });
+      expect(page.body.indexOf('/theme.css')).toBeGreaterThan(page.body.indexOf('/assets/index-abc.css'));
+      const css = await themed.inject({ url: '/theme.css' });
+      expect([css.statusCode, css.headers['content-type'], css.body]).toEqual([200, 'text/css; charset=utf-8', ':root { --brand: #7a1f4b; }']);
+      await writeFile(theme, ':root { --brand: #0b5d3b; }');
+      expect((await themed.inject({ url: '/theme.css' })).body).toContain('#0b5d3b');
+    } finally {
+      await themed.close();
+      await rm(themeRoot, { recursive: true, force: true });
+    }
+    // Without THEME_CSS: no link, and /theme.css is not the console page.
+    expect((await app.inject({ url: '/orgs' })).body).not.toContain('/theme.css');
+    expect((await app.inject({ url: '/theme.css' })).statusCode).toBe(404);
+  });
+
+  it('a THEME_CSS that is not a readable file stops the start with one line naming it', () => {
+    expect(() => loadConfig({ THEME_CSS: '/nonexistent/theme.css' })).toThrow(/THEME_CSS/);
+  });
+});

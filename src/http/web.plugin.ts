@@ -22,6 +22,7 @@
  * widget token (docs/rules.md R89).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fastifyCompress from '@fastify/compress';
@@ -34,7 +35,10 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.
 
 /** Paths that belong to the API and operations; they are never answered with the console. */
 const RESERVED_PREFIXES = ['/api/', '/t/', '/invite/', '/docs', '/assets/', '/embed/'];
-const RESERVED_PATHS = new Set(['/api', '/healthz', '/readyz', '/metrics', '/openapi.json', '/invite', '/t']);
+const RESERVED_PATHS = new Set(['/api', '/healthz', '/readyz', '/metrics', '/openapi.json', '/invite', '/t', '/theme.css']);
+
+/** Where the operator's THEME_CSS is served; linked after the built CSS so its tokens win. */
+export const THEME_PATH = '/theme.css';
 
 export function isConsolePath(url: string): boolean {
   const pathname = url.split('?')[0] ?? '';
@@ -59,15 +63,17 @@ export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
  * The console's index.html from `root`, or a page saying it is not built. Read on each call (a
  * small file the OS keeps cached), so no process-wide cache outlives or spans apps.
  */
-export function consoleHtml(root: string = DEFAULT_WEB_ROOT): string {
+export function consoleHtml(root: string = DEFAULT_WEB_ROOT, options: { theme?: boolean } = {}): string {
   const file = path.join(root, 'index.html');
   if (!existsSync(file)) return NOT_BUILT_HTML;
-  return readFileSync(file, 'utf8');
+  const html = readFileSync(file, 'utf8');
+  // Last in <head>, after the built stylesheet: the operator's tokens override the defaults.
+  return options.theme === true ? html.replace('</head>', `<link rel="stylesheet" href="${THEME_PATH}">\n</head>`) : html;
 }
 
 /** Sends the console page with its headers; for any route that answers with the Vue app. */
-export function sendConsole(reply: FastifyReply, root: string = DEFAULT_WEB_ROOT): FastifyReply {
-  return reply.headers(CONSOLE_HEADERS).send(consoleHtml(root));
+export function sendConsole(reply: FastifyReply, root: string = DEFAULT_WEB_ROOT, options: { theme?: boolean } = {}): FastifyReply {
+  return reply.headers(CONSOLE_HEADERS).send(consoleHtml(root, options));
 }
 
 /** The embed bundle's URL prefix: a new major version of the elements gets a new prefix beside it. */
@@ -80,9 +86,10 @@ export const EMBED_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'public, max-age=86400',
 };
 
-export function webRoutes(options: { root?: string; embedRoot?: string } = {}) {
+export function webRoutes(options: { root?: string; embedRoot?: string; themeCss?: string | null } = {}) {
   const root = options.root ?? DEFAULT_WEB_ROOT;
   const embedRoot = options.embedRoot ?? path.join(root, '..', 'embed');
+  const themeCss = options.themeCss ?? null;
   return async (app: FastifyInstance) => {
     await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'] });
     const assets = path.join(root, 'assets');
@@ -121,9 +128,14 @@ export function webRoutes(options: { root?: string; embedRoot?: string } = {}) {
         reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
       );
     }
+    if (themeCss !== null) {
+      app.get(THEME_PATH, { schema: { hide: true } }, async (_request, reply) =>
+        reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(themeCss)),
+      );
+    }
     app.get('/*', { schema: { hide: true } }, async (request, reply) => {
       if (!isConsolePath(request.url)) throw new AppError('NOT_FOUND');
-      return sendConsole(reply, root);
+      return sendConsole(reply, root, { theme: themeCss !== null });
     });
   };
 }

@@ -678,6 +678,49 @@ describe('org event log', () => {
     expect(code(await t.inject({ method: 'GET', url, headers: auth(outsider.cookie) }))).toBe('ORG_NOT_FOUND');
   });
 
+  it('filters by whom an event concerns, who acted and a time window; a bad filter is a coded 400', async () => {
+    const { org, cookie, user } = await ownerWithOrg(t);
+    const colleague = await createUser(t, { first_name: 'Cora', last_name: 'Colleague' });
+    await grant(t, colleague.id, org.id, 'admin');
+    const colleagueCookie = await signIn(t, colleague.email);
+    const ana = uniqueEmail('ana');
+    const start = t.clock.now();
+    await inviteOk(t, cookie, org.id, { email: ana, role: 'member' });
+    t.clock.advance(HOUR);
+    const middle = t.clock.now();
+    await inviteOk(t, colleagueCookie, org.id, { email: uniqueEmail('bo'), role: 'member' });
+    const url = `/api/v1/orgs/${org.id}/events`;
+    const list = async (query: string) => {
+      const res = await t.inject({ method: 'GET', url: `${url}?${query}`, headers: auth(cookie) });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ items: { type: string; actor: { id: string }; subject: { email: string } }[] }>().items;
+    };
+    // Whom: any case of the address.
+    const aboutAna = await list(`subjectEmail=${encodeURIComponent(ana.toUpperCase())}`);
+    expect(aboutAna.length).toBeGreaterThan(0);
+    expect(aboutAna.every((e) => e.subject.email === ana)).toBe(true);
+    // Who acted.
+    const byColleague = await list(`actorId=${colleague.id}`);
+    expect(byColleague.length).toBeGreaterThan(0);
+    expect(byColleague.every((e) => e.actor.id === colleague.id)).toBe(true);
+    expect((await list(`actorId=${user.id}`)).every((e) => e.actor.id === user.id)).toBe(true);
+    // A window: from inclusive, to exclusive.
+    expect(await list(`from=${start.toISOString()}&to=${middle.toISOString()}`)).toHaveLength(1);
+    expect((await list(`from=${middle.toISOString()}`)).every((e) => e.actor.id === colleague.id)).toBe(true);
+    // Combined, and paginated the same way.
+    const p1 = await t.inject({ method: 'GET', url: `${url}?from=${start.toISOString()}&type=invitation.created&limit=1`, headers: auth(cookie) });
+    const cursor = p1.json<{ nextCursor: string }>().nextCursor;
+    const p2 = await t.inject({ method: 'GET', url: `${url}?from=${start.toISOString()}&type=invitation.created&limit=1&cursor=${cursor}`, headers: auth(cookie) });
+    expect(p2.json<{ items: { actor: { id: string } }[]; nextCursor: null }>()).toMatchObject({ items: [{ actor: { id: user.id } }], nextCursor: null });
+
+    const bad = async (query: string) => t.inject({ method: 'GET', url: `${url}?${query}`, headers: auth(cookie) });
+    const reversed = await bad(`from=${middle.toISOString()}&to=${start.toISOString()}`);
+    expect([reversed.statusCode, code(reversed)]).toEqual([400, 'INVALID_DATE_RANGE']);
+    expect(code(await bad('from=yesterday'))).toBe('VALIDATION_FAILED');
+    expect(code(await bad('actorId=not-a-uuid'))).toBe('VALIDATION_FAILED');
+    expect(code(await bad('subjectEmail='))).toBe('VALIDATION_FAILED');
+  });
+
   it('names the account an access event concerns, while the account exists', async () => {
     const { org, cookie } = await ownerWithOrg(t);
     const member = await createUser(t, { first_name: 'Hal', last_name: 'Helper' });

@@ -7,6 +7,7 @@
  */
 import { consoleHtml } from '../http/web.plugin.js';
 
-export function renderInvitePage(): string {
-  return consoleHtml();
+export function renderInvitePage(options: { theme: boolean }): string {
+  // The operator's THEME_CSS styles the invitee's page as it does the console.
+  return consoleHtml(undefined, options);
 }

@@ -51,10 +51,10 @@ const CONSUMED_ERRORS: readonly ErrorCode[] = [
  * The page is the web console (its /invite view reads the token, strips it from the address and
  * asks lookup); no referrer (the token is in its address), never cached, never framed.
  */
-function sendPage(reply: FastifyReply) {
+function sendPage(reply: FastifyReply, theme: boolean) {
   return reply
     .headers({ ...CONSOLE_HEADERS, 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' })
-    .send(renderInvitePage());
+    .send(renderInvitePage({ theme }));
 }
 
 export function inviteeRoutes(ctx: AppContext) {
@@ -76,7 +76,7 @@ export function inviteeRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         await visitInvitation(ctx, request.params.token, request.method, request.headers['user-agent']);
-        return sendPage(reply);
+        return sendPage(reply, ctx.config.themeCss !== null);
       },
     );
 
@@ -84,7 +84,7 @@ export function inviteeRoutes(ctx: AppContext) {
     app.get(
       '/invite',
       { config: limited, schema: { tags: TAGS, summary: 'The invitation page after the token left the address', produces: ['text/html'] } },
-      async (_request, reply) => sendPage(reply),
+      async (_request, reply) => sendPage(reply, ctx.config.themeCss !== null),
     );
 
     const route = router(root, ctx);

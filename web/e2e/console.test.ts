@@ -204,7 +204,7 @@ describe.runIf(enabled)('console in Chromium', () => {
     for (const [path, name, heading, ready] of [
       ['people', '14-people', 'People', '[data-testid="people-table"]'],
       ['roles', '15-roles', 'Roles', '[data-testid="roles-table"]'],
-      ['audit', '16-audit', 'Audit log', '[data-testid="audit-table"]'],
+      ['audit', '16-audit', 'Audit log', '[data-testid="audit-list"]'],
       ['api-keys', '17-api-keys', 'API keys', 'h1'],
       ['webhooks', '18-webhooks', 'Webhooks', 'h1'],
     ] as const) {
