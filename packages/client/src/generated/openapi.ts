@@ -1309,6 +1309,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{userId}/disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Instance admins only: disable an account (it can no longer sign in anywhere, its app tokens are revoked) or enable it again */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        disabled: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description VALIDATION_FAILED, INVALID_JSON, EMPTY_JSON_BODY, CONTENT_LENGTH_MISMATCH */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNAUTHENTICATED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description FORBIDDEN */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description USER_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description USER_NOT_ACTIVE, CANNOT_DISABLE_SELF */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description BODY_TOO_LARGE */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs": {
         parameters: {
             query?: never;
@@ -5800,6 +5907,10 @@ export interface paths {
                 query?: {
                     invitationId?: string;
                     type?: string;
+                    subjectEmail?: string;
+                    actorId?: string;
+                    from?: string;
+                    to?: string;
                     limit?: number;
                     cursor?: string;
                 };
@@ -5823,7 +5934,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description VALIDATION_FAILED, INVALID_CURSOR */
+                /** @description VALIDATION_FAILED, INVALID_CURSOR, INVALID_DATE_RANGE */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6217,6 +6328,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/interactions/{uid}/accept-invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the invitation the app passed (invitation=<token>) as the signed-in person and go on to the app
+         * @description The invitation must be one of the app’s organization. One the person registered with during this sign-in request counts as accepted. The first ID token after this carries `gatehouse_invitation`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    uid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            redirectTo: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNAUTHENTICATED */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description EMAIL_MISMATCH, APP_ACCESS_DENIED */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INTERACTION_NOT_FOUND, INVITATION_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INVITATION_ALREADY_ACCEPTED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INVITATION_DECLINED, INVITATION_EXPIRED, INVITATION_REVOKED, INVITATION_FAILED */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/interactions/{uid}/abort": {
         parameters: {
             query?: never;
@@ -6282,7 +6490,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {unknown} */
-                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED" | "WIDGET_TOKEN_INVALID" | "WIDGET_ORIGIN_REFUSED" | "WIDGET_ROUTE_REFUSED";
+                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "USER_NOT_ACTIVE" | "CANNOT_DISABLE_SELF" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "INVALID_DATE_RANGE" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED" | "WIDGET_TOKEN_INVALID" | "WIDGET_ORIGIN_REFUSED" | "WIDGET_ROUTE_REFUSED";
                 message: string;
                 details: {
                     path: string;
@@ -6650,6 +6858,7 @@ export interface components {
             };
             scopes: string[];
             invitation: string | null;
+            invitationFound: boolean | null;
             account: {
                 email: string;
                 name: string;
@@ -6744,6 +6953,9 @@ export interface OperationErrorCodes {
   '/api/v1/me': {
     get: 'UNAUTHENTICATED';
     delete: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'PASSWORD_INCORRECT' | 'LAST_OWNER' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED';
+  };
+  '/api/v1/admin/users/{userId}/disabled': {
+    put: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'USER_NOT_FOUND' | 'USER_NOT_ACTIVE' | 'CANNOT_DISABLE_SELF' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/orgs': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'ORG_CREATE_FORBIDDEN' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
@@ -6865,7 +7077,7 @@ export interface OperationErrorCodes {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVITATION_NOT_FOUND' | 'INVITATION_NOT_EXPIRED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'RESEND_TOO_SOON';
   };
   '/api/v1/orgs/{orgId}/events': {
-    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'INVALID_DATE_RANGE' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND';
   };
   '/api/v1/orgs/{orgId}/widget-tokens': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'APP_NOT_FOUND' | 'USER_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
@@ -6881,6 +7093,9 @@ export interface OperationErrorCodes {
   };
   '/api/v1/interactions/{uid}/confirm': {
     post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'APP_ACCESS_DENIED' | 'INTERACTION_NOT_FOUND';
+  };
+  '/api/v1/interactions/{uid}/accept-invitation': {
+    post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'EMAIL_MISMATCH' | 'APP_ACCESS_DENIED' | 'INTERACTION_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'INVITATION_ALREADY_ACCEPTED' | 'INVITATION_DECLINED' | 'INVITATION_EXPIRED' | 'INVITATION_REVOKED' | 'INVITATION_FAILED';
   };
   '/api/v1/interactions/{uid}/abort': {
     post: 'VALIDATION_FAILED' | 'INTERACTION_NOT_FOUND';
