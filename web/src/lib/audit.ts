@@ -70,6 +70,9 @@ const SENTENCES: Record<EventType, Template> = {
   'person.linked': (_a, s) => [s, t(' was linked to their account')],
   'person.unlinked': (_a, s) => [s, t(' was unlinked from their account')],
   'user.tokens_revoked': (a, s) => [a, t(' signed '), s, t(' out of every app')],
+  'user.disabled': (a, s) => [a, t(' disabled the account of '), s],
+  'user.enabled': (a, s) => [a, t(' enabled the account of '), s, t(' again')],
+  'widget.token_issued': (a, s) => [a, t(' let an embedded panel act for '), s],
 };
 
 export function sentence(e: AuditEventLike): SentencePart[] {
