@@ -1,6 +1,7 @@
 // An example host application that signs its users in with Gatehouse, written the way an
 // integrator would: plain node:http, openid-client for OpenID Connect (authorization code +
-// PKCE + state + nonce), and Gatehouse's HTTP API with an API key for invitations.
+// PKCE + state + nonce), and Gatehouse's API with an API key through its typed SDK, @gatehouse/client
+// (packages/client; in your app: `npm install @gatehouse/client`, here imported from its build).
 //
 //   GATEHOUSE_URL  Gatehouse's public URL (the issuer is GATEHOUSE_URL/oidc)
 //   CLIENT_ID, CLIENT_SECRET  the app as registered in Gatehouse (POST /api/v1/orgs/:orgId/apps)
@@ -21,6 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import * as oidc from 'openid-client';
+import { createGatehouseClient, isGatehouseError } from '../../packages/client/dist/index.js';
 
 const env = process.env;
 const GATEHOUSE_URL = required('GATEHOUSE_URL').replace(/\/+$/, '');
@@ -124,14 +126,14 @@ function invitableLocations(claim, locations) {
   return locations.filter((l) => ids.has(l.id));
 }
 
-async function gatehouseApi(method, path, body) {
-  const res = await fetch(`${GATEHOUSE_URL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = await res.json();
-  return { status: res.status, json };
+/** Gatehouse's API through its typed SDK (packages/client), with this app's API key; null without one. */
+const gatehouse = API_KEY === null ? null : createGatehouseClient({ baseUrl: GATEHOUSE_URL, token: API_KEY });
+
+/** The org's locations, or none when the key cannot list them. */
+async function listLocations() {
+  if (gatehouse === null || ORG_ID === null) return [];
+  const page = await gatehouse.get('/api/v1/orgs/{orgId}/resources', { params: { path: { orgId: ORG_ID }, query: { limit: 200 } } }).catch(() => null);
+  return page?.items ?? [];
 }
 
 async function home(req, res, notice) {
@@ -149,11 +151,7 @@ async function home(req, res, notice) {
   const rows = gh.grants
     .map((g) => `<tr data-testid="grant"><td>${esc(g.name)}</td><td>${esc(g.kind)}</td><td data-testid="grant-role">${esc(g.role)}</td></tr>`)
     .join('');
-  let locations = [];
-  if (API_KEY !== null && ORG_ID !== null) {
-    const listed = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/resources?limit=200`).catch(() => null);
-    locations = listed?.status === 200 ? listed.json.items : [];
-  }
+  const locations = await listLocations();
   const invitable = invitableLocations(gh, locations);
   const canInviteOrgWide = gh.role !== null && (gh.permissions.includes('*') || gh.permissions.includes('invitations:manage'));
   const inviteForm =
@@ -199,13 +197,20 @@ async function widgetToken(req, res) {
   const resourceId = await readBody(req)
     .then((text) => JSON.parse(text).resourceId ?? null)
     .catch(() => null);
-  const { status, json } = await gatehouseApi('POST', `/api/v1/orgs/${ORG_ID}/widget-tokens`, {
-    appId: APP_ID,
-    userId: session.claims.sub,
-    ...(resourceId === null ? {} : { resourceId }),
-    scopes: WIDGET_SCOPES,
-  });
-  return status === 201 ? sendJson(res, 200, { token: json.token, expiresAt: json.expiresAt }) : sendJson(res, status, { error: json.error?.code ?? 'refused' });
+  if (gatehouse === null) return sendJson(res, 503, { error: 'no API_KEY' });
+  try {
+    const minted = await gatehouse.mintWidgetToken({
+      orgId: ORG_ID,
+      appId: APP_ID,
+      userId: session.claims.sub,
+      ...(resourceId === null ? {} : { resourceId }),
+      scopes: WIDGET_SCOPES,
+    });
+    return sendJson(res, 200, { token: minted.token, expiresAt: minted.expiresAt });
+  } catch (error) {
+    if (!isGatehouseError(error)) throw error;
+    return sendJson(res, error.status, { error: error.code });
+  }
 }
 
 function signedIn(req, res) {
@@ -229,9 +234,8 @@ function employees(req, res) {
 /** An employee edit page: the app's own form on the left, Gatehouse's invitation panel on the right. */
 async function employee(req, res, personId) {
   if (!signedIn(req, res)) return;
-  const found = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/people/${encodeURIComponent(personId)}`).catch(() => null);
-  if (found?.status !== 200) return page(res, 'Not found', '<p>No such employee.</p>', 404);
-  const p = found.json;
+  const p = await gatehouse?.get('/api/v1/orgs/{orgId}/people/{personId}', { params: { path: { orgId: ORG_ID, personId } } }).catch(() => null);
+  if (p == null) return page(res, 'Not found', '<p>No such employee.</p>', 404);
   return page(
     res,
     `${p.firstName} ${p.lastName}`,
@@ -246,16 +250,15 @@ async function employee(req, res, personId) {
 
 async function properties(req, res) {
   if (!signedIn(req, res)) return;
-  const listed = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/resources?limit=200`).catch(() => null);
-  const items = listed?.status === 200 ? listed.json.items : [];
+  const items = await listLocations();
   return page(res, 'Properties', `<h1>Properties</h1><ul>${items.map((r) => `<li><a href="/properties/${esc(r.id)}">${esc(r.name)}</a></li>`).join('')}</ul>`);
 }
 
 /** A property page: who has access to this property, from Gatehouse, managed in place. */
 async function property(req, res, resourceId) {
   if (!signedIn(req, res)) return;
-  const found = await gatehouseApi('GET', `/api/v1/orgs/${ORG_ID}/resources/${encodeURIComponent(resourceId)}`).catch(() => null);
-  const name = found?.status === 200 ? found.json.name : 'Property';
+  const found = await gatehouse?.get('/api/v1/orgs/{orgId}/resources/{resourceId}', { params: { path: { orgId: ORG_ID, resourceId } } }).catch(() => null);
+  const name = found?.name ?? 'Property';
   return page(
     res,
     name,
@@ -363,17 +366,23 @@ async function invite(req, res) {
   if (req.headers.origin !== undefined && req.headers.origin !== APP_URL) return page(res, 'Refused', '<p class="error">Cross-site form.</p>', 403);
   const form = await readForm(req);
   const resourceId = form.get('resourceId') || null;
-  const { status, json } = await gatehouseApi('POST', `/api/v1/orgs/${ORG_ID}/invitations`, {
-    email: form.get('email') ?? '',
-    role: form.get('role') ?? 'member',
-    resourceId,
-    // Land the invitee back here, signed in.
-    ...(APP_ID === null ? {} : { appId: APP_ID, returnTo: `${APP_URL}/` }),
-  });
-  const notice =
-    status === 201 || status === 200
-      ? `<p class="ok" data-testid="invite-ok">Invitation sent to ${esc(json.email)}.</p>`
-      : `<p class="error" data-testid="invite-error">${esc(json.error?.code)}: ${esc(json.error?.message)}</p>`;
+  let notice;
+  try {
+    const invitation = await gatehouse.post('/api/v1/orgs/{orgId}/invitations', {
+      params: { path: { orgId: ORG_ID } },
+      body: {
+        email: form.get('email') ?? '',
+        role: form.get('role') ?? 'member',
+        resourceId,
+        // Land the invitee back here, signed in.
+        ...(APP_ID === null ? {} : { appId: APP_ID, returnTo: `${APP_URL}/` }),
+      },
+    });
+    notice = `<p class="ok" data-testid="invite-ok">Invitation sent to ${esc(invitation.email)}.</p>`;
+  } catch (error) {
+    if (!isGatehouseError(error)) throw error;
+    notice = `<p class="error" data-testid="invite-error">${esc(error.code)}: ${esc(error.message)}</p>`;
+  }
   return home(req, res, notice);
 }
 

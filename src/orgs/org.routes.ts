@@ -199,6 +199,8 @@ export function orgRoutes(ctx: AppContext, hooks: { checkDefaultLanding?: servic
       response: { 200: Page(ResourceSchema) },
       errors: ['INVALID_CURSOR'],
       auth: { permission: 'org:read' },
+      // An embedded element names the locations of its rows from it (docs/rules.md R81).
+      widget: true,
       handler: async (request) => {
         const { limit = 50, cursor, kind } = request.query;
         const after = cursor === undefined ? null : decodeCursor(cursor, ['text', 'uuid']);

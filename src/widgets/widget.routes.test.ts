@@ -167,8 +167,24 @@ describe('the widget session', () => {
       orgId,
       appId,
       resourceId,
+      resource: { id: resourceId, kind: expect.any(String) as unknown, name: 'North' },
       scopes: expect.arrayContaining(['people:read', 'invitations:read']) as unknown,
     });
+  });
+
+  it("names the org's resources to an org-wide token holding org:read; a resource-limited token reads only its own, from its session", async () => {
+    const orgWide = await tokenFor(admin.id, ['org:read', 'people:read']);
+    const listed = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/resources`, headers: bearer(orgWide) });
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json<{ items: { name: string }[] }>().items.map((r) => r.name)).toEqual(expect.arrayContaining(['North', 'South']) as unknown);
+    const session = await t.inject({ method: 'GET', url: '/api/v1/widget/session', headers: bearer(orgWide) });
+    expect(session.json<{ resource: unknown }>().resource).toBeNull();
+    const scoped = await tokenFor(admin.id, ['org:read', 'people:read'], { resourceId });
+    const refused = await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/resources`, headers: bearer(scoped) });
+    expect(refused.statusCode).toBe(403);
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    const withoutScope = await tokenFor(admin.id, ['people:read']);
+    expect((await t.inject({ method: 'GET', url: `/api/v1/orgs/${orgId}/resources`, headers: bearer(withoutScope) })).statusCode).toBe(403);
   });
 
   it('answers 401 WIDGET_TOKEN_INVALID to an unknown token and to an API key', async () => {

@@ -13,6 +13,7 @@ import { orgGrants, standingIn } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { router } from '../http/route.js';
+import { findResource } from '../orgs/org.repository.js';
 import { component, NullableInput, OrgParams, Timestamp, Uuid } from '../http/schemas.js';
 import { mintWidgetToken, requireApiKey, WIDGET_TTL_DEFAULT_SECONDS, WIDGET_TTL_MAX_SECONDS, WIDGET_TTL_MIN_SECONDS } from './widget.service.js';
 
@@ -32,6 +33,9 @@ export const WidgetSessionComponent = component(
     orgId: Uuid,
     appId: Uuid,
     resourceId: Type.Union([Uuid, Type.Null()]),
+    resource: Type.Union([Type.Object({ id: Uuid, kind: Type.String(), name: Type.String() }), Type.Null()], {
+      description: 'The resource the token is limited to, by name (null for an org-wide token).',
+    }),
     scopes: Type.Array(Type.String(), { description: 'What the token allows now (the user may have lost some since the mint).' }),
     expiresAt: Timestamp,
   }),
@@ -109,11 +113,13 @@ export function widgetRoutes(ctx: AppContext) {
       handler: async (request) => {
         const actor = request.actor;
         if (actor?.type !== 'widget') throw new AppError('WIDGET_TOKEN_INVALID');
+        const resource = actor.resourceId === null ? undefined : await findResource(ctx.db, actor.orgId, actor.resourceId);
         return {
           user: { id: actor.userId, email: actor.email, name: actor.name },
           orgId: actor.orgId,
           appId: actor.appId,
           resourceId: actor.resourceId,
+          resource: resource === undefined ? null : { id: resource.id, kind: resource.kind, name: resource.name },
           scopes: await currentScopes(ctx, actor),
           expiresAt: actor.expiresAt.toISOString(),
         };

@@ -264,6 +264,9 @@ if (element) {
     expect(emails).not.toContain(MEMBER);
     // No way to switch to the org or another location.
     expect(await list.locator('#access-scope').count()).toBe(0);
+    // Rows name the location (from the token's session), never a placeholder.
+    await expect.poll(() => list.getByText('Harbor Animal Hospital').count()).toBeGreaterThan(0);
+    expect(await list.getByText(/Unknown location|This location/).count()).toBe(0);
     // Invite by email with a role, from the list: it joins the pending invitations at once.
     await list.getByRole('button', { name: 'Invite', exact: true }).click();
     await list.getByLabel('Email addresses').fill('new.vet@e2e.test');

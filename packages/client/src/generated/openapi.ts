@@ -2042,7 +2042,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2051,7 +2051,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description FORBIDDEN */
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2062,6 +2062,15 @@ export interface paths {
                 };
                 /** @description ORG_NOT_FOUND */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6885,6 +6894,13 @@ export interface components {
             /** Format: uuid */
             appId: string;
             resourceId: string | null;
+            /** @description The resource the token is limited to, by name (null for an org-wide token). */
+            resource: {
+                /** Format: uuid */
+                id: string;
+                kind: string;
+                name: string;
+            } | null;
             /** @description What the token allows now (the user may have lost some since the mint). */
             scopes: string[];
             /** Format: date-time */
@@ -6977,7 +6993,7 @@ export interface OperationErrorCodes {
   };
   '/api/v1/orgs/{orgId}/resources': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'CONFLICT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
-    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND';
+    get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/resources/{resourceId}': {
     get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND';
