@@ -10,6 +10,9 @@ export default defineConfig({
     hookTimeout: 90_000,
     pool: 'forks',
     fileParallelism: false,
+    // A page under a loaded CI machine can take seconds to settle: expect.poll waits up to 15 s
+    // (Vitest's default, 1 s, failed a consent page that arrived after 4 s beside the server pass).
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     // A stray `.only` must not pass CI by silently skipping the rest of the suite.
     allowOnly: process.env.CI !== 'true',
   },
