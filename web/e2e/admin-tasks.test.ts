@@ -552,7 +552,7 @@ describe.runIf(enabled)('console tasks in Chromium', () => {
     const audit = page.getByTestId('audit-list');
     await audit.waitFor();
     // Sentences (docs/rules.md R67): who did what to whom.
-    for (const words of [' changed the role of ', ' removed the access of ', ' revoked the invitation of ', ' edited the invitation of ', ' resent the invitation to ', ' gave ']) {
+    for (const words of [' changed the role of ', ' removed the access of ', ' revoked the invitation of ', ' edited the invitation of ', ' resent the invitation to ', ' joined as ']) {
       await audit.locator('li').filter({ hasText: words }).first().waitFor();
     }
     await page.getByLabel('Event type').selectOption({ label: 'Access removed' });
