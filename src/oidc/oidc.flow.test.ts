@@ -7,19 +7,14 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInRole } from '../auth/permissions.js';
 import { createOrg, createResource, createUser, grant, signIn, TEST_PASSWORD } from '../test/fixtures.js';
-import { Browser, listeningApp, type ListeningApp, registerApp, relyingParty, signInThrough, startAuthorization } from '../test/oidc.js';
+import { Browser, type ListeningApp, listeningOrg, registerApp, relyingParty, signInThrough, startAuthorization } from '../test/oidc.js';
 
 let t: ListeningApp;
 let orgId: string;
 let adminCookie: string;
 
 beforeAll(async () => {
-  t = await listeningApp();
-  const org = await createOrg(t, 'Riverside Clinics');
-  orgId = org.id;
-  const admin = await createUser(t);
-  await grant(t, admin.id, orgId, 'admin');
-  adminCookie = await signIn(t, admin.email);
+  ({ t, orgId, adminCookie } = await listeningOrg('Riverside Clinics'));
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, createResource, createUser, grant, signIn, TEST_PASSWORD, uniqueEmail } from '../test/fixtures.js';
 import { inviteOk } from '../test/invitations.js';
-import { Browser, listeningApp, type ListeningApp, registerApp, relyingParty, type Started, startAuthorization } from '../test/oidc.js';
+import { Browser, type ListeningApp, listeningOrg, registerApp, relyingParty, type Started, startAuthorization } from '../test/oidc.js';
 
 let t: ListeningApp;
 let orgId: string;
@@ -17,11 +17,7 @@ let config: oidc.Configuration;
 const CALLBACK = 'http://localhost:4000/callback';
 
 beforeAll(async () => {
-  t = await listeningApp();
-  orgId = (await createOrg(t, 'Lakeside Clinics')).id;
-  const admin = await createUser(t);
-  await grant(t, admin.id, orgId, 'admin');
-  adminCookie = await signIn(t, admin.email);
+  ({ t, orgId, adminCookie } = await listeningOrg('Lakeside Clinics'));
   config = await relyingParty(t, await registerApp(t, adminCookie, orgId));
 });
 

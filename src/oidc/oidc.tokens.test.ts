@@ -13,19 +13,14 @@ import { main } from '../main.js';
 import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
 import { kyselyAdapter } from './adapter.js';
 import type { GatehouseClaim } from './claims.js';
-import { Browser, listeningApp, type ListeningApp, registerApp, relyingParty, signInThrough, startAuthorization } from '../test/oidc.js';
+import { Browser, type ListeningApp, listeningOrg, registerApp, relyingParty, signInThrough, startAuthorization } from '../test/oidc.js';
 
 let t: ListeningApp;
 let orgId: string;
 let adminCookie: string;
 
 beforeAll(async () => {
-  t = await listeningApp();
-  const org = await createOrg(t, 'Harbour Clinics');
-  orgId = org.id;
-  const admin = await createUser(t);
-  await grant(t, admin.id, orgId, 'admin');
-  adminCookie = await signIn(t, admin.email);
+  ({ t, orgId, adminCookie } = await listeningOrg('Harbour Clinics'));
 });
 
 afterAll(async () => {

@@ -5,11 +5,11 @@
  */
 import * as oidc from 'openid-client';
 import { testApp, type TestApp } from './app.js';
+import type { TestDatabase } from './database.js';
+import { createOrg, createUser, grant, signIn } from './fixtures.js';
 import { freePort } from './net.js';
 
 export { freePort };
-import type { TestDatabase } from './database.js';
-
 
 export interface ListeningApp extends TestApp {
   readonly baseUrl: string;
@@ -22,6 +22,21 @@ export async function listeningApp(env: Record<string, string> = {}, options: { 
   const t = await testApp({ PUBLIC_URL: baseUrl, ...env }, options.database === undefined ? {} : { database: options.database });
   await t.app.listen({ port, host: '127.0.0.1' });
   return Object.assign(t, { baseUrl, issuer: `${baseUrl}/oidc` });
+}
+
+/** A listening app with one org and that org's admin, signed in: what an OpenID test file starts from. */
+export interface ListeningOrg {
+  readonly t: ListeningApp;
+  readonly orgId: string;
+  readonly adminCookie: string;
+}
+
+export async function listeningOrg(orgName: string): Promise<ListeningOrg> {
+  const t = await listeningApp();
+  const orgId = (await createOrg(t, orgName)).id;
+  const admin = await createUser(t);
+  await grant(t, admin.id, orgId, 'admin');
+  return { t, orgId, adminCookie: await signIn(t, admin.email) };
 }
 
 /** Registers an app through the API as the org's admin (cookie). */
