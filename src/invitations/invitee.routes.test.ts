@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, MINUTE } from '../clock.js';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { DAY, MINUTE } from '../clock.js';
-import { errorCode, testApp, type TestApp } from '../test/app.js';
+import { errorCode, loggingApp, testApp, type TestApp } from '../test/app.js';
 import { createResource, createUser, grant, ownerWithOrg, signIn, TEST_PASSWORD, uniqueEmail } from '../test/fixtures.js';
 import { createPerson, eventTypes, invitationRow, inviteOk, markSent, queuedEmails } from '../test/invitations.js';
 import { consoleLink } from './invitation.token.js';
@@ -299,19 +298,7 @@ describe('per-IP limit on invitee endpoints', () => {
 
 describe('tokens never leave', () => {
   it('no API answer or log line carries a token', async () => {
-    const lines: string[] = [];
-    const logged = await buildApp(loadConfig({ PUBLIC_URL: 'http://gatehouse.test', LOG_LEVEL: 'info', AUTH_RATE_LIMIT: '0' }), {
-      db: t.ctx.db,
-      backend: t.ctx.backend,
-      clock: t.clock,
-      scryptCost: t.ctx.scryptCost,
-      logStream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    });
+    const { app: logged, lines } = await loggingApp(t, 'info');
     try {
       const { org, cookie } = await ownerWithOrg(t);
       const invitee = await createUser(t);

@@ -2,6 +2,7 @@
  * testApp(): the whole Gatehouse app on a fresh test database, with a manual clock, driven
  * through `app.inject`. Tests assert status codes and error codes against it.
  */
+import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { KyselyPlugin } from 'kysely';
 import { buildApp } from '../app.js';
@@ -66,6 +67,28 @@ export async function testApp(
       if (options.database === undefined) await database.close();
     },
   };
+}
+
+/**
+ * A second app over `t`'s database and clock whose log lines are collected in `lines`: a test that
+ * checks what reaches the log (a token must never). Close it, not `t`, at the end.
+ */
+export async function loggingApp(t: TestApp, level: 'info' | 'trace'): Promise<{ app: FastifyInstance; lines: string[] }> {
+  const lines: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await buildApp(loadConfig({ PUBLIC_URL: t.config.publicUrl, LOG_LEVEL: level, AUTH_RATE_LIMIT: '0', SECRET_KEY: TEST_SECRET_KEY }), {
+    db: t.ctx.db,
+    backend: t.ctx.backend,
+    clock: t.clock,
+    scryptCost: t.ctx.scryptCost,
+    logStream,
+  });
+  return { app, lines };
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

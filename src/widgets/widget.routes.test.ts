@@ -4,12 +4,9 @@
  * attempts: another app's origin, another org, scopes the key or the user lack, a sibling
  * resource, an expired token, a token in a log line, the request budget.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../app.js';
 import { MINUTE } from '../clock.js';
-import { loadConfig } from '../config.js';
-import { errorCode, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
+import { errorCode, loggingApp, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
 import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
 import { apiKey, createPerson } from '../test/invitations.js';
 
@@ -383,19 +380,7 @@ describe('an attacker with a widget token', () => {
   });
 
   it('never sees its token in a log line (header, answer body, the iframe address)', async () => {
-    const lines: string[] = [];
-    const logged = await buildApp(loadConfig({ PUBLIC_URL: TEST_PUBLIC_URL, LOG_LEVEL: 'trace', AUTH_RATE_LIMIT: '0' }), {
-      db: t.ctx.db,
-      backend: t.ctx.backend,
-      clock: t.clock,
-      scryptCost: t.ctx.scryptCost,
-      logStream: new Writable({
-        write(chunk: Buffer, _enc, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    });
+    const { app: logged, lines } = await loggingApp(t, 'trace');
     try {
       const minted = await logged.inject({ method: 'POST', url: `/api/v1/orgs/${orgId}/widget-tokens`, headers: { authorization: `Bearer ${key}` }, payload: { appId, userId: admin.id, scopes: ['people:read'] } });
       const token = minted.json<{ token: string }>().token;
