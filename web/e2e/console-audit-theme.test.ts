@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, screenshot, Server } from './harness.js';
+import { browserAvailable, launchBrowser, screenshot, Server, signInToOrg } from './harness.js';
 
 const enabled = browserAvailable();
 const DEMO = { email: 'admin@riverside.example', password: 'gatehouse-demo' };
@@ -46,12 +46,7 @@ describe.runIf(enabled)('audit log, focus ring and operator theme (demo data)', 
     browser = await launchBrowser();
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(DEMO.email);
-    await page.getByLabel('Password').fill(DEMO.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/orgs\/[0-9a-f-]{36}/);
-    orgId = /\/orgs\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+    orgId = await signInToOrg(page, DEMO.email, DEMO.password);
   }, 180_000);
 
   afterAll(async () => {

@@ -8,7 +8,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, expectNoHorizontalOverflow, launchBrowser, screenshot, Server } from './harness.js';
+import { browserAvailable, expectNoHorizontalOverflow, launchBrowser, screenshot, Server, signInToOrg } from './harness.js';
 
 const enabled = browserAvailable();
 const DEMO = { email: 'admin@riverside.example', password: 'gatehouse-demo' };
@@ -27,12 +27,7 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
     browser = await launchBrowser();
     context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(DEMO.email);
-    await page.getByLabel('Password').fill(DEMO.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/orgs\/[0-9a-f-]{36}/);
-    orgId = /\/orgs\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+    orgId = await signInToOrg(page, DEMO.email, DEMO.password);
   }, 120_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
+import { ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server, signIn } from './harness.js';
 
 const enabled = browserAvailable();
 
@@ -141,11 +141,7 @@ describe.runIf(enabled)('console in Chromium', () => {
   it('a different signed-in account sees both addresses and can sign out and continue', async () => {
     omarLink = await linkFromMailbox(page, 'omar@e2e.test');
     const { context, page: guest } = await invitee();
-    await guest.goto('/sign-in');
-    await guest.getByLabel('Email').fill(nora.email);
-    await guest.getByLabel('Password').fill(nora.password);
-    await guest.getByRole('button', { name: 'Sign in' }).click();
-    await guest.waitForURL((url) => url.pathname !== '/sign-in');
+    await signIn(guest, nora.email, nora.password);
     await guest.goto(omarLink);
     await guest.locator('[data-view="mismatch"]').waitFor();
     await expect.poll(() => guest.getByTestId('invited-email').textContent()).toBe('omar@e2e.test');

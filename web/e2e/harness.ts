@@ -153,6 +153,22 @@ export async function launchBrowser(): Promise<Browser> {
  * Fails when the page is laid out wider than its window: at phone width nothing may push the
  * page sideways (a wide table scrolls inside its own box, not the page).
  */
+/** Signs in through the sign-in form and waits until the console has moved on from it. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname !== '/sign-in');
+}
+
+/** Signs in as a member of one org, who lands on its overview: that org's id. */
+export async function signInToOrg(page: Page, email: string, password: string): Promise<string> {
+  await signIn(page, email, password);
+  await page.waitForURL(/\/orgs\/[0-9a-f-]{36}/);
+  return /\/orgs\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+}
+
 export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   // An expression evaluated in the page (this file is typed without the DOM).
   const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(

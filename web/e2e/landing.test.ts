@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchBrowser, linkFromMailbox, ROOT, screenshot, Server } from './harness.js';
+import { browserAvailable, launchBrowser, linkFromMailbox, ROOT, screenshot, Server, signIn } from './harness.js';
 import { freePort } from '../../src/test/net.js';
 
 const enabled = browserAvailable();
@@ -23,14 +23,6 @@ const OWNER = 'admin@riverside.example';
 /** A registered member of Downtown Clinic in the demo. */
 const EXISTING = 'daniel.kim@riverside.example';
 
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname !== '/sign-in');
-}
 
 interface App {
   id: string;

@@ -10,21 +10,13 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/events/event.types.js';
-import { accountLinkFromMailbox, ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server } from './harness.js';
+import { accountLinkFromMailbox, ADMIN, browserAvailable, expectNoHorizontalOverflow, launchBrowser, linkFromMailbox, screenshot, Server, signIn } from './harness.js';
 
 const enabled = browserAvailable();
 const PASSWORD = 'gatehouse-demo';
 const OWNER = 'admin@riverside.example';
 const LEAD = 'tomas.garcia@riverside.example';
 const HARBOR = 'Harbor Animal Hospital';
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname !== '/sign-in');
-}
 
 describe.runIf(enabled)('the admin of one location (demo clinic lead)', () => {
   let server: Server;
