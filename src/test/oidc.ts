@@ -127,15 +127,16 @@ export async function startAuthorization(config: oidc.Configuration, params: Rec
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
+  const scope = params.scope ?? 'openid profile email gatehouse offline_access';
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: 'http://localhost:4000/callback',
-    scope: 'openid profile email gatehouse offline_access',
+    scope,
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
     nonce,
     // offline_access (a refresh token) is honoured only with prompt=consent (OpenID Connect Core 11).
-    prompt: 'consent',
+    ...(scope.split(' ').includes('offline_access') ? { prompt: 'consent' } : {}),
     ...params,
   });
   return { url, verifier, state, nonce };

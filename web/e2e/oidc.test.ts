@@ -5,11 +5,12 @@
  * no access, and the app gets no code; a newcomer the app sends with an invitation creates their
  * account on the page and lands back with a code (R58).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthorization } from '../../src/test/oidc.js';
 import { ADMIN, browserAvailable, launchBrowser, mailLink, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
@@ -31,21 +32,14 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
     return res.status() === 204 ? {} : ((await res.json()) as Record<string, unknown>);
   }
 
-  function authorizeUrl(extra: Record<string, string> = {}): string {
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const params = new URLSearchParams({
-      client_id: clientId,
-      response_type: 'code',
-      redirect_uri: CALLBACK,
-      scope: 'openid profile email gatehouse',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      state: 'st',
-      nonce: 'nn',
-      ...extra,
+  /** Where the app sends the browser: an authorization request built by openid-client (code + PKCE). */
+  async function authorizeUrl(extra: Record<string, string> = {}): Promise<string> {
+    const rp = await oidc.discovery(new URL(`${server.url}/oidc`), clientId, {}, oidc.None(), {
+      // The test server is plain http on 127.0.0.1.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      execute: [oidc.allowInsecureRequests],
     });
-    return `${server.url}/oidc/auth?${params.toString()}`;
+    return (await startAuthorization(rp, { redirect_uri: CALLBACK, scope: 'openid profile email gatehouse', state: 'st', ...extra })).url.href;
   }
 
   /** A fresh browser context (no cookies). */
@@ -81,7 +75,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
 
   it('a signed-out member signs in, consents to a third-party app and lands back with a code', async () => {
     const { context, page } = await person();
-    await page.goto(authorizeUrl());
+    await page.goto(await authorizeUrl());
     await expect.poll(() => page.locator('h1').innerText()).toBe('Sign in to Partner Scheduler');
     await page.getByRole('link', { name: 'Sign in to continue' }).click();
     await page.getByLabel('Email').fill(ADMIN.email);
@@ -107,7 +101,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
   it('a person without access to the org sees so, and going back gives the app access_denied', async () => {
     const { context, page } = await person();
     await api(context, 'POST', '/api/v1/auth/sign-in', OUTSIDER);
-    await page.goto(authorizeUrl());
+    await page.goto(await authorizeUrl());
     await expect.poll(() => page.getByTestId('no-access').isVisible()).toBe(true);
     expect(await page.getByTestId('no-access').innerText()).toContain('Your account outsider@e2e.test has no access to the organization of Partner Scheduler.');
     await page.getByRole('button', { name: 'Back to Partner Scheduler' }).click();
@@ -125,7 +119,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
     const token = (await mailLink(adminPage, email, 'invite')).split('/invite/')[1] ?? '';
     await adminPage.close();
     const { context, page } = await person();
-    await page.goto(authorizeUrl({ invitation: token }));
+    await page.goto(await authorizeUrl({ invitation: token }));
     await expect.poll(() => page.getByTestId('invitation').isVisible()).toBe(true);
     expect(await page.getByTestId('invitation').innerText()).toContain(`invited ${email} to Riverside Clinics`);
     expect(await page.getByLabel('First name').inputValue()).toBe('Nia');
