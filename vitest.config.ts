@@ -16,6 +16,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Test files share their worker's module cache: no file keeps state in a module (docs/architecture.md),
+    // and importing the app once per worker instead of once per file cuts the run's CPU time by about a third.
+    isolate: false,
     reporters: ['default'],
   },
 });

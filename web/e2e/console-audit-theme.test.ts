@@ -40,8 +40,7 @@ describe.runIf(enabled)('audit log, focus ring and operator theme (demo data)', 
     themeDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-theme-'));
     const theme = path.join(themeDir, 'theme.css');
     await writeFile(theme, ':root { --brand: #7a1f4b; }\n');
-    server = await Server.create({ THEME_CSS: theme });
-    await server.cli(['demo']);
+    server = await Server.create({ THEME_CSS: theme }, 'demo');
     await server.start();
     browser = await launchBrowser();
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });

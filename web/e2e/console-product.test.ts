@@ -21,8 +21,7 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
   let orgId = '';
 
   beforeAll(async () => {
-    server = await Server.create();
-    await server.cli(['demo']);
+    server = await Server.create({}, 'demo');
     await server.start();
     browser = await launchBrowser();
     context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } });

@@ -168,8 +168,7 @@ if (element) {
   }
 
   beforeAll(async () => {
-    server = await Server.create();
-    await server.cli(['demo']);
+    server = await Server.create({}, 'demo');
     await server.start();
     const port = await freePort();
     hostUrl = `http://127.0.0.1:${String(port)}`;

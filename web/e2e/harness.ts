@@ -8,18 +8,19 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { freePort } from '../../src/test/net.js';
+import { embeddedEnv, gatehouse, ROOT } from './cli.js';
+import type { DataTemplate } from './global-setup.js';
 
 export { freePort };
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { ROOT };
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const RESULTS = path.join(ROOT, 'test-results');
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin password 1', firstName: 'Ada', lastName: 'Admin' };
@@ -32,19 +33,6 @@ export function browserAvailable(): boolean {
   return false;
 }
 
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`gatehouse ${args.join(' ')} exited ${String(code)}: ${out}`));
-    });
-  });
-}
 
 export class Server {
   private child: ChildProcess | null = null;
@@ -61,24 +49,16 @@ export class Server {
   }
 
   private env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(this.port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: this.url,
-      DATA_DIR: this.dataDir,
-      AUTH_RATE_LIMIT: '0',
-      LOG_LEVEL: 'warn',
-      ...this.extraEnv,
-    };
-    // Always the embedded database and the dev mailbox, whatever the caller's environment says.
-    delete env.DATABASE_URL;
-    delete env.SMTP_URL;
-    return env;
+    return embeddedEnv(this.dataDir, { PORT: String(this.port), HOST: '127.0.0.1', PUBLIC_URL: this.url, ...this.extraEnv });
   }
 
-  static async create(extraEnv: Record<string, string> = {}): Promise<Server> {
+  /**
+   * A server on a fresh data directory copied from `from` (web/e2e/global-setup.ts): an empty
+   * migrated database, or one with the demo loaded. Not started yet.
+   */
+  static async create(extraEnv: Record<string, string> = {}, from: DataTemplate = 'migrated'): Promise<Server> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'gatehouse-e2e-'));
+    await cp(path.join(inject('e2eDataTemplates'), from), dataDir, { recursive: true });
     const server = new Server(dataDir, await freePort());
     server.extraEnv = extraEnv;
     return server;
@@ -90,7 +70,7 @@ export class Server {
   }
 
   cli(args: string[]): Promise<string> {
-    return run(args, this.env());
+    return gatehouse(args, this.env());
   }
 
   async start(): Promise<void> {
@@ -149,10 +129,6 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/**
- * Fails when the page is laid out wider than its window: at phone width nothing may push the
- * page sideways (a wide table scrolls inside its own box, not the page).
- */
 /** Signs in through the sign-in form and waits until the console has moved on from it. */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('/sign-in');
@@ -169,6 +145,10 @@ export async function signInToOrg(page: Page, email: string, password: string): 
   return /\/orgs\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
 }
 
+/**
+ * Fails when the page is laid out wider than its window: at phone width nothing may push the
+ * page sideways (a wide table scrolls inside its own box, not the page).
+ */
 export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   // An expression evaluated in the page (this file is typed without the DOM).
   const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(

@@ -53,8 +53,7 @@ describe.runIf(enabled)('an invitation that lands the invitee in the example app
   }
 
   beforeAll(async () => {
-    server = await Server.create();
-    await server.cli(['demo']);
+    server = await Server.create({}, 'demo');
     await server.start();
     browser = await launchBrowser();
     owner = await (await browser.newContext({ baseURL: server.url })).newPage();

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     root: new URL('../../', import.meta.url).pathname,
     include: ['web/e2e/**/*.test.ts'],
+    // The data directories servers start from (migrated, demo), made once per run.
+    globalSetup: ['web/e2e/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 90_000,
     pool: 'forks',
