@@ -1,6 +1,7 @@
 /**
  * The browser suite's stage: a real `gatehouse serve` started from dist/ on a free port with a
- * fresh DATA_DIR (embedded PGlite, dev mailbox), and Debian's Chromium driven by playwright-core.
+ * fresh DATA_DIR (embedded PGlite, dev mailbox) copied from one made once per run
+ * (global-setup.ts), and Debian's Chromium driven by playwright-core.
  *
  * Moving time: the server runs on the system clock, so an invitation is expired by stopping the
  * server (PGlite flushes on SIGTERM), writing a past `expires_at` into its data directory, and
@@ -32,7 +33,6 @@ export function browserAvailable(): boolean {
   console.warn(`Chromium not found at ${CHROMIUM}: skipping the browser suite.`);
   return false;
 }
-
 
 export class Server {
   private child: ChildProcess | null = null;
