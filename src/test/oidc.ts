@@ -56,9 +56,10 @@ export async function registerApp(
   return res.json();
 }
 
-export async function relyingParty(t: ListeningApp, app: { clientId: string; clientSecret?: string }): Promise<oidc.Configuration> {
+/** openid-client discovering the provider at `at.issuer` for `app` (a public app has no secret). */
+export async function relyingParty(at: { issuer: string }, app: { clientId: string; clientSecret?: string }): Promise<oidc.Configuration> {
   return oidc.discovery(
-    new URL(t.issuer),
+    new URL(at.issuer),
     app.clientId,
     app.clientSecret === undefined ? {} : { client_secret: app.clientSecret },
     app.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(app.clientSecret),

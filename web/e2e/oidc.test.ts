@@ -7,10 +7,10 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthorization } from '../../src/test/oidc.js';
+import { relyingParty, startAuthorization } from '../../src/test/oidc.js';
 import { ADMIN, browserAvailable, launchBrowser, mailLink, screenshot, Server } from './harness.js';
 
 const enabled = browserAvailable();
@@ -23,7 +23,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
   let browser: Browser;
   let admin: BrowserContext;
   let orgId = '';
-  let clientId = '';
+  let rp: oidc.Configuration;
   let appServer: HttpServer;
 
   async function api(context: BrowserContext, method: string, path: string, data?: unknown): Promise<Record<string, unknown>> {
@@ -34,11 +34,6 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
 
   /** Where the app sends the browser: an authorization request built by openid-client (code + PKCE). */
   async function authorizeUrl(extra: Record<string, string> = {}): Promise<string> {
-    const rp = await oidc.discovery(new URL(`${server.url}/oidc`), clientId, {}, oidc.None(), {
-      // The test server is plain http on 127.0.0.1.
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      execute: [oidc.allowInsecureRequests],
-    });
     return (await startAuthorization(rp, { redirect_uri: CALLBACK, scope: 'openid profile email gatehouse', state: 'st', ...extra })).url.href;
   }
 
@@ -64,7 +59,7 @@ describe.runIf(enabled)('sign in to an app in Chromium', () => {
     await api(admin, 'POST', '/api/v1/auth/sign-in', { email: ADMIN.email, password: ADMIN.password });
     orgId = String((await api(admin, 'POST', '/api/v1/orgs', { name: 'Riverside Clinics' })).id);
     const app = await api(admin, 'POST', `/api/v1/orgs/${orgId}/apps`, { name: 'Partner Scheduler', type: 'public', redirectUris: [CALLBACK], firstParty: false });
-    clientId = String(app.clientId);
+    rp = await relyingParty({ issuer: `${server.url}/oidc` }, { clientId: String(app.clientId) });
   }, 180_000);
 
   afterAll(async () => {
