@@ -107,7 +107,8 @@ export function invitationRoutes(ctx: AppContext) {
       params: OrgParams,
       body: CreateInvitationBody,
       response: { 200: InvitationPreviewComponent.ref },
-      errors: CREATE_ERRORS,
+      // The create's refusals before its write; the write's own (quota, a raced insert) cannot happen.
+      errors: CREATE_ERRORS.filter((code) => code !== 'INVITATION_QUOTA_EXCEEDED' && code !== 'CONFLICT'),
       auth: { permission: 'invitations:manage', resourceIdFrom: 'body' },
       handler: async (request, _reply, actor, grants) => previewInvitation(ctx, actor, grants, request.body),
     });

@@ -4832,7 +4832,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description ALREADY_MEMBER, CONFLICT */
+                /** @description ALREADY_MEMBER */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4859,7 +4859,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description RATE_LIMITED, INVITATION_QUOTA_EXCEEDED */
+                /** @description RATE_LIMITED */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7198,7 +7198,7 @@ export interface OperationErrorCodes {
     get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/invitations/preview': {
-    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'CONFLICT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'INVITATION_QUOTA_EXCEEDED';
+    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/invitations/bulk': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'BULK_TOO_LARGE' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
