@@ -54,7 +54,7 @@ import { AccessEntryComponent, PendingAccessComponent } from './access/access.ro
 import { AuditEventComponent, EventComponent } from './events/event.schema.js';
 import { NewWebhookComponent, WebhookComponent, WebhookDeliveryComponent } from './webhooks/webhook.presenter.js';
 import { InvitationComponent } from './invitations/invitation.presenter.js';
-import { BulkResultComponent, InvitationDetailComponent, InvitationLookupComponent, PublicInvitationComponent } from './invitations/invitation.schema.js';
+import { BulkResultComponent, InvitationDetailComponent, InvitationPreviewComponent, InvitationLookupComponent, PublicInvitationComponent } from './invitations/invitation.schema.js';
 import { PeopleCountsComponent, PeopleImportComponent, PersonComponent } from './people/person.presenter.js';
 
 /**
@@ -81,6 +81,7 @@ const COMPONENTS = [
   InvitationComponent,
   InvitationDetailComponent,
   BulkResultComponent,
+  InvitationPreviewComponent,
   PublicInvitationComponent,
   InvitationLookupComponent,
   EventComponent,

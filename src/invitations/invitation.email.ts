@@ -15,7 +15,7 @@ import { DAY } from '../clock.js';
 import type { DB, InvitationRow, OrgRow } from '../db/schema.js';
 import { enqueueEmailRows, type InvitationEmailData, type NewEmail, type OutboxEmailRow, outboxRow } from '../mail/outbox.js';
 import { type EmailContext, PARKED_AT } from './invitation.repository.js';
-import { inviteLink, trackingPixelUrl } from './invitation.token.js';
+import { inviteLink, previewLink, trackingPixelUrl } from './invitation.token.js';
 import { logoSource } from '../orgs/org.presenter.js';
 
 export type InvitationEmailKind = InvitationEmailData['kind'];
@@ -64,6 +64,21 @@ export function invitationEmail(
     to: row.email,
     orgId: row.org_id,
     invitationId: row.id,
+    ...orgSender(context.org),
+  };
+}
+
+/**
+ * The first invitation email as a preview shows it (docs/rules.md R90): the same content, but
+ * with an inert link in place of a token's and no tracking pixel, whatever the org's setting.
+ */
+export function invitationPreviewEmail(config: Pick<Config, 'publicUrl'>, row: EmailedInvitation, context: EmailContext): NewEmail {
+  return {
+    template: 'invitation',
+    data: { ...invitationEmailData(config, row, context, previewLink(config), 'invitation'), trackingPixelUrl: null },
+    to: row.email,
+    orgId: row.org_id,
+    invitationId: null,
     ...orgSender(context.org),
   };
 }

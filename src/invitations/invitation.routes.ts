@@ -23,6 +23,7 @@ import {
   CreateInvitationBody,
   InvitationPage,
   InvitationParams,
+  InvitationPreviewComponent,
   InvitationWithEvents,
   ListInvitationsQuery,
   PatchInvitationBody,
@@ -34,6 +35,7 @@ import {
   editInvitation,
   getInvitation,
   listInvitations,
+  previewInvitation,
   resendInvitation,
   revokeInvitation,
 } from './invitation.service.js';
@@ -92,6 +94,23 @@ export function invitationRoutes(ctx: AppContext) {
         const { row, created } = await createInvitation(ctx, actor, grants, request.body);
         return reply.status(created ? 201 : 200).send(presentInvitation(row));
       },
+    });
+
+    route({
+      method: 'POST',
+      url: '/api/v1/orgs/:orgId/invitations/preview',
+      widget: true,
+      tags: TAGS,
+      summary: 'The email a create of this body would send, without sending it or writing anything',
+      description:
+        'The create’s body, permission and checks, with the same error codes (R90); 200 with the rendered email, whose accept link is an inert placeholder without a token and which has no tracking pixel.',
+      params: OrgParams,
+      body: CreateInvitationBody,
+      response: { 200: InvitationPreviewComponent.ref },
+      // The create's refusals before its write; the write's own (quota, a raced insert) cannot happen.
+      errors: CREATE_ERRORS.filter((code) => code !== 'INVITATION_QUOTA_EXCEEDED' && code !== 'CONFLICT'),
+      auth: { permission: 'invitations:manage', resourceIdFrom: 'body' },
+      handler: async (request, _reply, actor, grants) => previewInvitation(ctx, actor, grants, request.body),
     });
 
     route({

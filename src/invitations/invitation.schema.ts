@@ -43,6 +43,20 @@ export const CreateInvitationBody = Type.Object(
 );
 export type CreateInvitationBody = Static<typeof CreateInvitationBody>;
 
+/** The email a create would send (docs/rules.md R90): an inert link, no tracking pixel. */
+export const InvitationPreviewComponent = component(
+  'InvitationPreview',
+  Type.Object({
+    subject: Type.String(),
+    /** `Name <address>`: the org's sender name when it has one (and is trusted), with MAIL_FROM's address. */
+    from: Type.String(),
+    to: Type.String(),
+    /** The HTML part; show it only in a sandboxed frame. */
+    html: Type.String(),
+    text: Type.String(),
+  }),
+);
+
 /** Items are checked one by one in the service, so one bad item fails alone. */
 export const BulkBody = Type.Object(
   { invitations: Type.Array(Type.Unknown()) },

@@ -33,7 +33,11 @@ import { listInvitationRows } from './invitation-list.repository.js';
 import type { PresentedInvitationRow } from './invitation.presenter.js';
 import { jsonInputProblem } from '../http/json-input.js';
 import * as lifecycle from './invitation.lifecycle.js';
+import { type EmailedInvitation, invitationPreviewEmail } from './invitation.email.js';
+import { renderEmail } from '../mail/templates/index.js';
+import { mailboxText, senderOf } from '../mail/transport.js';
 import {
+  type CreateContext,
   type EmailContext,
   findCustomRoles,
   findInvitation,
@@ -137,17 +141,33 @@ function mayNamePerson(grants: OrgGrants, actor: Actor, orgId: string, person: {
 /** Thrown inside a create's transaction to roll it back when the quota refuses the write. */
 class QuotaRefused extends Error {}
 
+/** What checkCreate read and decided: each item's refusal, or its candidate, and what the write needs. */
+export interface CheckedCreate {
+  now: Date;
+  windowStart: Date;
+  /** A refusal per item that failed a check (the rest are undefined). */
+  outcomes: (CreateOutcome | undefined)[];
+  /** One per (email, resource) of the batch, in item order. */
+  candidates: Candidate[];
+  /** A later item of a scope an earlier item already stands for: its index -> the earlier one's. */
+  sameAs: Map<number, number>;
+  context: CreateContext;
+  resources: Map<string, string>;
+  roles: Map<string, CustomRole>;
+}
+
 /**
- * Creates invitations: the single create is a batch of one, so both share every rule.
- * Items are checked one by one (a bad item fails alone) and the good ones are written
- * together (one statement: invitations, events, emails and quota use).
+ * Every check a create makes before it writes, item by item (a bad item fails alone), writing
+ * nothing: the actor may invite somewhere in the org; then each item's email, expiry, metadata,
+ * landing (R60), resource, permission and role at its scope (R20), person, and existing access
+ * (R9). The create and its preview (docs/rules.md R90) both go through it.
  */
-export async function createInvitations(
+export async function checkCreate(
   ctx: AppContext,
   actor: Actor,
   grants: OrgGrants,
   items: readonly CreateInvitationBody[],
-): Promise<CreateOutcome[]> {
+): Promise<CheckedCreate> {
   const orgId = grants.orgId;
   // Everything up to the write reads without a transaction: under READ COMMITTED one would add
   // nothing (each statement reads its own snapshot, and none of these reads locks), and what
@@ -253,6 +273,81 @@ export async function createInvitations(
     }
   }
 
+  return { now, windowStart, outcomes, candidates, sameAs, context, resources, roles };
+}
+
+/** What an invitation email of a checked create names: the org, the resource's name, the role's name. */
+function emailContextFor(checked: Pick<CheckedCreate, 'context' | 'resources' | 'roles'>) {
+  return (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
+    org: checked.context.org,
+    resourceName: row.resource_id === null ? null : (checked.resources.get(row.resource_id) ?? null),
+    roleName: builtInRole(row.role)?.name ?? checked.roles.get(row.role)?.name ?? row.role,
+  });
+}
+
+/** The invitation email a create would send, as its invitee would see it (docs/http-api.md). */
+export interface InvitationPreview {
+  subject: string;
+  /** `Name <address>`: the org's sender name, if set and trusted, with MAIL_FROM's address. */
+  from: string;
+  to: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * docs/rules.md R90: the email a create of this body would send, after the create's own checks
+ * (checkCreate: the same refusals, the same codes), rendered by the outbox's template with an
+ * inert link and no tracking pixel. It writes nothing, not even the expiry of a due invitation
+ * the create would expire first.
+ */
+export async function previewInvitation(ctx: AppContext, actor: Actor, grants: OrgGrants, body: CreateInvitationBody): Promise<InvitationPreview> {
+  const checked = await checkCreate(ctx, actor, grants, [body]);
+  const refused = checked.outcomes[0];
+  if (refused !== undefined && !refused.ok) throw refused.error;
+  const input = checked.candidates[0]?.input;
+  if (input === undefined) throw new AppError('INTERNAL');
+  const row: EmailedInvitation = {
+    id: '',
+    org_id: grants.orgId,
+    email: input.email,
+    inviter_name: input.inviter.name,
+    message: input.message,
+    first_name: input.firstName,
+    expires_at: input.expiresAt,
+    tracking_id: '',
+  };
+  const email = invitationPreviewEmail(ctx.config, row, emailContextFor(checked)({ resource_id: input.resourceId, role: input.role }));
+  const rendered = renderEmail(email);
+  return {
+    subject: rendered.subject,
+    from: mailboxText(senderOf(ctx.config.mailFrom, email.senderName ?? null)),
+    to: email.to,
+    html: rendered.html,
+    text: rendered.text,
+  };
+}
+
+/**
+ * Creates invitations: the single create is a batch of one, so both share every rule.
+ * Items are checked one by one (a bad item fails alone, checkCreate) and the good ones are
+ * written together (one statement: invitations, events, emails and quota use).
+ */
+export async function createInvitations(
+  ctx: AppContext,
+  actor: Actor,
+  grants: OrgGrants,
+  items: readonly CreateInvitationBody[],
+): Promise<CreateOutcome[]> {
+  const orgId = grants.orgId;
+  const checked = await checkCreate(ctx, actor, grants, items);
+  const { now, windowStart, outcomes, candidates, sameAs, context } = checked;
+  const { org, accounts } = context;
+  const fail = (index: number, error: unknown) => {
+    if (!(error instanceof AppError)) throw error;
+    outcomes[index] = { ok: false, error };
+  };
+
   // 2. An invitation of these emails still live though its time is up is expired on the spot
   //    (its row would otherwise stand for the scope, and a new invitation could not be made).
   if (context.due.length > 0) {
@@ -266,11 +361,7 @@ export async function createInvitations(
   //    the hourly quota in that statement, or writes nothing. The user-first flow writes an
   //    `invited` user record for each email without an account first, so then both share a
   //    transaction (rolled back when the quota refuses).
-  const contextFor = (row: Pick<InvitationRow, 'resource_id' | 'role'>): EmailContext => ({
-    org,
-    resourceName: row.resource_id === null ? null : (resources.get(row.resource_id) ?? null),
-    roleName: builtInRole(row.role)?.name ?? roles.get(row.role)?.name ?? row.role,
-  });
+  const contextFor = emailContextFor(checked);
   const quota = { windowStart, limit: invitationQuota(ctx.config, org) };
   const write = async (db: Kysely<DB> | Tx, batch: readonly Candidate[]) => {
     const s: lifecycle.CreateStep = { db, config: ctx.config, now, actor: eventActor(actor) };

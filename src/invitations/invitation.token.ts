@@ -44,6 +44,14 @@ export function inviteLink(config: Pick<Config, 'publicUrl'>, token: string): st
   return `${config.publicUrl}/invite/${token}`;
 }
 
+/**
+ * The accept link a preview shows (docs/rules.md R90): an inert placeholder that carries no
+ * token and opens no invitation.
+ */
+export function previewLink(config: Pick<Config, 'publicUrl'>): string {
+  return `${config.publicUrl}/invite/preview`;
+}
+
 export function trackingPixelUrl(config: Pick<Config, 'publicUrl'>, trackingId: string): string {
   return `${config.publicUrl}/t/${trackingId}.gif`;
 }

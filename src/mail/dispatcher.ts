@@ -12,7 +12,7 @@ import { type DispatchOptions, type DispatchResult, dispatchOutbox } from '../ou
 import type { HookedEmail, MailContext, TemplateHooks } from './mail.hooks.js';
 import type { EmailContent, EmailPayload, EmailTemplateName } from './outbox.js';
 import { renderEmail } from './templates/index.js';
-import { classifyFailure, type MailTransport, parseMailFrom } from './transport.js';
+import { classifyFailure, type MailTransport, senderOf } from './transport.js';
 
 export type { DispatchOptions, DispatchResult } from '../outbox/outbox.dispatcher.js';
 
@@ -76,11 +76,9 @@ export function mailDeliverer(ctx: MailContext, transport: MailTransport): Deliv
       const refusal = (await hooksOf(row)?.beforeSend?.(hooked(row))) ?? null;
       if (refusal !== null) throw new DeliveryError(refusal, true);
       const rendered = renderEmail(email);
-      const defaultFrom = parseMailFrom(ctx.config.mailFrom);
-      const senderName = email.senderName?.trim() ?? '';
       return transport.send({
         messageId: row.message_id,
-        from: { name: senderName === '' ? defaultFrom.name : senderName, address: defaultFrom.address },
+        from: senderOf(ctx.config.mailFrom, email.senderName),
         replyTo: email.replyTo === null || email.replyTo.trim() === '' ? null : email.replyTo.trim(),
         to: email.to,
         subject: rendered.subject,

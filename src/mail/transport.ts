@@ -70,6 +70,18 @@ export function classifyFailure(error: unknown): FailureVerdict {
   return { permanent: false, message: 'delivery failed', responseStatus: null };
 }
 
+/** The From of an email: the org's sender name when it has one, else MAIL_FROM's, always MAIL_FROM's address. */
+export function senderOf(mailFrom: string, senderName: string | null): Mailbox {
+  const defaultFrom = parseMailFrom(mailFrom);
+  const name = senderName?.trim() ?? '';
+  return { name: name === '' ? defaultFrom.name : name, address: defaultFrom.address };
+}
+
+/** A mailbox as a header shows it: `Name <address>`, or the bare address without a name. */
+export function mailboxText(mailbox: Mailbox): string {
+  return mailbox.name === '' ? mailbox.address : `${mailbox.name} <${mailbox.address}>`;
+}
+
 /** `Name <addr>` or `addr` (validated by loadConfig) as a mailbox. */
 export function parseMailFrom(mailFrom: string): Mailbox {
   const match = /^\s*(.*?)\s*<([^<>]+)>\s*$/.exec(mailFrom);

@@ -4743,6 +4743,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgId}/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The email a create of this body would send, without sending it or writing anything
+         * @description The create’s body, permission and checks, with the same error codes (R90); 200 with the rendered email, whose accept link is an inert placeholder without a token and which has no tracking pixel.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        role: string;
+                        resourceId?: string | null;
+                        personId?: string | null;
+                        firstName?: string;
+                        lastName?: string;
+                        message?: null | string;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        createUser?: boolean;
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                        appId?: string | null;
+                        returnTo?: null | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvitationPreview"];
+                    };
+                };
+                /** @description VALIDATION_FAILED, INVALID_JSON, EMPTY_JSON_BODY, CONTENT_LENGTH_MISMATCH, INVALID_EMAIL, EXPIRY_OUT_OF_RANGE, METADATA_TOO_LARGE, RETURN_TO_NOT_ALLOWED */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNAUTHENTICATED, API_KEY_INVALID, WIDGET_TOKEN_INVALID */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description FORBIDDEN, WIDGET_ORIGIN_REFUSED, ROLE_NOT_GRANTABLE */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ORG_NOT_FOUND, RESOURCE_NOT_FOUND, PERSON_NOT_FOUND, ROLE_NOT_FOUND, APP_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ALREADY_MEMBER */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description BODY_TOO_LARGE */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description RATE_LIMITED */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgId}/invitations/bulk": {
         parameters: {
             query?: never;
@@ -6741,6 +6874,13 @@ export interface components {
                 }[];
             };
         };
+        InvitationPreview: {
+            subject: string;
+            from: string;
+            to: string;
+            html: string;
+            text: string;
+        };
         PublicInvitation: {
             branding: {
                 logoUrl: string | null;
@@ -7056,6 +7196,9 @@ export interface OperationErrorCodes {
   '/api/v1/orgs/{orgId}/invitations': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'CONFLICT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'INVITATION_QUOTA_EXCEEDED';
     get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ORG_NOT_FOUND' | 'RATE_LIMITED';
+  };
+  '/api/v1/orgs/{orgId}/invitations/preview': {
+    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'METADATA_TOO_LARGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'FORBIDDEN' | 'WIDGET_ORIGIN_REFUSED' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'APP_NOT_FOUND' | 'ALREADY_MEMBER' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED';
   };
   '/api/v1/orgs/{orgId}/invitations/bulk': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'BULK_TOO_LARGE' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
