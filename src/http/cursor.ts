@@ -113,7 +113,7 @@ export function decodeCursor(cursor: string, shape: readonly CursorPart[]): (str
  * INVALID_CURSOR for a cursor of another sort or shape.
  */
 export function decodeSortedCursor(cursor: string, sort: string, shape: readonly Exclude<CursorPart, 'timestamp'>[]): string[] {
-  const [name, ...position] = decodeCursor(cursor, shape) as string[];
+  const [name, ...position] = decodeCursor(cursor, shape);
   if (name !== sort) throw invalidCursor();
   return position;
 }
