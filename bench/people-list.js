@@ -88,6 +88,13 @@ try {
     ['resourceId (1 of 20 locations)', `?resourceId=${resources[3]}`],
     ['q=person4242 (email prefix)', '?q=person4242'],
     ['q=last0123 (name prefix)', '?q=last0123'],
+    // Sorts (docs/rules.md R91): name and email ride an index; status and last activity are
+    // derived per row, so they sort the whole org.
+    ['sort=-name', '?sort=-name'],
+    ['sort=-name, second page', `?sort=-name&cursor=${(await app.inject({ url: `${base}?sort=-name`, headers })).json().nextCursor}`],
+    ['sort=email', '?sort=email'],
+    ['sort=-lastActivity', '?sort=-lastActivity'],
+    ['sort=status', '?sort=status'],
   ];
   let failed = false;
   for (const [, query] of cases) for (let i = 0; i < 20; i++) await app.inject({ url: base + query, headers }); // warm-up
