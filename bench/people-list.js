@@ -66,10 +66,17 @@ try {
   await sql`analyze`.execute(db);
   console.log(`seeded ${PEOPLE} people (+10,000 in another org) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
+  // An API key is bounded by its creator (docs/rules.md R25): an owner of the org creates it.
+  const creator = await db
+    .insertInto('users')
+    .values({ email: 'bench-owner@example.test', first_name: 'Bench', last_name: 'Owner', status: 'active', email_verified_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('grants').values({ org_id: org.id, user_id: creator.id, role: 'owner', updated_at: now }).execute();
   const secret = `gh_${randomToken()}`;
   await db
     .insertInto('api_keys')
-    .values({ org_id: org.id, name: 'bench', permissions: JSON.stringify(['people:read']), prefix: secret.slice(0, 9), secret_hash: sha256(secret) })
+    .values({ org_id: org.id, name: 'bench', permissions: JSON.stringify(['people:read']), prefix: secret.slice(0, 9), secret_hash: sha256(secret), created_by: creator.id })
     .execute();
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://bench.test' }), { db, backend: database.backend });
   await app.ready();
