@@ -66,10 +66,17 @@ try {
   await sql`analyze`.execute(db);
   console.log(`seeded ${PEOPLE} people (+10,000 in another org) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
+  // An API key is bounded by its creator (docs/rules.md R25): an owner of the org creates it.
+  const creator = await db
+    .insertInto('users')
+    .values({ email: 'bench-owner@example.test', first_name: 'Bench', last_name: 'Owner', status: 'active', email_verified_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('grants').values({ org_id: org.id, user_id: creator.id, role: 'owner', updated_at: now }).execute();
   const secret = `gh_${randomToken()}`;
   await db
     .insertInto('api_keys')
-    .values({ org_id: org.id, name: 'bench', permissions: JSON.stringify(['people:read']), prefix: secret.slice(0, 9), secret_hash: sha256(secret) })
+    .values({ org_id: org.id, name: 'bench', permissions: JSON.stringify(['people:read']), prefix: secret.slice(0, 9), secret_hash: sha256(secret), created_by: creator.id })
     .execute();
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', PUBLIC_URL: 'http://bench.test' }), { db, backend: database.backend });
   await app.ready();
@@ -88,6 +95,13 @@ try {
     ['resourceId (1 of 20 locations)', `?resourceId=${resources[3]}`],
     ['q=person4242 (email prefix)', '?q=person4242'],
     ['q=last0123 (name prefix)', '?q=last0123'],
+    // Sorts (docs/rules.md R91): name and email ride an index; status and last activity are
+    // derived per row, so they sort the whole org.
+    ['sort=-name', '?sort=-name'],
+    ['sort=-name, second page', `?sort=-name&cursor=${(await app.inject({ url: `${base}?sort=-name`, headers })).json().nextCursor}`],
+    ['sort=email', '?sort=email'],
+    ['sort=-lastActivity', '?sort=-lastActivity'],
+    ['sort=status', '?sort=status'],
   ];
   let failed = false;
   for (const [, query] of cases) for (let i = 0; i < 20; i++) await app.inject({ url: base + query, headers }); // warm-up

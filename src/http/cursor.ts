@@ -6,7 +6,8 @@
  * `['seq']`, ...) and decodes against it; a cursor that does not decode to that shape, or whose
  * parts are out of the range the database can compare, is 400 INVALID_CURSOR at
  * `querystring.cursor`, on every list. Cursors of one list are refused by a list of another
- * shape.
+ * shape. A sortable list's cursor starts with the name of the sort it was made under
+ * (`db/keyset.ts`) and is refused under any other sort (docs/rules.md R91).
  */
 import { AppError } from '../errors.js';
 
@@ -104,6 +105,17 @@ export function decodeCursor(cursor: string, shape: readonly CursorPart[]): (str
     if (value === null) throw invalidCursor();
     return value;
   });
+}
+
+/**
+ * The position in a sortable list's cursor made under `sort` (the parts after the sort's name),
+ * checked against `shape` (the sort's name first, `db/keyset.ts` cursorShape); 400
+ * INVALID_CURSOR for a cursor of another sort or shape.
+ */
+export function decodeSortedCursor(cursor: string, sort: string, shape: readonly Exclude<CursorPart, 'timestamp'>[]): string[] {
+  const [name, ...position] = decodeCursor(cursor, shape);
+  if (name !== sort) throw invalidCursor();
+  return position;
 }
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */

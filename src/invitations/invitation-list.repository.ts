@@ -1,12 +1,14 @@
 /**
- * The invitation list: an org's invitations newest first, keyset-paginated on
- * (created_at, id) at PostgreSQL's microsecond precision, so a row written by SQL (not by the
- * app's millisecond clock) is never skipped or repeated.
+ * The invitation list: an org's invitations, newest first unless another sort is asked
+ * (docs/rules.md R91), keyset-paginated on the sort's columns and the id; timestamps at
+ * PostgreSQL's microsecond precision, so a row written by SQL (not by the app's millisecond
+ * clock) is never skipped or repeated.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { afterPosition, orderTerms, resolveSort, type Sort, sortKeySelection, type SortSpec } from '../db/keyset.js';
 import { prepared } from '../db/prepared.js';
 import type { DB, InvitationStatus } from '../db/schema.js';
-import { PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
+import { type InvitationSort, type InvitationSortKey, PRESENTED_COLUMNS, type PresentedInvitationRow } from './invitation.presenter.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -22,26 +24,33 @@ export interface InvitationListFilter {
   q?: string | undefined;
 }
 
-/** A list position: the created_at of the last row seen, in microseconds since the epoch (decimal text), and its id. */
-export interface InvitationListPosition {
-  micros: string;
-  id: string;
+const ID = { sql: sql`id`, part: 'uuid' } as const;
+
+/**
+ * The list's sorts, each ending in the id so paging is total; each is served by an index on
+ * (org_id, column, id) (migrations 0001 and 0013). Emails are stored canonical (lower case).
+ */
+const INVITATION_SORTS: SortSpec<InvitationSortKey> = {
+  createdAt: [{ sql: sql`created_at`, part: 'micros' }, ID],
+  email: [{ sql: sql`email`, part: 'text' }, ID],
+  expiresAt: [{ sql: sql`expires_at`, part: 'micros' }, ID],
+};
+
+/** The list's sort of this name. */
+export function invitationSort(name: InvitationSort): Sort {
+  return resolveSort(INVITATION_SORTS, name);
 }
 
-export type InvitationListRow = PresentedInvitationRow & { created_micros: string };
+export type InvitationListRow = PresentedInvitationRow & { sort_key: string[] };
 
-/** Up to `limit` invitations of the org after `after`, newest first, each with its position's micros. */
+/** Up to `limit` invitations of the org after the position `after` in the sort's order, each with its sort key. */
 export async function listInvitationRows(
   db: Db,
   orgId: string,
   filter: InvitationListFilter,
-  page: { now: Date; after: InvitationListPosition | null; limit: number },
+  page: { now: Date; sort: Sort; after: readonly string[] | null; limit: number },
 ): Promise<InvitationListRow[]> {
-  let q = db
-    .selectFrom('invitations')
-    .select(PRESENTED_COLUMNS)
-    .select(sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`.as('created_micros'))
-    .where('org_id', '=', orgId);
+  let q = db.selectFrom('invitations').select(PRESENTED_COLUMNS).select(sortKeySelection(page.sort).as('sort_key')).where('org_id', '=', orgId);
   if (filter.status !== undefined && filter.status.length > 0) {
     const wanted = [...filter.status];
     const live = ['pending', 'sent', 'opened', 'clicked'] as const;
@@ -67,14 +76,8 @@ export async function listInvitationRows(
       ]),
     );
   }
-  const after = page.after;
-  if (after !== null) {
-    q = q.where(
-      (eb) => eb.refTuple('created_at', 'id'),
-      '<',
-      (eb) => eb.tuple(sql<Date>`timestamptz 'epoch' + ${after.micros}::bigint * interval '1 microsecond'`, eb.val(after.id)),
-    );
-  }
-  // A page is the hottest read: a prepared statement (one per combination of filters).
-  return (await db.executeQuery(prepared(q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit)))).rows;
+  if (page.after !== null) q = q.where(afterPosition(page.sort, page.after));
+  for (const term of orderTerms(page.sort)) q = q.orderBy(term);
+  // A page is the hottest read: a prepared statement (one per combination of filters and sort).
+  return (await db.executeQuery(prepared(q.limit(page.limit)))).rows;
 }

@@ -3,6 +3,7 @@
  * never returned by any API (docs/rules.md R1).
  */
 import { Type } from 'typebox';
+import { sortNames } from '../db/keyset.js';
 import type { InvitationRow, OrgRow } from '../db/schema.js';
 import { roleSummary } from '../auth/permissions.js';
 import { readableTextOn } from '../common/color.js';
@@ -25,6 +26,12 @@ export const INVITATION_STATUSES = [
 ] as const;
 
 export const InvitationStatusSchema = Type.Enum(INVITATION_STATUSES);
+
+/** What the invitation list sorts by (docs/rules.md R91): `?sort=` is one of these, `-` first for descending; `-createdAt` by default. */
+export const INVITATION_SORT_KEYS = ['createdAt', 'email', 'expiresAt'] as const;
+export type InvitationSortKey = (typeof INVITATION_SORT_KEYS)[number];
+export const InvitationSortSchema = Type.Enum(sortNames(INVITATION_SORT_KEYS));
+export type InvitationSort = ReturnType<typeof sortNames<InvitationSortKey>>[number];
 
 export const InvitationComponent = component(
   'Invitation',

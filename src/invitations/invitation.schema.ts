@@ -7,7 +7,7 @@ import { UserSchema } from '../auth/user.presenter.js';
 import { component, ListQuery, NamedComponent, NullableInput, Page, Timestamp, Uuid } from '../http/schemas.js';
 import { GrantSchema } from '../orgs/grant.presenter.js';
 import { EventSchema } from '../events/event.schema.js';
-import { InvitationSchema, InvitationStatusSchema } from './invitation.presenter.js';
+import { InvitationSchema, InvitationSortSchema, InvitationStatusSchema } from './invitation.presenter.js';
 
 const MESSAGE_MAX = 2000;
 export const METADATA_MAX_BYTES = 4096;
@@ -94,6 +94,7 @@ export const ListInvitationsQuery = Type.Object(
     resourceId: Type.Optional(Uuid),
     userId: Type.Optional(Uuid),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    sort: Type.Optional(InvitationSortSchema),
     ...ListQuery,
   },
   { additionalProperties: false },

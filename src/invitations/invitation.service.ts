@@ -22,14 +22,15 @@ import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { DB, EventRow, InvitationRow, JsonObject, OrgRow } from '../db/schema.js';
+import { cursorKey, cursorShape } from '../db/keyset.js';
 import { hasAccessAt } from '../orgs/grant.repository.js';
 import { assertLanding, checkLanding, findApps, type Landing } from '../apps/app.landing.js';
 import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
 import { AppError } from '../errors.js';
 import { appendEvents, listInvitationEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
-import { listInvitationRows } from './invitation-list.repository.js';
+import { decodeSortedCursor, pageOf } from '../http/cursor.js';
+import { invitationSort, listInvitationRows } from './invitation-list.repository.js';
 import type { PresentedInvitationRow } from './invitation.presenter.js';
 import { jsonInputProblem } from '../http/json-input.js';
 import * as lifecycle from './invitation.lifecycle.js';
@@ -536,7 +537,8 @@ export async function createInvitation(
 // read
 
 /**
- * Lists an org's invitations, newest first, keyset-paginated on (created_at, id). The route
+ * Lists an org's invitations, newest first unless another sort is asked, keyset-paginated on
+ * the sort's columns and the id; a cursor of another sort is 400 INVALID_CURSOR (R91). The route
  * has checked 'invitations:read' at the query's resource (the org when none), so a resource's
  * own admin may list it.
  */
@@ -547,16 +549,17 @@ export async function listInvitations(
 ): Promise<{ items: PresentedInvitationRow[]; nextCursor: string | null }> {
   const limit = query.limit ?? 50;
   const now = ctx.clock.now();
-  const { cursor, limit: _limit, email, ...filter } = query;
-  const [micros, id] = cursor === undefined ? [] : decodeCursor(cursor, ['micros', 'uuid']);
+  const { cursor, limit: _limit, email, sort: sortName = '-createdAt', ...filter } = query;
+  const sort = invitationSort(sortName);
+  const after = cursor === undefined ? null : decodeSortedCursor(cursor, sort.name, cursorShape(sort));
   const rows = await listInvitationRows(
     ctx.db,
     orgId,
     { ...filter, email: email === undefined ? undefined : canonicalEmail(email) },
-    { now, after: micros === undefined || id === undefined ? null : { micros, id }, limit: limit + 1 },
+    { now, sort, after, limit: limit + 1 },
   );
-  const page = pageOf(rows, limit, (row) => [row.created_micros, row.id]);
-  return { items: page.items.map(({ created_micros: _micros, ...row }) => asOf(row, now)), nextCursor: page.nextCursor };
+  const page = pageOf(rows, limit, (row) => cursorKey(sort, row.sort_key));
+  return { items: page.items.map(({ sort_key: _key, ...row }) => asOf(row, now)), nextCursor: page.nextCursor };
 }
 
 /**

@@ -4,6 +4,7 @@
  * access-status.repository.ts), never stored.
  */
 import { Type } from 'typebox';
+import { sortNames } from '../db/keyset.js';
 import type { PersonRow } from '../db/schema.js';
 import { component, Timestamp, Uuid } from '../http/schemas.js';
 
@@ -23,6 +24,15 @@ export const ACCESS_STATUSES = [
 export type AccessStatus = (typeof ACCESS_STATUSES)[number];
 
 export const AccessStatusSchema = Type.Enum(ACCESS_STATUSES);
+
+/** The order of access statuses when the directory is sorted by status: the console's status tabs' order. */
+export const ACCESS_STATUS_SORT_ORDER: readonly AccessStatus[] = ['invited', 'opened', 'clicked', 'expired', 'failed', 'registered', 'declined', 'revoked', 'not_invited'];
+
+/** What the directory sorts by (docs/rules.md R91): `?sort=` is one of these, `-` first for descending. */
+export const PEOPLE_SORT_KEYS = ['name', 'email', 'status', 'lastActivity'] as const;
+export type PeopleSortKey = (typeof PEOPLE_SORT_KEYS)[number];
+export const PeopleSortSchema = Type.Enum(sortNames(PEOPLE_SORT_KEYS));
+export type PeopleSort = ReturnType<typeof sortNames<PeopleSortKey>>[number];
 
 /** How many people are in each access status, under a list's filters (docs/rules.md R66). */
 export const PeopleCountsComponent = component(

@@ -3,9 +3,10 @@
  * invitation id in the same query (one round trip, filterable, pageable).
  */
 import { type Kysely, sql, type Transaction, type Updateable } from 'kysely';
+import { afterPosition, orderTerms, resolveSort, type Sort, sortKeySelection, type SortSpec } from '../db/keyset.js';
 import type { DB, PeopleTable, PersonRow, UserRow } from '../db/schema.js';
 import { accessStatusExpression, effectiveStatus } from './access-status.repository.js';
-import type { AccessStatus, PersonView } from './person.presenter.js';
+import { ACCESS_STATUS_SORT_ORDER, type AccessStatus, type PeopleSort, type PeopleSortKey, type PersonView } from './person.presenter.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -33,8 +34,45 @@ function people(db: Db, now: Date) {
     .select([
       accessStatusExpression('p', 'latest').as('access_status'),
       'latest.id as latest_invitation_id',
-      sql<Date>`coalesce(greatest(latest.updated_at, p.updated_at), p.updated_at)`.as('last_activity_at'),
+      LAST_ACTIVITY.as('last_activity_at'),
     ]);
+}
+
+/** A person's last activity: their own last change or their latest invitation's, never null. */
+const LAST_ACTIVITY = sql<Date>`coalesce(greatest(latest.updated_at, p.updated_at), p.updated_at)`;
+
+/** Case-insensitive last name, then first name: the directory's name order. */
+const NAME = [
+  { sql: sql`lower(p.last_name)`, part: 'text' },
+  { sql: sql`lower(p.first_name)`, part: 'text' },
+] as const;
+const ID = { sql: sql`p.id`, part: 'uuid' } as const;
+
+/**
+ * The directory's sorts (docs/rules.md R91), each ending in the id so paging is total. Status
+ * sorts in the status tabs' order, by name within a status. The name sort is served by the
+ * indexes on (org_id, lower(last_name), lower(first_name), id) (migration 0013).
+ */
+const PEOPLE_SORTS: SortSpec<PeopleSortKey> = {
+  name: [...NAME, ID],
+  email: [{ sql: sql`p.email`, part: 'text' }, ID],
+  status: [
+    {
+      sql: sql`(case ${accessStatusExpression('p', 'latest')} ${sql.join(
+        ACCESS_STATUS_SORT_ORDER.map((status, index) => sql`when ${sql.lit(status)} then ${sql.lit(index + 1)}`),
+        sql` `,
+      )} end)`,
+      part: 'seq',
+    },
+    ...NAME,
+    ID,
+  ],
+  lastActivity: [{ sql: LAST_ACTIVITY, part: 'micros' }, ID],
+};
+
+/** The directory's sort of this name. */
+export function peopleSort(name: PeopleSort): Sort {
+  return resolveSort(PEOPLE_SORTS, name);
 }
 
 export async function findPerson(db: Db, orgId: string, personId: string, now: Date): Promise<PersonView | undefined> {
@@ -79,22 +117,20 @@ function filtered(base: ReturnType<typeof people>, filter: PeopleFilter): Return
 }
 
 /**
- * A page of an org's people in (last name, first name, id) order, after the cursor's key when
- * given; `limit + 1` rows so the caller can tell whether another page follows.
+ * A page of an org's people in the sort's order, after the cursor's position when given, each
+ * with its sort key; `limit + 1` rows so the caller can tell whether another page follows.
  */
 export async function listPeople(
   db: Db,
   orgId: string,
   filter: PeopleFilter,
-  page: { limit: number; after: readonly [string, string, string] | null },
+  page: { sort: Sort; limit: number; after: readonly string[] | null },
   now: Date,
-): Promise<PersonView[]> {
-  let query = filtered(people(db, now).where('p.org_id', '=', orgId), filter);
-  if (page.after !== null) {
-    const [lastName, firstName, id] = page.after;
-    query = query.where((eb) => eb(eb.refTuple('p.last_name', 'p.first_name', 'p.id'), '>', eb.tuple(lastName, firstName, id)));
-  }
-  return query.orderBy('p.last_name').orderBy('p.first_name').orderBy('p.id').limit(page.limit + 1).execute();
+): Promise<(PersonView & { sort_key: string[] })[]> {
+  let query = filtered(people(db, now).where('p.org_id', '=', orgId), filter).select(sortKeySelection(page.sort).as('sort_key'));
+  if (page.after !== null) query = query.where(afterPosition(page.sort, page.after));
+  for (const term of orderTerms(page.sort)) query = query.orderBy(term);
+  return query.limit(page.limit + 1).execute();
 }
 
 /**

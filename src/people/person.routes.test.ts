@@ -94,7 +94,7 @@ describe('people CRUD', () => {
     expect(errorCode(badQuery)).toBe('VALIDATION_FAILED');
     const badLimit = await t.inject({ url: `${base}?limit=500`, headers: { cookie } });
     expect(errorCode(badLimit)).toBe('VALIDATION_FAILED');
-    const unknownParam = await t.inject({ url: `${base}?sort=name`, headers: { cookie } });
+    const unknownParam = await t.inject({ url: `${base}?order=name`, headers: { cookie } });
     expect(errorCode(unknownParam)).toBe('VALIDATION_FAILED');
     const badCursor = await t.inject({ url: `${base}?cursor=abc`, headers: { cookie } });
     expect(errorCode(badCursor)).toBe('INVALID_CURSOR');

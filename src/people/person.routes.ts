@@ -9,10 +9,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
-import { decodeCursor, pageOf } from '../http/cursor.js';
 import { router } from '../http/route.js';
 import { ListQuery, NullableInput, OrgParams, Page, Uuid } from '../http/schemas.js';
-import { ACCESS_STATUSES, AccessStatusSchema, PeopleCountsSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
+import { ACCESS_STATUSES, AccessStatusSchema, PeopleSortSchema, PeopleCountsSchema, PeopleImportComponent, PersonSchema, presentPerson } from './person.presenter.js';
 import { CSV_BODY_LIMIT, importPeople } from './person.import.js';
 import { countPeople, createPerson, deletePerson, getPerson, listPeople, updatePerson } from './person.service.js';
 
@@ -32,7 +31,7 @@ export function peopleRoutes(ctx: AppContext) {
       url: '/api/v1/orgs/:orgId/people',
       widget: true,
       tags: ['people'],
-      summary: 'The directory, by name: search by name or email, filter by access status or resource',
+      summary: 'The directory, by name or the asked sort: search by name or email, filter by access status or resource',
       params: OrgParams,
       query: Type.Object(
         {
@@ -40,6 +39,7 @@ export function peopleRoutes(ctx: AppContext) {
           q: Type.Optional(Type.String({ maxLength: 200 })),
           accessStatus: Type.Optional(AccessStatusSchema),
           resourceId: Type.Optional(Uuid),
+          sort: Type.Optional(PeopleSortSchema),
         },
         { additionalProperties: false },
       ),
@@ -47,10 +47,8 @@ export function peopleRoutes(ctx: AppContext) {
       errors: ['RESOURCE_NOT_FOUND', 'INVALID_CURSOR'],
       auth: { permission: 'people:read', resourceIdFrom: 'query' },
       handler: async (request) => {
-        const { limit = 50, cursor, q, accessStatus, resourceId } = request.query;
-        const after = cursor === undefined ? null : decodeCursor(cursor, ['text', 'text', 'uuid']);
-        const rows = await listPeople(ctx, request.params.orgId, { q, accessStatus, resourceId }, { limit, after });
-        const page = pageOf(rows, limit, (row) => [row.last_name, row.first_name, row.id]);
+        const { limit = 50, cursor, q, accessStatus, resourceId, sort = 'name' } = request.query;
+        const page = await listPeople(ctx, request.params.orgId, { q, accessStatus, resourceId }, { sort, limit, cursor });
         return { items: page.items.map(presentPerson), nextCursor: page.nextCursor };
       },
     });

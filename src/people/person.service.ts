@@ -15,8 +15,10 @@ import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { appendEvent, type EventActor } from '../events/event.repository.js';
+import { decodeSortedCursor, type Page, pageOf } from '../http/cursor.js';
+import { cursorKey, cursorShape } from '../db/keyset.js';
 import { findResource } from '../orgs/org.repository.js';
-import type { AccessStatus, PersonView } from './person.presenter.js';
+import type { AccessStatus, PeopleSort, PersonView } from './person.presenter.js';
 import * as repo from './person.repository.js';
 
 type Ctx = Pick<AppContext, 'db' | 'clock'>;
@@ -40,14 +42,20 @@ function cleanTitle(title: string | null | undefined): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
-/** A page of the directory (`limit + 1` rows, see listPeople in the repository). */
+/**
+ * A page of the directory in the asked sort (docs/rules.md R91); a cursor made under another
+ * sort is 400 INVALID_CURSOR.
+ */
 export async function listPeople(
   ctx: Ctx,
   orgId: string,
   filter: repo.PeopleFilter,
-  page: { limit: number; after: readonly [string, string, string] | null },
-): Promise<PersonView[]> {
-  return repo.listPeople(ctx.db, orgId, filter, page, ctx.clock.now());
+  page: { sort: PeopleSort; limit: number; cursor: string | undefined },
+): Promise<Page<PersonView>> {
+  const sort = repo.peopleSort(page.sort);
+  const after = page.cursor === undefined ? null : decodeSortedCursor(page.cursor, sort.name, cursorShape(sort));
+  const rows = await repo.listPeople(ctx.db, orgId, filter, { sort, limit: page.limit, after }, ctx.clock.now());
+  return pageOf(rows, page.limit, (row) => cursorKey(sort, row.sort_key));
 }
 
 /** How many people are in each access status, under the list's search and resource filters. */

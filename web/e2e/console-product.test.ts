@@ -2,7 +2,7 @@
  * The console as a product, on the demo organization (`gatehouse demo`), one server for the file:
  * axe over every console page (zero violations of any impact), the landmarks and focus a
  * keyboard user relies on, one status vocabulary, relative times, status tabs with counts, the
- * row menu, the Invite dialog, the overview's work list, a failed list load, all field errors at
+ * row menu, columns sorted on the server (kept in the address), the Invite dialog, the overview's work list, a failed list load, all field errors at
  * once, and the mailbox sheet at phone width. Screenshots go to test-results/.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -115,6 +115,43 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
     await page.keyboard.press('Escape');
     expect(await page.getByRole('menu').count()).toBe(0);
     await screenshot(page, 'product-people');
+  });
+
+  it('People: a column header sorts on the server, says so with aria-sort, and the address keeps it', async () => {
+    await page.goto(`/orgs/${orgId}/people`);
+    const table = page.getByTestId('people-table');
+    await table.waitFor();
+    const header = (name: string) => table.locator('thead th').filter({ has: page.getByRole('button', { name, exact: true }) });
+    const shown = async () => (await table.locator('tbody td[data-label="Email"]').allTextContents()).map((email) => email.trim());
+    const serverOrder = async (sort: string) =>
+      ((await (await page.request.get(`/api/v1/orgs/${orgId}/people?sort=${sort}&limit=50`)).json()) as { items: { email: string }[] }).items.map((p) => p.email);
+    await expect.poll(() => header('Name').getAttribute('aria-sort')).toBe('ascending');
+    const byName = await serverOrder('name');
+    await expect.poll(shown).toEqual(byName);
+
+    // Pressing Name again sorts Z to A: the server's order, the arrow and aria-sort flip, the address says so.
+    await header('Name').getByRole('button').click();
+    await expect.poll(() => header('Name').getAttribute('aria-sort')).toBe('descending');
+    const byNameDown = await serverOrder('-name');
+    expect(byNameDown).not.toEqual(byName);
+    await expect.poll(shown).toEqual(byNameDown);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('-name');
+    expect(await header('Name').locator('svg').count()).toBe(1);
+    await noAxeViolations('people sorted by name, descending');
+
+    // A reload keeps the sort.
+    await page.reload();
+    await table.waitFor();
+    await expect.poll(() => header('Name').getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(shown).toEqual(byNameDown);
+
+    // From the keyboard: Email's header, Enter.
+    await header('Email').getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => header('Email').getAttribute('aria-sort')).toBe('ascending');
+    expect(await header('Name').getAttribute('aria-sort')).toBe('none');
+    await expect.poll(shown).toEqual(await serverOrder('email'));
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('email');
   });
 
   it('the Invite dialog: several addresses, every field checked at once, sent, cleared, closed, focus back', async () => {

@@ -19,6 +19,7 @@ import * as m0009 from './0009_oidc.js';
 import * as m0010 from './0010_org_branding.js';
 import * as m0011 from './0011_invitation_landing.js';
 import * as m0012 from './0012_widget_tokens.js';
+import * as m0013 from './0013_list_sorts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0010_org_branding': m0010,
   '0011_invitation_landing': m0011,
   '0012_widget_tokens': m0012,
+  '0013_list_sorts': m0013,
 };
 
 /**

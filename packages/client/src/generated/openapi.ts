@@ -3922,7 +3922,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The directory, by name: search by name or email, filter by access status or resource */
+        /** The directory, by name or the asked sort: search by name or email, filter by access status or resource */
         get: {
             parameters: {
                 query?: {
@@ -3931,6 +3931,7 @@ export interface paths {
                     q?: string;
                     accessStatus?: "not_invited" | "invited" | "opened" | "clicked" | "registered" | "expired" | "declined" | "revoked" | "failed";
                     resourceId?: string;
+                    sort?: "name" | "-name" | "email" | "-email" | "status" | "-status" | "lastActivity" | "-lastActivity";
                 };
                 header?: never;
                 path: {
@@ -4539,6 +4540,7 @@ export interface paths {
                     resourceId?: string;
                     userId?: string;
                     q?: string;
+                    sort?: "createdAt" | "-createdAt" | "email" | "-email" | "expiresAt" | "-expiresAt";
                     limit?: number;
                     cursor?: string;
                 };
