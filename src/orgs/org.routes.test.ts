@@ -19,7 +19,7 @@ async function linkedUser(orgId: string) {
   return user;
 }
 
-async function pendingInvitation(orgId: string, inviterId: string, fields: { resourceId: string | null; email: string; personId?: string | null }) {
+async function pendingInvitation(orgId: string, inviterId: string, fields: { resourceId: string | null; email: string; personId?: string | null; createdAt?: Date }) {
   const now = t.clock.now();
   return t.ctx.db
     .insertInto('invitations')
@@ -38,6 +38,7 @@ async function pendingInvitation(orgId: string, inviterId: string, fields: { res
       tracking_id: crypto.randomUUID(),
       expires_at: new Date(now.getTime() + 86_400_000),
       updated_at: now,
+      ...(fields.createdAt === undefined ? {} : { created_at: fields.createdAt }),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -549,8 +550,10 @@ describe('access list and check', () => {
       .values({ org_id: org.id, first_name: 'Lo', last_name: 'Cal', email: 'local@example.test', resource_id: place.id, updated_at: t.clock.now() })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const orgWide = await pendingInvitation(org.id, owner.id, { resourceId: null, email: 'orgwide@example.test', personId: person.id });
-    const atPlace = await pendingInvitation(org.id, owner.id, { resourceId: place.id, email: 'local@example.test', personId: local.id });
+    // Newest first: the location's invitation was sent a minute after the org-wide one.
+    const sentAt = t.clock.now().getTime();
+    const orgWide = await pendingInvitation(org.id, owner.id, { resourceId: null, email: 'orgwide@example.test', personId: person.id, createdAt: new Date(sentAt - 60_000) });
+    const atPlace = await pendingInvitation(org.id, owner.id, { resourceId: place.id, email: 'local@example.test', personId: local.id, createdAt: new Date(sentAt) });
     const signedIn = async (role: string) => {
       const user = await createUser(t);
       await grant(t, user.id, org.id, role, place.id);

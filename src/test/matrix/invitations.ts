@@ -82,6 +82,22 @@ export const INVITATION_MATRIX: MatrixEntry[] = [
     ok: 200,
     request: (w) => ({ url: `${base(w)}/bulk`, payload: { invitations: [{ email: `${w.unique()}@matrix.test`, role: 'member', resourceId: w.resourceId }] } }),
   },
+  // The preview answers exactly who may send: it shares the create's checks and writes nothing.
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/:orgId/invitations/preview',
+    allowed: ADMINS,
+    ok: 200,
+    request: (w) => ({ url: `${base(w)}/preview`, payload: { email: `${w.unique()}@matrix.test`, role: 'member' } }),
+  },
+  {
+    method: 'POST',
+    route: '/api/v1/orgs/:orgId/invitations/preview',
+    variant: AT_RESOURCE,
+    allowed: [...ADMINS, 'resourceAdmin'],
+    ok: 200,
+    request: (w) => ({ url: `${base(w)}/preview`, payload: { email: `${w.unique()}@matrix.test`, role: 'member', resourceId: w.resourceId } }),
+  },
   { method: 'GET', route: '/api/v1/orgs/:orgId/invitations', allowed: READERS, ok: 200, request: (w) => ({ url: base(w) }) },
   {
     method: 'GET',
