@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../auth/crypto.js';
 import { errorCode, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
-import { createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
+import { createApp, createResource, createUser, grant, ownerWithOrg, signIn, uniqueEmail } from '../test/fixtures.js';
 import { apiKey, auth, invite, inviteOk, invitationRow, queuedEmails } from '../test/invitations.js';
 
 let t: TestApp;
@@ -220,24 +220,10 @@ describe('who may preview', () => {
     const { org } = await ownerWithOrg(t);
     const admin = await createUser(t, { first_name: 'Wanda', last_name: 'Widget' });
     await grant(t, admin.id, org.id, 'admin');
-    const app = await t.ctx.db
-      .insertInto('apps')
-      .values({
-        org_id: org.id,
-        name: 'CRM',
-        type: 'public',
-        client_id: `crm_${Math.random().toString(36).slice(2)}`,
-        client_secret_hash: null,
-        redirect_uris: JSON.stringify(['https://crm.example/cb']),
-        post_logout_redirect_uris: '[]',
-        allowed_origins: JSON.stringify(['https://crm.example']),
-        updated_at: t.clock.now(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const appId = await createApp(t, org.id, { origins: ['https://crm.example'] });
     const key = await apiKey(t, org.id, ['invitations:read', 'invitations:manage', 'org:read', 'members:read', 'people:read']);
     const mint = async (scopes: string[]) => {
-      const res = await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/widget-tokens`, headers: auth(key), payload: { appId: app.id, userId: admin.id, scopes } });
+      const res = await t.inject({ method: 'POST', url: `/api/v1/orgs/${org.id}/widget-tokens`, headers: auth(key), payload: { appId, userId: admin.id, scopes } });
       expect(res.statusCode, res.body).toBe(201);
       return res.json<{ token: string }>().token;
     };

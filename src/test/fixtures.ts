@@ -2,6 +2,7 @@
  * Test fixtures written straight to the database (users, orgs, grants), and sign-in through
  * the real endpoint. Tests about a feature go through its HTTP routes; these only set the stage.
  */
+import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/password.js';
 import type { UserRow } from '../db/schema.js';
 import type { TestApp } from './app.js';
@@ -53,6 +54,31 @@ export async function createResource(t: TestApp, orgId: string, name = 'Downtown
     .values({ org_id: orgId, kind, name, updated_at: t.clock.now() })
     .returning(['id', 'name', 'kind'])
     .executeTakeFirstOrThrow();
+}
+
+/** A registered app (OIDC client) of an org, written directly; returns its id. */
+export async function createApp(
+  t: TestApp,
+  orgId: string,
+  fields: { name?: string; type?: 'public' | 'confidential'; origins?: string[]; redirectUri?: string } = {},
+): Promise<string> {
+  const type = fields.type ?? 'public';
+  const row = await t.ctx.db
+    .insertInto('apps')
+    .values({
+      org_id: orgId,
+      name: fields.name ?? 'CRM',
+      type,
+      client_id: `app_${randomUUID()}`,
+      client_secret_hash: type === 'confidential' ? 'x' : null,
+      redirect_uris: JSON.stringify([fields.redirectUri ?? 'https://crm.example/cb']),
+      post_logout_redirect_uris: '[]',
+      allowed_origins: JSON.stringify(fields.origins ?? []),
+      updated_at: t.clock.now(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export async function grant(t: TestApp, userId: string, orgId: string, role: string, resourceId: string | null = null) {

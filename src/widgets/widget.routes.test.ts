@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../clock.js';
 import { errorCode, loggingApp, TEST_PUBLIC_URL, testApp, type TestApp } from '../test/app.js';
-import { createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
+import { createApp, createOrg, createResource, createUser, grant, signIn } from '../test/fixtures.js';
 import { apiKey, createPerson } from '../test/invitations.js';
 
 const APP_ORIGIN = 'https://crm.example';
@@ -30,22 +30,7 @@ let outsider: { id: string; email: string };
 let ownerCookie: string;
 
 async function newApp(org: string, origins: string[]): Promise<string> {
-  const row = await t.ctx.db
-    .insertInto('apps')
-    .values({
-      org_id: org,
-      name: 'CRM',
-      type: 'public',
-      client_id: `crm_${Math.random().toString(36).slice(2)}`,
-      client_secret_hash: null,
-      redirect_uris: JSON.stringify(['https://crm.example/cb']),
-      post_logout_redirect_uris: '[]',
-      allowed_origins: JSON.stringify(origins),
-      updated_at: t.clock.now(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return createApp(t, org, { origins });
 }
 
 async function mint(body: Record<string, unknown>, secret = key, org = orgId) {

@@ -1,25 +1,11 @@
 /** Authorization matrix entries for apps ('apps:manage', org-wide only). */
+import { createApp } from '../fixtures.js';
 import { ADMINS, type MatrixEntry, type MatrixWorld } from './types.js';
 
 const apps = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}/apps`;
 
-async function newApp(w: MatrixWorld): Promise<string> {
-  const row = await w.t.ctx.db
-    .insertInto('apps')
-    .values({
-      org_id: w.orgId,
-      name: 'Matrix app',
-      type: 'confidential',
-      client_id: `matrix_${w.unique()}`,
-      client_secret_hash: 'x',
-      redirect_uris: JSON.stringify(['https://app.example/cb']),
-      post_logout_redirect_uris: '[]',
-      allowed_origins: '[]',
-      updated_at: new Date(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+function newApp(w: MatrixWorld): Promise<string> {
+  return createApp(w.t, w.orgId, { name: 'Matrix app', type: 'confidential', redirectUri: 'https://app.example/cb' });
 }
 
 export const APP_MATRIX: MatrixEntry[] = [
