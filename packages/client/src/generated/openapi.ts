@@ -1180,7 +1180,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, their memberships and their linked directory profiles */
+        /**
+         * The signed-in user, their memberships, their linked directory profiles, and each of their orgs as they may read it (record, resources, roles)
+         * @description Everything the console needs before a page's own data (docs/rules.md R92): per org, the org record when the user may read it (else null), up to 200 resources they may read (`resourcesTruncated` when there are more) and the roles they may read; `features.devMailbox` when emails go to the dev mailbox.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1196,11 +1199,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            user: components["schemas"]["User"];
-                            memberships: components["schemas"]["Membership"][];
-                            people: components["schemas"]["Person"][];
-                        };
+                        "application/json": components["schemas"]["Me"];
                     };
                 };
                 /** @description UNAUTHENTICATED */
@@ -6811,6 +6810,24 @@ export interface components {
                 declined: number;
                 revoked: number;
                 failed: number;
+            };
+        };
+        MeOrg: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            org: components["schemas"]["Org"] | null;
+            resources: components["schemas"]["Resource"][];
+            resourcesTruncated: boolean;
+            roles: components["schemas"]["Role"][];
+        };
+        Me: {
+            user: components["schemas"]["User"];
+            memberships: components["schemas"]["Membership"][];
+            people: components["schemas"]["Person"][];
+            orgs: components["schemas"]["MeOrg"][];
+            features: {
+                devMailbox: boolean;
             };
         };
         Invitation: {
