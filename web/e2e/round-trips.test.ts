@@ -135,4 +135,36 @@ describe.runIf(enabled)('every console page loads in two round trips', () => {
       expectTwoWaves(p, await visit(lead, p));
     }
   });
+
+  it('links the Mailbox for the instance admin while emails go to the dev mailbox', async () => {
+    await owner.goto(`/orgs/${orgId}`);
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations' }).waitFor();
+    expect(await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mailbox' }).count()).toBe(1);
+  });
+});
+
+describe.runIf(enabled)('with SMTP_URL set', () => {
+  let server: Server;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Nothing listens there: no email is sent in this test, and none need be.
+    server = await Server.create({ SMTP_URL: 'smtp://127.0.0.1:9' }, 'demo');
+    await server.start();
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser.close();
+    await server.destroy();
+  });
+
+  it('offers no Mailbox link, even to the instance admin', async () => {
+    const page = await (await browser.newContext({ baseURL: server.url })).newPage();
+    const orgId = await signInToOrg(page, DEMO_ADMIN.email, DEMO_PASSWORD);
+    await page.goto(`/orgs/${orgId}`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Organizations' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Mailbox' }).count()).toBe(0);
+  });
 });
