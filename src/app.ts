@@ -46,6 +46,7 @@ import { webRoutes } from './http/web.plugin.js';
 import { ErrorComponent, NamedComponent } from './http/schemas.js';
 import { UserComponent } from './auth/user.presenter.js';
 import { MembershipComponent } from './account/membership.presenter.js';
+import { MeComponent, MeOrgComponent } from './account/me.presenter.js';
 import { MailboxMessageComponent } from './mail/mail.routes.js';
 import { MemberUserComponent, OrgComponent, ResourceComponent, RoleComponent } from './orgs/org.presenter.js';
 import { GrantComponent } from './orgs/grant.presenter.js';
@@ -78,6 +79,8 @@ const COMPONENTS = [
   PersonComponent,
   PeopleImportComponent,
   PeopleCountsComponent,
+  MeOrgComponent,
+  MeComponent,
   InvitationComponent,
   InvitationDetailComponent,
   BulkResultComponent,

@@ -8,21 +8,18 @@ import { Type } from 'typebox';
 import { clearSessionCookie, eventActor, setSessionCookie } from '../auth/actor.js';
 import { parseEmail } from '../auth/email.js';
 import { presentUser, UserSchema } from '../auth/user.presenter.js';
-import { findUserById } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { authRateLimit, clientIp, keyedLimit } from '../http/rate-limit.js';
 import { router } from '../http/route.js';
-import { PersonSchema, presentPerson } from '../people/person.presenter.js';
-import { MembershipSchema } from './membership.presenter.js';
-import { listLinkedPeople } from '../people/person.repository.js';
+import { MeSchema, presentMe } from './me.presenter.js';
+import { getMe } from './me.service.js';
 import {
   checkSignUp,
   completeSetup,
   completeSignUp,
   confirmPasswordReset,
   deleteAccount,
-  listMemberships,
   requestPasswordReset,
   verifyEmail,
 } from './account.service.js';
@@ -156,16 +153,13 @@ export function accountRoutes(ctx: AppContext) {
       method: 'GET',
       url: '/api/v1/me',
       tags: ['accounts'],
-      summary: 'The signed-in user, their memberships and their linked directory profiles',
-      response: { 200: Type.Object({ user: UserSchema, memberships: Type.Array(MembershipSchema), people: Type.Array(PersonSchema) }) },
+      summary: 'The signed-in user, their memberships, their linked directory profiles, and each of their orgs as they may read it (record, resources, roles)',
+      description:
+        'Everything the console needs before a page\'s own data (docs/rules.md R92): per org, the org record when the user may read it (else null), up to 200 resources they may read (`resourcesTruncated` when there are more) and the roles they may read; `features.devMailbox` when emails go to the dev mailbox.',
+      response: { 200: MeSchema },
       errors: [],
       auth: 'user',
-      handler: async (_request, _reply, actor) => {
-        const user = await findUserById(ctx.db, actor.userId);
-        if (user === undefined) throw new AppError('UNAUTHENTICATED');
-        const [memberships, people] = [await listMemberships(ctx.db, user.id), await listLinkedPeople(ctx.db, user.id, ctx.clock.now())];
-        return { user: presentUser(user), memberships, people: people.map(presentPerson) };
-      },
+      handler: async (_request, _reply, actor) => presentMe(await getMe(ctx, actor)),
     });
 
     route({

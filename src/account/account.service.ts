@@ -34,8 +34,7 @@ import { appendEvent, relabelUserActor, SYSTEM_ACTOR } from '../events/event.rep
 import { relabelUserInviter } from '../invitations/invitation.repository.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { lockOwners } from '../orgs/grant.repository.js';
-import { listMembershipRows, listUserGrants, lockSetup } from './account.repository.js';
-import { type Membership, presentMembership } from './membership.presenter.js';
+import { listUserGrants, lockSetup } from './account.repository.js';
 import {
   consumeAuthToken,
   countUnexpiredAuthTokens,
@@ -302,9 +301,4 @@ export async function createInstanceAdmin(
     );
     return { user, created: false };
   });
-}
-
-/** The signed-in user's grants, with each role's permissions, by org name then resource. */
-export async function listMemberships(db: Kysely<DB>, userId: string): Promise<Membership[]> {
-  return (await listMembershipRows(db, userId)).map(presentMembership);
 }

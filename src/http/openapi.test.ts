@@ -70,6 +70,8 @@ describe('the OpenAPI document', () => {
         'Error',
         'User',
         'Membership',
+        'Me',
+        'MeOrg',
         'Org',
         'Resource',
         'Role',

@@ -23,6 +23,7 @@ import {
   CreateInvitationBody,
   InvitationPage,
   InvitationParams,
+  PersonInvitationParams,
   InvitationPreviewComponent,
   InvitationWithEvents,
   ListInvitationsQuery,
@@ -34,6 +35,7 @@ import {
   deleteInvitation,
   editInvitation,
   getInvitation,
+  getPersonInvitation,
   listInvitations,
   previewInvitation,
   resendInvitation,
@@ -185,6 +187,23 @@ export function invitationRoutes(ctx: AppContext) {
       auth: 'orgMember',
       handler: async (request, _reply, actor, grants) => {
         const { row, events } = await getInvitation(ctx, actor, grants, request.params.id);
+        return { ...presentInvitation(row), events: events.map(presentEvent) };
+      },
+    });
+
+    route({
+      method: 'GET',
+      url: '/api/v1/orgs/:orgId/people/:personId/invitation',
+      tags: TAGS,
+      summary: "A person's latest invitation with its event timeline",
+      description:
+        "The invitation `latestInvitationId` names, so a person's page asks for it beside the person (docs/rules.md R92). `invitations:read` is checked at the person's scope and again at the invitation's; 404 `INVITATION_NOT_FOUND` when the person was never invited.",
+      params: PersonInvitationParams,
+      response: { 200: InvitationWithEvents },
+      errors: ['PERSON_NOT_FOUND', ...ONE_ERRORS],
+      auth: 'orgMember',
+      handler: async (request, _reply, actor, grants) => {
+        const { row, events } = await getPersonInvitation(ctx, actor, grants, request.params.personId);
         return { ...presentInvitation(row), events: events.map(presentEvent) };
       },
     });

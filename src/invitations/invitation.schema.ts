@@ -85,6 +85,7 @@ export const BulkResultComponent = component(
 export const BulkAnswer = Type.Object({ results: Type.Array(BulkResultComponent.ref) });
 
 export const InvitationParams = Type.Object({ orgId: Uuid, id: Uuid });
+export const PersonInvitationParams = Type.Object({ orgId: Uuid, personId: Uuid });
 
 export const ListInvitationsQuery = Type.Object(
   {

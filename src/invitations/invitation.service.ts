@@ -27,6 +27,7 @@ import { hasAccessAt } from '../orgs/grant.repository.js';
 import { assertLanding, checkLanding, findApps, type Landing } from '../apps/app.landing.js';
 import { findOrg, findResource } from '../orgs/org.repository.js';
 import { invitationQuota } from '../orgs/org.service.js';
+import { findPersonIn } from '../people/person.service.js';
 import { AppError } from '../errors.js';
 import { appendEvents, listInvitationEvents, SYSTEM_ACTOR } from '../events/event.repository.js';
 import { decodeSortedCursor, pageOf } from '../http/cursor.js';
@@ -589,6 +590,25 @@ export async function getInvitation(
   const row = await authorizeInvitation(ctx.db, actor, grants, 'invitations:read', () => findInvitation(ctx.db, grants.orgId, id));
   const events = await listInvitationEvents(ctx.db, id);
   return { row: asOf(row, ctx.clock.now()), events };
+}
+
+/**
+ * A person's latest invitation with its timeline, so the person's page asks for it beside the
+ * person (docs/rules.md R92): 404 PERSON_NOT_FOUND; 403 without `invitations:read` at the
+ * person's scope; 404 INVITATION_NOT_FOUND when the person was never invited; and then the same
+ * check as GET /invitations/:id at the invitation's own scope.
+ */
+export async function getPersonInvitation(
+  ctx: AppContext,
+  actor: Actor,
+  grants: OrgGrants,
+  personId: string,
+): Promise<{ row: InvitationRow; events: EventRow[] }> {
+  requireStanding(grants, actor);
+  const person = await findPersonIn(ctx, grants.orgId, personId);
+  await authorizeIn(ctx.db, grants, actor, 'invitations:read', { orgId: grants.orgId, resourceId: person.resource_id });
+  if (person.latest_invitation_id === null) throw new AppError('INVITATION_NOT_FOUND');
+  return getInvitation(ctx, actor, grants, person.latest_invitation_id);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -111,6 +111,12 @@ export async function listResources(
   return query.orderBy('name').orderBy('id').limit(page.limit + 1).execute();
 }
 
+/** The org's resources among `ids`, ordered by (name, id) (GET /me: a location-only member's own). */
+export async function listResourcesByIds(db: Db, orgId: string, ids: readonly string[]): Promise<ResourceRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('resources').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).orderBy('name').orderBy('id').execute();
+}
+
 /** The first org of this name, if any (names are not unique; the demo finds its own by name). */
 export async function findOrgByName(db: Db, name: string): Promise<OrgRow | undefined> {
   return db.selectFrom('orgs').selectAll().where('name', '=', name).orderBy('created_at').limit(1).executeTakeFirst();

@@ -301,3 +301,8 @@ export async function listResources(
 ): Promise<ResourceRow[]> {
   return repo.listResources(ctx.db, orgId, page);
 }
+
+/** The org's resources among `ids`, by name (a location-only member's own). */
+export async function listResourcesByIds(ctx: AppContext, orgId: string, ids: readonly string[]): Promise<ResourceRow[]> {
+  return repo.listResourcesByIds(ctx.db, orgId, ids);
+}

@@ -102,6 +102,11 @@ async function personFor(ctx: Ctx, actor: Actor, orgId: string, personId: string
   return person;
 }
 
+/** The org's person, unauthorized (the caller checks its own permission at `resource_id`): 404 PERSON_NOT_FOUND. */
+export async function findPersonIn(ctx: Ctx, orgId: string, personId: string): Promise<PersonView> {
+  return mustFind(ctx.db, orgId, personId, ctx.clock.now());
+}
+
 export async function getPerson(ctx: Ctx, actor: Actor, orgId: string, personId: string): Promise<PersonView> {
   return personFor(ctx, actor, orgId, personId, 'people:read');
 }

@@ -8,12 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The environment of a server or command on `dataDir`, with `extra` on top. */
+/**
+ * The environment of a server or command on `dataDir`, with `extra` on top: the embedded
+ * database and the dev mailbox whatever this shell sets, unless `extra` names an SMTP_URL.
+ */
 export function embeddedEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, AUTH_RATE_LIMIT: '0', LOG_LEVEL: 'warn', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   delete env.SMTP_URL;
-  return env;
+  return { ...env, DATA_DIR: dataDir, AUTH_RATE_LIMIT: '0', LOG_LEVEL: 'warn', ...extra };
 }
 
 /** Runs `gatehouse <args>` to its end: what it printed, or a rejection with it. */

@@ -13,7 +13,7 @@
  * stores are per page), so they must be given the same token or getToken.
  */
 import { reactive } from 'vue';
-import { setTransport, toApiError } from '../src/api/api';
+import { api, setTransport, toApiError, unwrap } from '../src/api/api';
 import type { Me } from '../src/api/types';
 import { loadOrg } from '../src/lib/org';
 import { session } from '../src/lib/session';
@@ -146,12 +146,35 @@ function meOf(found: WidgetSession): Me {
     user: { id: found.user.id, email: found.user.email, firstName, lastName: rest.join(' ') },
     memberships: [{ org: { id: found.orgId, name: '' }, resource, role: '', permissions: found.scopes }],
     people: [],
+    orgs: [],
+    features: { devMailbox: false },
   } as unknown as Me;
 }
 
 /**
+ * The token's org as the console's GET /me would carry it (docs/rules.md R92), read with the
+ * token (an element has no /me): its resources (org-wide tokens; a resource's token names its
+ * own) and the roles readable at the token's scope. What the token may not read stays empty.
+ */
+async function orgOf(found: WidgetSession): Promise<Me['orgs'][number]> {
+  const path = { orgId: found.orgId };
+  const [resources, roles] = await Promise.allSettled([
+    found.resourceId === null ? unwrap(api.GET('/api/v1/orgs/{orgId}/resources', { params: { path, query: { limit: 200 } } })) : Promise.resolve(null),
+    unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path, query: found.resourceId === null ? {} : { resourceId: found.resourceId } } })),
+  ]);
+  return {
+    id: found.orgId,
+    name: '',
+    org: null,
+    resources: resources.status === 'fulfilled' ? (resources.value?.items ?? []) : [],
+    resourcesTruncated: resources.status === 'fulfilled' && resources.value !== null && resources.value.nextCursor !== null,
+    roles: roles.status === 'fulfilled' ? roles.value.items : [],
+  };
+}
+
+/**
  * Points the page's elements at a Gatehouse with a token (or getToken), reads the token's
- * session and the org's roles. Called by each element when it connects or its token changes;
+ * session and the org's resources and roles. Called by each element when it connects or its token changes;
  * the same credentials again reuse the first call's work.
  */
 export function connect(credentials: Credentials): Promise<WidgetSession> {
@@ -173,7 +196,7 @@ export function connect(credentials: Credentials): Promise<WidgetSession> {
       found = await readSession(await freshToken(true));
     }
     link.expiresAt = Date.parse(found.expiresAt);
-    session.me = meOf(found);
+    session.me = { ...meOf(found), orgs: [await orgOf(found)] };
     session.loaded = true;
     await loadOrg(found.orgId, true);
     widget.session = found;

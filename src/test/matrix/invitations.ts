@@ -11,14 +11,15 @@ const base = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}/invitations`;
 const READERS: readonly ActorName[] = ['owner', 'admin', 'member', 'keyWith'];
 const AT_RESOURCE = 'at the resource';
 
-/** A fresh live invitation, written directly (the matrix tests policy, not creation). */
-async function newInvitation(w: MatrixWorld, resourceId: string | null): Promise<string> {
+/** A fresh live invitation (of `personId` when given), written directly (the matrix tests policy, not creation). */
+export async function newInvitation(w: MatrixWorld, resourceId: string | null, personId: string | null = null): Promise<string> {
   const now = w.t.clock.now();
   const row = await w.t.ctx.db
     .insertInto('invitations')
     .values({
       org_id: w.orgId,
       resource_id: resourceId,
+      person_id: personId,
       role: 'member',
       email: `${w.unique()}@matrix.test`,
       inviter_type: 'user',

@@ -1,8 +1,16 @@
 /** Authorization matrix entries for the people directory. */
-import { ADMINS, type MatrixEntry } from './types.js';
+import { newInvitation } from './invitations.js';
+import { ADMINS, type MatrixEntry, type MatrixWorld } from './types.js';
 
 const people = (w: { orgId: string }) => `/api/v1/orgs/${w.orgId}/people`;
 const READERS = ['owner', 'admin', 'member', 'keyWith'] as const;
+
+/** A fresh person with an invitation at the same scope; returns the person's id. */
+async function invitedPerson(w: MatrixWorld, resourceId: string | null): Promise<string> {
+  const personId = await w.newPerson(resourceId);
+  await newInvitation(w, resourceId, personId);
+  return personId;
+}
 
 export const PEOPLE_MATRIX: MatrixEntry[] = [
   { method: 'GET', route: '/api/v1/orgs/:orgId/people', allowed: READERS, ok: 200, request: (w) => ({ url: people(w) }) },
@@ -77,5 +85,21 @@ export const PEOPLE_MATRIX: MatrixEntry[] = [
     allowed: [...ADMINS, 'resourceAdmin'],
     ok: 204,
     request: async (w) => ({ url: `${people(w)}/${await w.newPerson(w.resourceId)}` }),
+  },
+  // The person's latest invitation: reading invitations at the person's scope (R92).
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/:orgId/people/:personId/invitation',
+    allowed: [...READERS, 'resourceAdmin'],
+    ok: 200,
+    request: async (w) => ({ url: `${people(w)}/${await invitedPerson(w, w.resourceId)}/invitation` }),
+  },
+  {
+    method: 'GET',
+    route: '/api/v1/orgs/:orgId/people/:personId/invitation',
+    variant: 'org-wide person',
+    allowed: READERS,
+    ok: 200,
+    request: async (w) => ({ url: `${people(w)}/${await invitedPerson(w, null)}/invitation` }),
   },
 ];

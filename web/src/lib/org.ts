@@ -1,13 +1,12 @@
 /**
- * The org being worked on: its record, resources and roles, loaded when the route's orgId
- * changes and shared by every page (pickers, names of resources and roles in lists), and, for
+ * The org being worked on: its record, resources and roles, taken from GET /me when the route's
+ * orgId changes and shared by every page (pickers, names of resources and roles in lists), and, for
  * someone who holds access on resources only, the resource they are working in.
  */
 import { reactive } from 'vue';
-import { api, unwrap } from '../api/api';
 import type { Org, Resource, Role } from '../api/types';
 import { myResources, orgWide } from './can';
-import { session } from './session';
+import { loadMe, session } from './session';
 
 export const current = reactive<{
   orgId: string | null;
@@ -39,55 +38,42 @@ export function scoped(): boolean {
 }
 
 /**
- * Loads the org, its resources and roles. Someone who holds access on resources only may not
- * read the org-level records: their resources come from GET /me and the roles are read at
- * their resource (GET /roles?resourceId=), so names and role pickers still work for them.
+ * Takes the org, its resources and roles from GET /me, which carries each of the user's orgs as
+ * they may read it (docs/rules.md R92): no request of its own, so a page's data is the only
+ * other wave. Someone who holds access on resources only gets no org record, their resources
+ * (the memberships name any /me could not list) and the roles readable at them.
  */
-export async function loadOrg(orgId: string, force = false): Promise<void> {
-  if (current.orgId === orgId && current.name !== '' && !force) return;
+export function loadOrg(orgId: string, force = false): Promise<void> {
+  if (current.orgId === orgId && current.name !== '' && !force) return Promise.resolve();
   current.orgId = orgId;
-  const path = { orgId };
-  const mine = (session.me?.memberships ?? []).filter((m) => m.org.id === orgId);
-  if (!orgWide(orgId) && mine.length > 0) {
-    const resources = myResources(orgId);
-    const remembered = sessionStorage.getItem(SCOPE_KEY + orgId);
-    const scope = resources.find((r) => r.id === remembered)?.id ?? resources[0]?.id ?? null;
-    const roles = scope === null ? null : await unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path, query: { resourceId: scope } } })).catch(() => null);
-    if (current.orgId !== orgId) return;
-    current.org = null;
-    current.name = mine[0]?.org.name ?? '';
-    current.resources = resources.map((r) => ({ ...r, orgId, createdAt: '', updatedAt: '' }));
-    current.roles = roles?.items ?? [];
-    current.resourceId = scope;
-    return;
+  const entry = session.me?.orgs.find((o) => o.id === orgId);
+  if (entry === undefined) {
+    Object.assign(current, { name: '', org: null, resources: [], roles: [], resourceId: null });
+    return Promise.reject(new Error('Organization not found.'));
   }
-  const [org, resources, roles] = await Promise.allSettled([
-    unwrap(api.GET('/api/v1/orgs/{orgId}', { params: { path } })),
-    unwrap(api.GET('/api/v1/orgs/{orgId}/resources', { params: { path, query: { limit: 200 } } })),
-    unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path } })),
-  ]);
-  if (current.orgId !== orgId) return;
-  if (org.status === 'rejected' && mine.length === 0) throw org.reason;
-  current.org = org.status === 'fulfilled' ? org.value : null;
-  current.name = current.org?.name ?? mine[0]?.org.name ?? '';
-  current.resources =
-    resources.status === 'fulfilled' ? resources.value.items : myResources(orgId).map((r) => ({ ...r, orgId, createdAt: '', updatedAt: '' }));
-  current.roles = roles.status === 'fulfilled' ? roles.value.items : [];
-  current.resourceId = null;
+  current.org = entry.org;
+  current.name = entry.org?.name ?? entry.name;
+  current.roles = entry.roles;
+  if (orgWide(orgId)) {
+    current.resources = entry.resources;
+    current.resourceId = null;
+    return Promise.resolve();
+  }
+  const mine = myResources(orgId);
+  const listed = new Set(entry.resources.map((r) => r.id));
+  current.resources = [...entry.resources, ...mine.filter((r) => !listed.has(r.id)).map((r) => ({ ...r, orgId, createdAt: '', updatedAt: '' }))];
+  const remembered = sessionStorage.getItem(SCOPE_KEY + orgId);
+  current.resourceId = mine.find((r) => r.id === remembered)?.id ?? mine[0]?.id ?? null;
+  return Promise.resolve();
 }
 
-export async function reloadResources(): Promise<void> {
-  if (current.orgId === null) return;
-  const page = await unwrap(
-    api.GET('/api/v1/orgs/{orgId}/resources', { params: { path: { orgId: current.orgId }, query: { limit: 200 } } }),
-  );
-  current.resources = page.items;
-}
-
-export async function reloadRoles(): Promise<void> {
-  if (current.orgId === null) return;
-  const page = await unwrap(api.GET('/api/v1/orgs/{orgId}/roles', { params: { path: { orgId: current.orgId } } }));
-  current.roles = page.items;
+/**
+ * Reads /me again and takes the current org from it: after an edit that changes what /me
+ * carries (the org's name or settings, a resource or a role created, changed or deleted).
+ */
+export async function refreshOrg(): Promise<void> {
+  await loadMe(true);
+  if (current.orgId !== null) await loadOrg(current.orgId, true);
 }
 
 export function resourceName(id: string | null | undefined): string {

@@ -1180,7 +1180,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user, their memberships and their linked directory profiles */
+        /**
+         * The signed-in user, their memberships, their linked directory profiles, and each of their orgs as they may read it (record, resources, roles)
+         * @description Everything the console needs before a page's own data (docs/rules.md R92): per org, the org record when the user may read it (else null), up to 200 resources they may read (`resourcesTruncated` when there are more) and the roles they may read; `features.devMailbox` when emails go to the dev mailbox.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1196,11 +1199,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            user: components["schemas"]["User"];
-                            memberships: components["schemas"]["Membership"][];
-                            people: components["schemas"]["Person"][];
-                        };
+                        "application/json": components["schemas"]["Me"];
                     };
                 };
                 /** @description UNAUTHENTICATED */
@@ -5230,6 +5229,84 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/orgs/{orgId}/people/{personId}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A person's latest invitation with its event timeline
+         * @description The invitation `latestInvitationId` names, so a person's page asks for it beside the person (docs/rules.md R92). `invitations:read` is checked at the person's scope and again at the invitation's; 404 `INVITATION_NOT_FOUND` when the person was never invited.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                    personId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvitationDetail"];
+                    };
+                };
+                /** @description VALIDATION_FAILED */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNAUTHENTICATED, API_KEY_INVALID */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description FORBIDDEN */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description ORG_NOT_FOUND, PERSON_NOT_FOUND, INVITATION_NOT_FOUND */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgId}/invitations/{id}/resend": {
         parameters: {
             query?: never;
@@ -6813,6 +6890,24 @@ export interface components {
                 failed: number;
             };
         };
+        MeOrg: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            org: components["schemas"]["Org"] | null;
+            resources: components["schemas"]["Resource"][];
+            resourcesTruncated: boolean;
+            roles: components["schemas"]["Role"][];
+        };
+        Me: {
+            user: components["schemas"]["User"];
+            memberships: components["schemas"]["Membership"][];
+            people: components["schemas"]["Person"][];
+            orgs: components["schemas"]["MeOrg"][];
+            features: {
+                devMailbox: boolean;
+            };
+        };
         Invitation: {
             /** Format: uuid */
             id: string;
@@ -7209,6 +7304,9 @@ export interface OperationErrorCodes {
     get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'RATE_LIMITED';
     patch: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'EXPIRY_OUT_OF_RANGE' | 'RETURN_TO_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'RESOURCE_NOT_FOUND' | 'APP_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'RESEND_TOO_SOON' | 'INVITATION_QUOTA_EXCEEDED';
     delete: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND';
+  };
+  '/api/v1/orgs/{orgId}/people/{personId}/invitation': {
+    get: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'PERSON_NOT_FOUND' | 'INVITATION_NOT_FOUND';
   };
   '/api/v1/orgs/{orgId}/invitations/{id}/resend': {
     post: 'VALIDATION_FAILED' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'WIDGET_TOKEN_INVALID' | 'WIDGET_ORIGIN_REFUSED' | 'FORBIDDEN' | 'ROLE_NOT_GRANTABLE' | 'ORG_NOT_FOUND' | 'INVITATION_NOT_FOUND' | 'ROLE_NOT_FOUND' | 'INVITATION_DUPLICATE' | 'ALREADY_MEMBER' | 'INVITATION_NOT_PENDING' | 'RATE_LIMITED' | 'RESEND_TOO_SOON';
