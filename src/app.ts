@@ -30,6 +30,7 @@ import type { MailContext } from './mail/mail.hooks.js';
 import { createOutbox } from './outbox/outbox.js';
 import { webhookDeliverer } from './webhooks/delivery.js';
 import { invitationMailHooks } from './invitations/invitation.delivery.js';
+import { devReceiverRoutes } from './webhooks/dev-receiver.routes.js';
 import { webhookRoutes } from './webhooks/webhook.routes.js';
 import { checkLanding } from './apps/app.landing.js';
 import { accountRoutes } from './account/account.routes.js';
@@ -250,6 +251,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(sessionRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(webhookRoutes(ctx));
+  await app.register(devReceiverRoutes(ctx));
   await app.register(accountRoutes(ctx));
   // Orgs sit below apps: the default landing of an org's invitations is checked by the apps side.
   await app.register(

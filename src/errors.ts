@@ -110,6 +110,7 @@ export const ERRORS = {
   // Webhooks and mail
   WEBHOOK_NOT_FOUND: [404, 'Webhook endpoint not found.'],
   WEBHOOK_URL_FORBIDDEN: [400, 'Webhook URLs must be http(s) and not point at a private address.'],
+  WEBHOOK_SIGNATURE_INVALID: [401, 'The webhook delivery is not signed by an endpoint of this receiver, or its signature is stale.'],
   UNKNOWN_EVENT_TYPE: [400, 'Unknown event type.'],
   MAILBOX_DISABLED: [404, 'The dev mailbox is off because SMTP_URL is set.'],
 

@@ -96,6 +96,12 @@ export const DEMO_API_KEY = {
   permissions: ['org:read', 'members:read', 'people:read', 'invitations:read', 'invitations:manage'],
 };
 
+/**
+ * What the demo's webhook endpoint (the service's own dev receiver, R93) subscribes to: every
+ * event, so the invitations' timelines show in its delivery log.
+ */
+export const DEMO_WEBHOOK_EVENTS = ['*'];
+
 /** The app the group's staff sign in to (an OpenID Connect client on the local machine). */
 export const DEMO_APP = {
   name: 'Riverside Scheduling',

@@ -50,6 +50,24 @@ async function census() {
   }
 }
 
+/** The demo's webhook endpoints and their deliveries, and the invitation events that should have reached them. */
+async function webhooks() {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const db = database.db;
+    const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'url']).execute();
+    const deliveries = await db
+      .selectFrom('outbox')
+      .select(['webhook_endpoint_id', 'status', 'response_status', 'attempts', 'payload'])
+      .where('kind', '=', 'webhook')
+      .execute();
+    const invitationEvents = await db.selectFrom('events').select(['id']).where('invitation_id', 'is not', null).execute();
+    return { endpoints, deliveries, invitationEventIds: invitationEvents.map((e) => e.id) };
+  } finally {
+    await database.close();
+  }
+}
+
 async function grantsOf(email: string) {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -83,9 +101,20 @@ describe('gatehouse demo', () => {
     expect(first.clinicLead).toEqual({ email: 'tomas.garcia@riverside.example', location: 'Harbor Animal Hospital' });
     expect(await grantsOf(DEMO_CLINIC_LEAD.email)).toEqual([{ role: 'admin', resource: DEMO_CLINIC_LEAD.location }]);
 
+    // A webhook with deliveries: the service's own dev receiver answered every one 204 (R93),
+    // among them every invitation event.
+    const hooks = await webhooks();
+    expect(hooks.endpoints).toEqual([{ id: expect.any(String) as string, url: 'http://localhost:3000/api/v1/dev/webhooks' }]);
+    expect(hooks.invitationEventIds.length).toBeGreaterThan(DEMO_PEOPLE.length);
+    expect(hooks.deliveries.length).toBeGreaterThanOrEqual(hooks.invitationEventIds.length);
+    expect(new Set(hooks.deliveries.map((d) => `${d.status} ${String(d.response_status)} ${String(d.attempts)}`))).toEqual(new Set(['sent 204 1']));
+    const delivered = new Set(hooks.deliveries.map((d) => (d.payload.data as { eventId?: string } | undefined)?.eventId));
+    expect(hooks.invitationEventIds.filter((id) => !delivered.has(id))).toEqual([]);
+
     expect(await loadDemo(config, { ifEmpty: false })).toMatchObject({ loaded: false, reason: 'exists' });
     expect(await loadDemo(config, { ifEmpty: true })).toMatchObject({ loaded: false, reason: 'exists' });
     expect(await census()).toEqual(after);
+    expect((await webhooks()).deliveries).toHaveLength(hooks.deliveries.length);
   }, 180_000);
 
   it('loads nothing --if-empty into a database that already has accounts', async () => {

@@ -4,7 +4,10 @@
  *
  * Everything goes through the real paths: the HTTP API (app.inject), the outbox and the
  * dispatcher into the dev mailbox, the invitee's lookup/register/decline with the token from
- * the emailed link, the tracking pixel, and the expiry sweep. A ManualClock walks through the
+ * the emailed link, the tracking pixel, and the expiry sweep. Its webhook endpoint is the
+ * service's own dev receiver (R93): each round delivers the queued events to it with the real
+ * delivery code (signed, through the SSRF guard), only the last hop going through app.inject
+ * since nothing listens yet. A ManualClock walks through the
  * last two weeks so the timelines look lived-in; the audit trail stays replayable because no
  * row is written by hand.
  *
@@ -21,10 +24,13 @@ import type { Config } from '../config.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { sweepExpiredBatch } from '../invitations/invitation.workers.js';
 import { findOrgByName } from '../orgs/org.repository.js';
-import { dispatchOnce } from '../mail/dispatcher.js';
+import { mailDeliverer } from '../mail/dispatcher.js';
 import { mailboxTransport } from '../mail/mailbox.transport.js';
 import { DeliveryError, type MailTransport } from '../mail/transport.js';
-import { DEMO_ADMIN, DEMO_API_KEY, DEMO_APP, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
+import { dispatchOutbox } from '../outbox/outbox.dispatcher.js';
+import { webhookDeliverer, type WebhookSend } from '../webhooks/delivery.js';
+import { DEV_RECEIVER_PATH, devReceiverUrl } from '../webhooks/dev-receiver.js';
+import { DEMO_ADMIN, DEMO_API_KEY, DEMO_APP, DEMO_WEBHOOK_EVENTS, DEMO_CLINIC_LEAD, DEMO_ORG, DEMO_PEOPLE, DEMO_PASSWORD, DEMO_RESOURCES, DEMO_ROLE, type DemoPerson } from './demo.data.js';
 
 export interface DemoOutcome {
   loaded: boolean;
@@ -47,6 +53,18 @@ function demoTransport(inner: MailTransport): MailTransport {
       return inner.send(email);
     },
     close: () => inner.close(),
+  };
+}
+
+/**
+ * The last hop of a webhook delivery during the demo: the dev receiver, called in-process (the
+ * server is not listening yet). Any other URL fails for good.
+ */
+function inProcessSend(app: FastifyInstance, receiver: string | null): WebhookSend {
+  return async (url, body, headers) => {
+    if (receiver === null || url.href !== receiver) throw new DeliveryError('the demo delivers webhooks to the dev receiver only', true);
+    const res = await app.inject({ method: 'POST', url: DEV_RECEIVER_PATH, headers, payload: body });
+    return res.statusCode;
   };
 }
 
@@ -132,8 +150,10 @@ export async function loadDemoInto(config: Config, database: Database, options: 
   await app.ready();
   const api = new DemoApi(app);
   const transport = demoTransport(mailboxTransport(database.db, clock));
+  const receiver = devReceiverUrl(config);
+  const deliverers = [mailDeliverer(app.ctx, transport), webhookDeliverer(app.ctx, { send: inProcessSend(app, receiver) })];
   const deliver = async () => {
-    while ((await dispatchOnce(app.ctx, transport, { maxAttempts: 1 })).claimed > 0) {
+    while ((await dispatchOutbox(app.ctx, deliverers, { maxAttempts: 1 })).claimed > 0) {
       // until the outbox is drained
     }
   };
@@ -169,6 +189,9 @@ export async function loadDemoInto(config: Config, database: Database, options: 
     // staff sign in to, so the API keys and Apps pages show what they are for.
     await api.call(admin, 'POST', `${base}/api-keys`, DEMO_API_KEY);
     await api.call(admin, 'POST', `${base}/apps`, DEMO_APP);
+    // Its webhook, before any invitation, so every event from here on is delivered (R93). With
+    // SMTP_URL set there is no dev receiver to point it at.
+    if (receiver !== null) await api.call(admin, 'POST', `${base}/webhooks`, { url: receiver, events: DEMO_WEBHOOK_EVENTS });
 
     const people = new Map<string, { id: string; person: DemoPerson }>();
     for (const person of DEMO_PEOPLE) {

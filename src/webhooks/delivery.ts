@@ -1,26 +1,38 @@
 /**
  * Delivers one webhook outbox row: signs the stored payload with the endpoint's secret by the
  * Standard Webhooks scheme (`webhook-id` = the row's stable message id, `webhook-timestamp` =
- * this attempt, `webhook-signature`), and POSTs it. A 2xx answer is delivered; any other
- * answer, a timeout or a network error is retried by the dispatcher. An endpoint that was
- * deleted, or whose URL now points at a forbidden address, fails at once.
+ * this attempt, `webhook-signature`; signature.ts), and POSTs it. A 2xx answer is delivered; any
+ * other answer, a timeout or a network error is retried by the dispatcher. An endpoint that was
+ * deleted, or whose URL now points at a forbidden address, fails at once. The dev receiver's own
+ * URL passes the SSRF guard while the dev mailbox is on (R37, R93).
  *
  * Redirects are not followed (a redirect could lead past the SSRF guard).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Kysely } from 'kysely';
-import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DB, OutboxRow } from '../db/schema.js';
 import { type Deliverer, type Delivered, DeliveryError, truncate } from '../outbox/deliverer.js';
+import { devReceiverUrl } from './dev-receiver.js';
+import { signatureHeaders } from './signature.js';
 import { findEndpointSecret } from './webhook.repository.js';
-import { checkWebhookUrl, ForbiddenAddressError, guardedLookup } from './ssrf.js';
+import { checkWebhookUrl, ForbiddenAddressError, guardedLookup, isDevReceiver } from './ssrf.js';
+
+/**
+ * The last hop of a delivery: POSTs `body` with `headers` to `url` (already through the SSRF
+ * guard) and resolves with the answer's status. The default is HTTP; the demo delivers to the dev
+ * receiver in-process.
+ */
+export type WebhookSend = (url: URL, body: string, headers: Record<string, string>) => Promise<number>;
 
 export interface WebhookDeliveryOptions {
   allowPrivate: boolean;
   timeoutMs: number;
+  /** The dev receiver's URL while the dev mailbox is on, else null (devReceiverUrl). */
+  devReceiver: string | null;
+  send?: WebhookSend;
 }
 
 export const WEBHOOK_USER_AGENT = 'Gatehouse-Webhooks/1';
@@ -33,10 +45,15 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
  * delivered: it is the delivery log an org's admins read.
  */
 export function webhookDeliverer(
-  ctx: { readonly db: Kysely<DB>; readonly clock: Clock; readonly config: Pick<Config, 'webhookAllowPrivate'> },
-  options: { timeoutMs?: number } = {},
+  ctx: { readonly db: Kysely<DB>; readonly clock: Clock; readonly config: Pick<Config, 'webhookAllowPrivate' | 'publicUrl' | 'smtpUrl'> },
+  options: { timeoutMs?: number; send?: WebhookSend } = {},
 ): Deliverer {
-  const settings = { allowPrivate: ctx.config.webhookAllowPrivate, timeoutMs: options.timeoutMs ?? WEBHOOK_TIMEOUT_MS };
+  const settings: WebhookDeliveryOptions = {
+    allowPrivate: ctx.config.webhookAllowPrivate,
+    timeoutMs: options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    devReceiver: devReceiverUrl(ctx.config),
+    ...(options.send === undefined ? {} : { send: options.send }),
+  };
   return {
     kind: 'webhook',
     deliver: (row) => deliverWebhook(ctx.db, row, ctx.clock.now(), settings),
@@ -54,27 +71,28 @@ export async function deliverWebhook(
   if (endpoint === undefined) throw new DeliveryError('the webhook endpoint was deleted', true);
   let url: URL;
   try {
-    url = await checkWebhookUrl(endpoint.url, { allowPrivate: options.allowPrivate });
+    url = await checkWebhookUrl(endpoint.url, { allowPrivate: options.allowPrivate, devReceiver: options.devReceiver });
   } catch (error) {
     if (error instanceof ForbiddenAddressError) throw new DeliveryError(`forbidden webhook URL: ${error.reason}`, true);
     throw error;
   }
   const body = JSON.stringify(row.payload);
-  const signature = new Webhook(endpoint.secret).sign(row.message_id, now, body);
-  const status = await post(url, body, {
+  const headers = {
     'content-type': 'application/json',
     'user-agent': WEBHOOK_USER_AGENT,
-    'webhook-id': row.message_id,
-    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-    'webhook-signature': signature,
-  }, options);
+    ...signatureHeaders(endpoint.secret, row.message_id, now, body),
+  };
+  // The dev receiver is this service at PUBLIC_URL: its address may be loopback.
+  const allowPrivate = options.allowPrivate || isDevReceiver(url, options.devReceiver);
+  const send = options.send ?? ((target: URL, text: string, sent: Record<string, string>) => post(target, text, sent, { allowPrivate, timeoutMs: options.timeoutMs }));
+  const status = await send(url, body, headers);
   if (status >= 200 && status < 300) return { responseStatus: status };
   throw new DeliveryError(`the receiver answered HTTP ${String(status)}`, false, status);
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-function post(url: URL, body: string, headers: Record<string, string>, options: WebhookDeliveryOptions): Promise<number> {
+function post(url: URL, body: string, headers: Record<string, string>, options: { allowPrivate: boolean; timeoutMs: number }): Promise<number> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<number>((resolve, reject) => {
     const request = client.request(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebhookUrl, forbiddenAddressReason, ForbiddenAddressError, type Lookup } from './ssrf.js';
+import { devReceiverUrl } from './dev-receiver.js';
+import { checkWebhookUrl, forbiddenAddressReason, ForbiddenAddressError, isDevReceiver, type Lookup } from './ssrf.js';
 
 const fixed = (addresses: string[]): Lookup => () =>
   Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
@@ -134,4 +135,58 @@ describe('checkWebhookUrl', () => {
     expect((await checkWebhookUrl('http://127.0.0.1:9/', { allowPrivate: true })).port).toBe('9');
     await expect(checkWebhookUrl('ftp://127.0.0.1/', { allowPrivate: true })).rejects.toBeInstanceOf(ForbiddenAddressError);
   });
+});
+
+describe('the dev receiver exception (R37, R93)', () => {
+  const on = devReceiverUrl({ publicUrl: 'http://localhost:3000', smtpUrl: null });
+  const loopback = fixed(['127.0.0.1', '::1']);
+  const check = (url: string, devReceiver: string | null) => checkWebhookUrl(url, { allowPrivate: false, lookup: loopback, devReceiver });
+
+  it('is exactly PUBLIC_URL + /api/v1/dev/webhooks, and only while the dev mailbox is on', () => {
+    expect(on).toBe('http://localhost:3000/api/v1/dev/webhooks');
+    expect(devReceiverUrl({ publicUrl: 'https://gatehouse.example.com/base', smtpUrl: null })).toBe('https://gatehouse.example.com/base/api/v1/dev/webhooks');
+    expect(devReceiverUrl({ publicUrl: 'http://localhost:3000', smtpUrl: 'smtp://mail.example.com:587' })).toBeNull();
+  });
+
+  it('lets the receiver URL through although it resolves to loopback', async () => {
+    expect((await check('http://localhost:3000/api/v1/dev/webhooks', on)).href).toBe(on);
+    // The same URL as the URL parser writes it (scheme and host case, the default path form).
+    expect(isDevReceiver(new URL('HTTP://LOCALHOST:3000/api/v1/dev/webhooks'), on)).toBe(true);
+  });
+
+  it('still refuses every other loopback URL, and the receiver itself with SMTP_URL set', async () => {
+    await refuseWith('http://localhost:3000/api/v1/dev/webhooks', null);
+    for (const url of [
+      'http://localhost:3000/',
+      'http://localhost:3000/api/v1/dev/mailbox',
+      'http://127.0.0.1:3000/api/v1/dev/webhooks',
+      'http://[::1]:3000/api/v1/dev/webhooks',
+      'http://localhost:3001/api/v1/dev/webhooks',
+      'http://localhost/api/v1/dev/webhooks',
+      'https://localhost:3000/api/v1/dev/webhooks',
+      'http://localhost:3000/api/v1/dev/webhooks/',
+      'http://localhost:3000/api/v1/dev/webhooks/x',
+      'http://localhost:3000/api/v1/dev/webhooksx',
+      'http://localhost:3000/api/v1/dev/webhooks/../mailbox',
+      'http://localhost:3000/api/v1/dev/%77ebhooks',
+      'http://localhost:3000/api/v1/dev/webhooks?',
+      'http://localhost:3000/api/v1/dev/webhooks?next=/api/v1/dev/webhooks',
+      'http://localhost:3000/api/v1/dev/webhooks#x',
+      'http://user@localhost:3000/api/v1/dev/webhooks',
+      'http://user:pass@localhost:3000/api/v1/dev/webhooks',
+      'http://localhost:3000@127.0.0.1/api/v1/dev/webhooks',
+      'http://localhost:3000/api/v1/dev/webhooks@127.0.0.1:3000/',
+      'http://127.0.0.1:3000/http://localhost:3000/api/v1/dev/webhooks',
+    ]) {
+      await refuseWith(url, on);
+    }
+  });
+
+  async function refuseWith(url: string, devReceiver: string | null) {
+    const error: unknown = await check(url, devReceiver).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error, url).toBeInstanceOf(ForbiddenAddressError);
+  }
 });

@@ -10,6 +10,11 @@
  * It runs when an endpoint is registered and again at delivery time, inside the socket's own
  * DNS lookup (`guardedLookup`), so a name that re-points to 127.0.0.1 after registration (DNS
  * rebinding) is refused on the connection that would have used it.
+ *
+ * One exception (R37, R93): while the dev mailbox is on, the service's own dev receiver,
+ * exactly `PUBLIC_URL/api/v1/dev/webhooks` (`devReceiver`, the caller's to give), passes, on a
+ * loopback address too. Only that URL as `new URL` writes it: another path, a query or fragment,
+ * another port or host spelling, credentials, all meet the guard as usual.
  */
 import dns, { type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
 import net from 'node:net';
@@ -79,11 +84,20 @@ export type Lookup = (hostname: string, options: LookupAllOptions) => Promise<Lo
 
 export const systemLookup: Lookup = (hostname, options) => dns.promises.lookup(hostname, options);
 
+/** Whether `url` is exactly the dev receiver's URL (`devReceiver`: null while the receiver is off). */
+export function isDevReceiver(url: URL, devReceiver: string | null): boolean {
+  return devReceiver !== null && url.href === devReceiver;
+}
+
 /**
  * Checks a webhook URL. Returns the parsed URL, or throws ForbiddenAddressError naming why.
- * With `allowPrivate`, only the scheme (and that the host resolves) is checked.
+ * With `allowPrivate`, only the scheme (and that the host resolves) is checked. The dev
+ * receiver's own URL (`devReceiver`, when given) passes without an address check.
  */
-export async function checkWebhookUrl(raw: string, options: { allowPrivate: boolean; lookup?: Lookup }): Promise<URL> {
+export async function checkWebhookUrl(
+  raw: string,
+  options: { allowPrivate: boolean; lookup?: Lookup; devReceiver?: string | null },
+): Promise<URL> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -92,6 +106,7 @@ export async function checkWebhookUrl(raw: string, options: { allowPrivate: bool
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ForbiddenAddressError('the URL must start with http:// or https://');
   if (url.username !== '' || url.password !== '') throw new ForbiddenAddressError('the URL must not carry credentials');
+  if (isDevReceiver(url, options.devReceiver ?? null)) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (host === '') throw new ForbiddenAddressError('the URL has no host');
   if (net.isIP(host) !== 0) {

@@ -85,3 +85,17 @@ export async function listWebhookDeliveries(
   }
   return query.execute();
 }
+
+/**
+ * The endpoint a delivery was sent to, found by the delivery's `webhook-id` (its outbox row's
+ * unique message id): the endpoint's URL and secret, or undefined when no webhook row has it.
+ */
+export async function findDeliveryEndpoint(db: Kysely<DB>, messageId: string): Promise<Pick<WebhookEndpointRow, 'url' | 'secret'> | undefined> {
+  return db
+    .selectFrom('outbox as o')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'o.webhook_endpoint_id')
+    .select(['w.url', 'w.secret'])
+    .where('o.kind', '=', 'webhook')
+    .where('o.message_id', '=', messageId)
+    .executeTakeFirst();
+}

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, type Page, pageOf } from '../http/cursor.js';
 import type { OutboxRow, WebhookEndpointRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { devReceiverUrl } from './dev-receiver.js';
 import { checkWebhookUrl, ForbiddenAddressError, type Lookup } from './ssrf.js';
 import { isKnownEventType } from './webhook.events.js';
 import {
@@ -39,7 +40,11 @@ export async function createWebhookEndpoint(
   if (unknown.length > 0) throw new AppError('UNKNOWN_EVENT_TYPE', { details: unknown });
   let url: URL;
   try {
-    url = await checkWebhookUrl(input.url, { allowPrivate: ctx.config.webhookAllowPrivate, ...(deps.lookup === undefined ? {} : { lookup: deps.lookup }) });
+    url = await checkWebhookUrl(input.url, {
+      allowPrivate: ctx.config.webhookAllowPrivate,
+      devReceiver: devReceiverUrl(ctx.config),
+      ...(deps.lookup === undefined ? {} : { lookup: deps.lookup }),
+    });
   } catch (error) {
     if (error instanceof ForbiddenAddressError) throw new AppError('WEBHOOK_URL_FORBIDDEN', { details: [{ path: 'url', message: error.reason }] });
     throw error;

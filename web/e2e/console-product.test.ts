@@ -2,7 +2,7 @@
  * The console as a product, on the demo organization (`gatehouse demo`), one server for the file:
  * axe over every console page (zero violations of any impact), the landmarks and focus a
  * keyboard user relies on, one status vocabulary, relative times, status tabs with counts, the
- * row menu, columns sorted on the server (kept in the address), the Invite dialog, the overview's work list, a failed list load, all field errors at
+ * row menu, columns sorted on the server (kept in the address), the demo's webhook and its 204 deliveries, the Invite dialog, the overview's work list, a failed list load, all field errors at
  * once, and the mailbox sheet at phone width. Screenshots go to test-results/.
  */
 import { AxeBuilder } from '@axe-core/playwright';
@@ -45,6 +45,19 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
     const summary = result.violations.map((v) => `${v.id} (${v.impact ?? ''}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
     expect(summary, `axe on ${name}`).toEqual([]);
   }
+
+  it("the demo's Webhooks page is not empty: its endpoint is the dev receiver, its log 204 deliveries (R93)", async () => {
+    await page.goto(`/orgs/${orgId}/webhooks`);
+    await page.getByText('/api/v1/dev/webhooks').first().waitFor();
+    await page.getByRole('button', { name: 'Delivery log' }).click();
+    const rows = page.locator('table.list tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThan(1);
+    expect(new Set(await page.locator('table.list td[data-label="Status"]').allTextContents())).toEqual(new Set(['sent']));
+    expect(new Set((await page.locator('table.list td[data-label="Answer"]').allTextContents()).map((text) => text.trim()))).toEqual(new Set(['204']));
+    await noAxeViolations('/webhooks with its delivery log');
+    await screenshot(page, 'product-webhooks-demo');
+  });
 
   it('every console page has a main landmark, a skip link, and no axe violations', async () => {
     const pages = ['', '/people', '/invitations', '/access', '/roles', '/settings', '/api-keys', '/webhooks', '/audit'];

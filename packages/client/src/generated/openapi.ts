@@ -713,6 +713,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dev/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The dev webhook receiver: checks a delivery signature and answers 204 (only when SMTP_URL is unset)
+         * @description A webhook endpoint the service answers itself, so deliveries show without a network. The body is the delivery as signed; the Standard Webhooks headers webhook-id (a delivery to this URL), webhook-timestamp and webhook-signature are checked with the endpoint secret.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The delivery exactly as signed: a JSON event */
+            requestBody: {
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description VALIDATION_FAILED, INVALID_JSON, EMPTY_JSON_BODY, CONTENT_LENGTH_MISMATCH */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description WEBHOOK_SIGNATURE_INVALID */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description MAILBOX_DISABLED */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description BODY_TOO_LARGE */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description UNSUPPORTED_MEDIA_TYPE */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sign-up": {
         parameters: {
             query?: never;
@@ -6711,7 +6798,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {unknown} */
-                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "USER_NOT_ACTIVE" | "CANNOT_DISABLE_SELF" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "INVALID_DATE_RANGE" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED" | "WIDGET_TOKEN_INVALID" | "WIDGET_ORIGIN_REFUSED" | "WIDGET_ROUTE_REFUSED";
+                code: "VALIDATION_FAILED" | "BAD_REQUEST" | "INVALID_JSON" | "EMPTY_JSON_BODY" | "CONTENT_LENGTH_MISMATCH" | "CONTENT_TYPE_REQUIRED" | "UNSUPPORTED_MEDIA_TYPE" | "BODY_TOO_LARGE" | "NOT_FOUND" | "INVALID_URL" | "URL_TOO_LONG" | "METHOD_NOT_ALLOWED" | "PATH_FORBIDDEN" | "REQUEST_REFUSED" | "PRECONDITION_FAILED" | "RANGE_NOT_SATISFIABLE" | "RATE_LIMITED" | "CSRF_REJECTED" | "INTERNAL" | "NOT_READY" | "METRICS_DISABLED" | "METRICS_TOKEN_INVALID" | "CONFLICT" | "REFERENCE_NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "SIGNUP_DISABLED" | "EMAIL_TAKEN" | "INVALID_TOKEN" | "PASSWORD_TOO_SHORT" | "PASSWORD_TOO_LONG" | "INVALID_EMAIL" | "API_KEY_INVALID" | "SETUP_ALREADY_DONE" | "PASSWORD_INCORRECT" | "ORG_NOT_FOUND" | "ORG_CREATE_FORBIDDEN" | "INVITATION_QUOTA_ABOVE_MAX" | "LOGO_TOO_LARGE" | "LOGO_TYPE_UNSUPPORTED" | "LOGO_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "ROLE_NOT_FOUND" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "ROLE_IN_USE" | "UNKNOWN_PERMISSION" | "ROLE_NOT_GRANTABLE" | "LAST_OWNER" | "MEMBER_NOT_FOUND" | "GRANT_NOT_FOUND" | "USER_NOT_FOUND" | "USER_NOT_ACTIVE" | "CANNOT_DISABLE_SELF" | "API_KEY_NOT_FOUND" | "PERMISSION_NOT_GRANTABLE" | "INVALID_CURSOR" | "INVALID_DATE_RANGE" | "PERSON_NOT_FOUND" | "PERSON_EXISTS" | "CSV_INVALID" | "CSV_TOO_LARGE" | "PERSON_ALREADY_LINKED" | "RETURN_TO_NOT_ALLOWED" | "INVITATION_NOT_FOUND" | "INVITATION_NOT_PENDING" | "INVITATION_ALREADY_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_EXPIRED" | "INVITATION_REVOKED" | "INVITATION_FAILED" | "INVITATION_NOT_EXPIRED" | "ALREADY_MEMBER" | "EMAIL_MISMATCH" | "SIGN_IN_REQUIRED" | "ACCOUNT_EXISTS" | "TERMS_NOT_ACCEPTED" | "RESEND_TOO_SOON" | "INVITATION_QUOTA_EXCEEDED" | "EXPIRY_OUT_OF_RANGE" | "BULK_TOO_LARGE" | "INVITATION_DUPLICATE" | "METADATA_TOO_LARGE" | "APP_NOT_FOUND" | "APP_URI_INVALID" | "APP_NOT_CONFIDENTIAL" | "INTERACTION_NOT_FOUND" | "APP_ACCESS_DENIED" | "WEBHOOK_NOT_FOUND" | "WEBHOOK_URL_FORBIDDEN" | "WEBHOOK_SIGNATURE_INVALID" | "UNKNOWN_EVENT_TYPE" | "MAILBOX_DISABLED" | "WIDGET_TOKEN_INVALID" | "WIDGET_ORIGIN_REFUSED" | "WIDGET_ROUTE_REFUSED";
                 message: string;
                 details: {
                     path: string;
@@ -7186,6 +7273,9 @@ export interface OperationErrorCodes {
   };
   '/api/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries': {
     get: 'VALIDATION_FAILED' | 'INVALID_CURSOR' | 'UNAUTHENTICATED' | 'API_KEY_INVALID' | 'FORBIDDEN' | 'ORG_NOT_FOUND' | 'WEBHOOK_NOT_FOUND';
+  };
+  '/api/v1/dev/webhooks': {
+    post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'WEBHOOK_SIGNATURE_INVALID' | 'MAILBOX_DISABLED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE';
   };
   '/api/v1/auth/sign-up': {
     post: 'VALIDATION_FAILED' | 'INVALID_JSON' | 'EMPTY_JSON_BODY' | 'CONTENT_LENGTH_MISMATCH' | 'INVALID_EMAIL' | 'PASSWORD_TOO_SHORT' | 'PASSWORD_TOO_LONG' | 'SIGNUP_DISABLED' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED';
