@@ -1,5 +1,5 @@
 // Photographs the console on the demo data for a reviewer: People, a person, the invite form,
-// the overview, the audit log and the invitee's page, at desktop (1280×800) and phone (390×844) width.
+// the invite dialog's email preview, the webhooks page, the overview, the audit log and the invitee's page, at desktop (1280×800) and phone (390×844) width.
 //   npm run build && node scripts/screens.js <output directory>
 // Starts its own `gatehouse serve` on a free port with a fresh data directory, and stops it after.
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,6 +64,25 @@ try {
       await p.getByRole('heading', { level: 1 }).waitFor();
       await p.getByRole('button', { name: /^Invite/ }).first().click();
       await p.waitForTimeout(500);
+    }],
+    ['invite-preview', async (p) => {
+      await p.goto(`/orgs/${orgId}/people`);
+      await p.getByRole('heading', { name: 'People' }).waitFor();
+      await p.getByRole('button', { name: 'Invite', exact: true }).click();
+      const dialog = p.getByTestId('invite-dialog');
+      await p.getByLabel('Email addresses').fill('new.colleague@riverside.example');
+      await dialog.getByLabel('The whole organization').check();
+      await dialog.getByRole('radio', { name: /^Member/ }).check();
+      await p.getByLabel('Personal message (optional)').fill('Welcome to the team!');
+      await dialog.getByRole('button', { name: 'Preview email' }).click();
+      await p.getByRole('region', { name: 'Email preview' }).waitFor();
+      await p.waitForTimeout(500);
+    }],
+    ['webhooks', async (p) => {
+      await p.goto(`/orgs/${orgId}/webhooks`);
+      await p.getByRole('button', { name: 'Delivery log' }).click();
+      await p.locator('table.list tbody tr').first().waitFor();
+      await p.waitForTimeout(300);
     }],
     ['audit', async (p) => { await p.goto(`/orgs/${orgId}/audit`); await p.getByTestId('audit-list').waitFor(); await p.waitForTimeout(300); }],
     ['overview', async (p) => { await p.goto(`/orgs/${orgId}`); await p.getByRole('heading', { level: 1 }).waitFor(); await p.waitForTimeout(500); }],

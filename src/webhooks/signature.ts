@@ -11,11 +11,11 @@ import { Webhook } from 'standardwebhooks';
 /** How far `webhook-timestamp` may be from the receiver's clock (the scheme's five minutes). */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
-export interface SignatureHeaders {
+export type SignatureHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /** The three signature headers of one delivery attempt at `at`. */
 export function signatureHeaders(secret: string, messageId: string, at: Date, body: string): SignatureHeaders {
