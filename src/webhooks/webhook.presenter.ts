@@ -23,6 +23,8 @@ export const WebhookDeliveryComponent = component(
     /** The `webhook-id` header: the same on every retry. */
     messageId: Type.String(),
     eventType: Type.Union([Type.String(), Type.Null()]),
+    /** When the event it carries happened (its payload's `timestamp`). */
+    occurredAt: NullableTimestamp,
     status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
     attempts: Type.Integer(),
     responseStatus: Type.Union([Type.Integer(), Type.Null()]),
@@ -48,6 +50,7 @@ export function presentWebhookDelivery(row: OutboxRow) {
     id: row.id,
     messageId: row.message_id,
     eventType: typeof row.payload.type === 'string' ? row.payload.type : null,
+    occurredAt: typeof row.payload.timestamp === 'string' ? row.payload.timestamp : null,
     status: row.status,
     attempts: row.attempts,
     responseStatus: row.response_status,

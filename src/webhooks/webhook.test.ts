@@ -70,6 +70,7 @@ async function createEndpoint(app: TestApp, orgId: string, cookie: string, body:
 interface Delivery {
   messageId: string;
   eventType: string;
+  occurredAt: string | null;
   status: string;
   attempts: number;
   responseStatus: number | null;
@@ -135,6 +136,8 @@ describe('webhooks delivered to a local receiver (WEBHOOK_ALLOW_PRIVATE=true)', 
     const log = await deliveries(p, org.id, endpoint.id, cookie);
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ eventType: 'invitation.sent', status: 'sent', attempts: 1, responseStatus: 200, lastError: null });
+    // The log says when the event happened, as the delivery's payload does.
+    expect(log[0]?.occurredAt).toBe((JSON.parse(hit.body) as { timestamp: string }).timestamp);
   });
 
   it('retries a non-2xx answer and a timeout with the same webhook-id, then delivers', async () => {

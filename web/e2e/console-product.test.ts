@@ -55,6 +55,8 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
     expect(await rows.count()).toBeGreaterThan(1);
     expect(new Set(await page.locator('table.list td[data-label="Status"]').allTextContents())).toEqual(new Set(['sent']));
     expect(new Set((await page.locator('table.list td[data-label="Answer"]').allTextContents()).map((text) => text.trim()))).toEqual(new Set(['204']));
+    // Each row says when its event happened (the demo's span two weeks), not when it was queued.
+    expect(new Set(await page.locator('table.list td[data-label="Happened"]').allTextContents()).size).toBeGreaterThan(3);
     await noAxeViolations('/webhooks with its delivery log');
     await screenshot(page, 'product-webhooks-demo');
   });

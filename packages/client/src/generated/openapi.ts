@@ -7138,6 +7138,7 @@ export interface components {
             id: string;
             messageId: string;
             eventType: string | null;
+            occurredAt: string | null;
             status: "pending" | "sent" | "failed";
             attempts: number;
             responseStatus: number | null;
