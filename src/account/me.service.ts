@@ -18,7 +18,7 @@ import { listLinkedPeople } from '../people/person.repository.js';
 import { listMembershipRows } from './account.repository.js';
 import type { MembershipRow } from './membership.presenter.js';
 
-/** The most resources `/me` lists per org; past it `resourcesTruncated` is true and the console pages the rest. */
+/** The most resources `/me` lists per org; past it `resourcesTruncated` is true and the rest are paged from GET /orgs/:orgId/resources. */
 export const ME_RESOURCES_MAX = 200;
 
 export interface MeOrg {

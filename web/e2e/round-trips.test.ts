@@ -136,6 +136,32 @@ describe.runIf(enabled)('every console page loads in two round trips', () => {
     }
   });
 
+  it('an edit that changes what /me carries shows on the next page without a reload', async () => {
+    const page = await (await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 800 } })).newPage();
+    await signIn(page, DEMO_ADMIN.email, DEMO_PASSWORD);
+    await page.goto(`/orgs/${orgId}/settings`);
+    await page.getByLabel('Organization name').waitFor();
+    await page.evaluate('window.sameDocument = true');
+    // A new location, then a new name for the org.
+    await page.locator('#loc-name').fill('Seaside Clinic');
+    await page.getByRole('button', { name: 'Add location' }).click();
+    await page.getByRole('link', { name: 'Seaside Clinic' }).waitFor();
+    await page.getByLabel('Organization name').fill('Riverside Vets');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/saved/i).first().waitFor();
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'People' }).click();
+    await page.getByRole('heading', { name: 'People', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    const dialog = page.getByTestId('invite-dialog');
+    await dialog.getByLabel('One location').check();
+    expect(await dialog.getByLabel('Location').locator('option').allTextContents()).toContain('Seaside Clinic');
+    await page.keyboard.press('Escape');
+    await expect.poll(async () => (await page.locator('body').textContent()) ?? '').toContain('Riverside Vets');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+  });
+
   it('links the Mailbox for the instance admin while emails go to the dev mailbox', async () => {
     await owner.goto(`/orgs/${orgId}`);
     await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organizations' }).waitFor();
