@@ -216,6 +216,15 @@ if (element) {
     expect(await page.evaluate<string>(`${focused}?.textContent.trim()`)).toBe('Invite Ben');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate<string>(`${focused}?.id`)).toBe('inv-role');
+    // The email it would send, as the server renders it with the widget token; nothing is sent.
+    await panel.getByRole('button', { name: 'Preview email' }).click();
+    const preview = panel.getByRole('region', { name: 'Email preview' });
+    await preview.waitFor();
+    await expect.poll(() => page.evaluate<string>(`${focused}?.id`)).toBe('inv-preview-title');
+    const headers = String(await preview.getByTestId('mail-headers').textContent());
+    expect(headers).toContain('You are invited to join Riverside Veterinary Group');
+    expect(headers).toContain('ben.turner@riverside.example');
+    expect((await gatehouse<{ items: unknown[] }>('GET', '/api/v1/dev/mailbox?to=ben.turner%40riverside.example')).items).toHaveLength(0);
     await panel.getByRole('button', { name: 'Send invitation' }).click();
     await panel.getByText('Invitation sent to').waitFor();
     await expect.poll(async () => (await events(page)).map((e) => e.type)).toContain('gatehouse:invited');
