@@ -34,7 +34,9 @@ async function census() {
     const count = async (table: 'users' | 'people' | 'invitations' | 'events' | 'resources' | 'orgs' | 'api_keys' | 'apps') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const statuses = await db.selectFrom('invitations').select(['status']).execute();
+    const renewals = await db.selectFrom('events').innerJoin('invitations as i', 'i.id', 'events.invitation_id').select(['i.email', 'i.status']).where('events.type', '=', 'invitation.renewal_requested').execute();
     return {
+      renewals,
       users: await count('users'),
       people: await count('people'),
       invitations: await count('invitations'),
@@ -96,6 +98,8 @@ describe('gatehouse demo', () => {
       new Set(['sent', 'opened', 'clicked', 'accepted', 'declined', 'revoked', 'expired', 'failed']),
     );
     expect(after.users).toBe(1 + DEMO_PEOPLE.filter((p) => p.state === 'registered').length);
+    // One expired invitee has asked for a new link: the overview has a task waiting.
+    expect(after.renewals).toEqual([{ email: DEMO_PEOPLE.find((p) => p.state === 'expired')?.email, status: 'expired' }]);
 
     // The printed second sign-in holds admin on one clinic and nothing org-wide.
     expect(first.clinicLead).toEqual({ email: 'tomas.garcia@riverside.example', location: 'Harbor Animal Hospital' });

@@ -273,7 +273,16 @@ describe.runIf(enabled)('the console as a product (demo data)', () => {
     await page.getByTestId('bounced').waitFor();
     await page.getByTestId('joined').waitFor();
     expect(await page.getByTestId('bounced').textContent()).toContain('Bounced');
+    // The demo's expired invitee who asked for a new link: first on the list, one click from a new one.
+    const renewals = page.getByTestId('renewals');
+    expect(await renewals.textContent()).toContain('Grace Lee');
+    expect(await renewals.getByRole('button', { name: 'Send a new invitation to grace.lee@riverside.example' }).count()).toBe(1);
     await screenshot(page, 'product-overview');
+    // The same request shows as a banner on her page.
+    await renewals.getByRole('link', { name: 'Grace Lee' }).click();
+    await page.getByTestId('renewal-banner').waitFor();
+    expect(await page.getByTestId('renewal-banner').textContent()).toContain('Grace asked for a new invitation');
+    await page.goto(`/orgs/${orgId}`);
     await page.getByRole('button', { name: 'Invite', exact: true }).waitFor();
   });
 
