@@ -1,10 +1,9 @@
 // The whole test suite: the integration tests on embedded PGlite and on the PostgreSQL server
 // named by TEST_DATABASE_URL (under CI=true that server is required), and the browser suite.
 //
-// Two lanes run side by side, so both cores of a small CI machine work: the embedded pass then
-// the server pass in one, the browser suite in the other (on 2026-12-06's clean-clone run the
-// passes took 464 s, 225 s and 534 s: this pairing is the shorter of the two). Each suite's
-// output is held and printed whole when it ends, so the log reads suite by suite.
+// Two lanes run side by side, so both cores of a small CI machine work: the embedded pass in
+// one, the server pass then the browser suite in the other. Each suite's output is held and
+// printed whole when it ends, so the log reads suite by suite.
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 
@@ -61,8 +60,8 @@ const browserPass = () =>
 
 const started = Date.now();
 const statuses = await Promise.all([
-  suite('Test suite on pglite', extra, { GATEHOUSE_TEST_BACKEND: 'pglite' }).then(async (status) => Math.max(status, await serverPass())),
-  browserPass(),
+  suite('Test suite on pglite', extra, { GATEHOUSE_TEST_BACKEND: 'pglite' }),
+  serverPass().then(async (status) => Math.max(status, await browserPass())),
 ]);
 console.log(`\nAll suites took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(statuses.some((status) => status !== 0) ? 1 : 0);

@@ -244,7 +244,8 @@ describe.runIf(enabled)('sign-up on an instance with ALLOW_SIGNUP=true', () => {
     await page.goto(link);
     // The token leaves the address bar at once; the press of the button verifies.
     await page.waitForURL((url) => url.pathname === '/verify-email');
-    expect(await page.getByRole('heading', { level: 1, name: 'Verify your email' }).isVisible()).toBe(true);
+    // The address changes before the page has drawn: wait for its heading, not a snapshot of it.
+    await page.getByRole('heading', { level: 1, name: 'Verify your email' }).waitFor();
     await screenshot(page, 'signup-04-verify');
     // The password confirmed here is the account's credential, checked like any other.
     await page.getByLabel('Password').fill('short');
