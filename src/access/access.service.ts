@@ -5,8 +5,7 @@
  * invitation.
  */
 import type { Actor } from '../auth/actor.js';
-import { holds } from '../auth/permissions.js';
-import { orgGrants, standingIn } from '../auth/policy.js';
+import { canIn, orgGrants } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { InvitationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -70,7 +69,7 @@ export async function presentPendingFor(
 ): Promise<(ReturnType<typeof presentInvitation> | ReturnType<typeof presentPendingAccess>)[]> {
   if (pending.length === 0) return [];
   const grants = await orgGrants(ctx.db, actor, orgId);
-  const may = (permission: string, resourceId: string | null) => holds(standingIn(grants, actor, { orgId, resourceId }).permissions, permission);
+  const may = (permission: string, resourceId: string | null) => canIn(grants, actor, permission, { orgId, resourceId });
   const personIds = [...new Set(pending.flatMap((row) => (row.person_id === null ? [] : [row.person_id])))];
   const people = await repo.peopleScopes(ctx.db, orgId, personIds);
   return pending.map((row) => {

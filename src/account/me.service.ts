@@ -5,8 +5,7 @@
  * own routes would let this user read them.
  */
 import type { UserActor } from '../auth/actor.js';
-import { holds } from '../auth/permissions.js';
-import { type OrgGrants, standingIn } from '../auth/policy.js';
+import { canIn, type OrgGrants } from '../auth/policy.js';
 import { findUserById } from '../auth/user.repository.js';
 import type { AppContext } from '../context.js';
 import type { OrgRow, ResourceRow, UserRow } from '../db/schema.js';
@@ -62,7 +61,7 @@ export async function getMe(ctx: AppContext, actor: UserActor): Promise<MeView> 
  */
 async function orgView(ctx: AppContext, actor: UserActor, orgId: string, name: string, rows: MembershipRow[]): Promise<MeOrg> {
   const grants: OrgGrants = { orgId, rows: rows.map((row) => ({ resource_id: row.resource_id, role: row.role, permissions: row.permissions })) };
-  const readsAt = (resourceId: string | null) => holds(standingIn(grants, actor, { orgId, resourceId }).permissions, 'org:read');
+  const readsAt = (resourceId: string | null) => canIn(grants, actor, 'org:read', { orgId, resourceId });
   if (readsAt(null)) {
     const [org, resources, roles] = await Promise.all([
       orgs.getOrg(ctx, orgId),

@@ -98,8 +98,12 @@ export async function standing(db: Db, actor: Actor, scope: Scope): Promise<Stan
 }
 
 export async function can(db: Db, actor: Actor, permission: string, scope: Scope): Promise<boolean> {
-  const { permissions } = await standing(db, actor, scope);
-  return holds(permissions, permission);
+  return canIn(await orgGrants(db, actor, scope.orgId), actor, permission, scope);
+}
+
+/** can() on the actor's grants in the org, already read. */
+export function canIn(grants: OrgGrants, actor: Actor, permission: string, scope: Scope): boolean {
+  return holds(standingIn(grants, actor, scope).permissions, permission);
 }
 
 /** authorize() on a standing already read: 404 ORG_NOT_FOUND without standing, 403 FORBIDDEN without the permission. */

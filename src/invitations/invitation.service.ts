@@ -17,7 +17,7 @@ import { eventActor } from '../auth/actor.js';
 import { canonicalEmail, parseEmail } from '../auth/email.js';
 import { createInvitedUsers, findUserByEmail, findUsersByEmails } from '../auth/user.repository.js';
 import { builtInRole } from '../auth/permissions.js';
-import { assertGrantableIn, authorizeIn, checkGrantable, checkPermission, type OrgGrants, requireStanding, standingIn } from '../auth/policy.js';
+import { assertGrantableIn, authorizeIn, canIn, checkGrantable, checkPermission, type OrgGrants, requireStanding, standingIn } from '../auth/policy.js';
 import { holds } from '../auth/permissions.js';
 import { DAY, HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
@@ -137,7 +137,7 @@ function createPolicy(grants: OrgGrants, actor: Actor, orgId: string, customRole
  * resource's admin names only their resource's people).
  */
 function mayNamePerson(grants: OrgGrants, actor: Actor, orgId: string, person: { resource_id: string | null }): boolean {
-  return holds(standingIn(grants, actor, { orgId, resourceId: person.resource_id }).permissions, 'invitations:manage');
+  return canIn(grants, actor, 'invitations:manage', { orgId, resourceId: person.resource_id });
 }
 
 /** Thrown inside a create's transaction to roll it back when the quota refuses the write. */
@@ -459,11 +459,11 @@ function assertMayInviteSomewhere(grants: OrgGrants, actor: Actor, orgId: string
   if (actor.type === 'api_key') throw new AppError('FORBIDDEN');
   // A widget limited to one resource may invite there even when its user's grant is org-wide.
   if (actor.type === 'widget' && actor.resourceId !== null) {
-    if (holds(standingIn(grants, actor, { orgId, resourceId: actor.resourceId }).permissions, 'invitations:manage')) return;
+    if (canIn(grants, actor, 'invitations:manage', { orgId, resourceId: actor.resourceId })) return;
     throw new AppError('FORBIDDEN');
   }
   for (const { resource_id: resourceId } of grants.rows) {
-    if (resourceId !== null && holds(standingIn(grants, actor, { orgId, resourceId }).permissions, 'invitations:manage')) return;
+    if (resourceId !== null && canIn(grants, actor, 'invitations:manage', { orgId, resourceId })) return;
   }
   throw new AppError('FORBIDDEN');
 }
